@@ -1,0 +1,112 @@
+"""The canonical frame every parser returns (DESIGN.md, "Canonical frames").
+
+One row per commune x period x measure. Suppressed values are NULL with status
+``suppressed``, never 0. Parsers build rows with :func:`make_frame`, which enforces the
+columns, their order and their types, so every downstream step can rely on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ingestion.errors import ParseError
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "nis_code",
+    "map_vintage",
+    "period",
+    "measure",
+    "value",
+    "unit",
+    "status",
+    "source_file",
+    "file_sha256",
+)
+
+MAP_VINTAGES: frozenset[int] = frozenset({589, 581, 565})
+
+# Status vocabulary. "published" is a number as the publisher printed it; the others say
+# why the value is NULL (or was not taken as is). Never map any of them to 0.
+STATUSES: frozenset[str] = frozenset(
+    {
+        "published",  # the publisher's value
+        "suppressed",  # hidden by the publisher for privacy (`*`, `x`, blank price, `<10`)
+        "missing",  # the publisher says the value is missing (`?`)
+        "not_applicable",  # `nvt`
+        "no_value",  # `-`: no value exists
+        "estimated",  # our estimate, never presented as published
+        "imputed",
+    }
+)
+
+# Statuses whose value must be NULL.
+NULL_STATUSES: frozenset[str] = frozenset({"suppressed", "missing", "not_applicable", "no_value"})
+
+_DTYPES = {
+    "dataset": "string",
+    "nis_code": "string",
+    "map_vintage": "int16",
+    "period": "string",
+    "measure": "string",
+    "value": "float64",
+    "unit": "string",
+    "status": "string",
+    "source_file": "string",
+    "file_sha256": "string",
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Identity of one archived file: what every canonical row points back to."""
+
+    dataset: str
+    path: str
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def make_frame(
+    rows: pd.DataFrame | Iterable[Mapping[str, object]],
+    *,
+    source: SourceFile,
+    map_vintage: int,
+) -> pd.DataFrame:
+    """Type and order a parser's rows as a canonical frame.
+
+    ``rows`` needs ``nis_code``, ``period``, ``measure``, ``value``, ``unit`` and ``status``;
+    the dataset, map vintage and file identity are filled from the arguments.
+    """
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if map_vintage not in MAP_VINTAGES:
+        raise ParseError(
+            source.dataset, source.name, f"map vintage {map_vintage} is not one of {sorted(MAP_VINTAGES)}"
+        )
+    required = ["nis_code", "period", "measure", "value", "unit", "status"]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ParseError(source.dataset, source.name, f"parser produced no column(s) {missing}")
+    frame["dataset"] = source.dataset
+    frame["map_vintage"] = map_vintage
+    frame["source_file"] = source.name
+    frame["file_sha256"] = source.sha256
+    frame["value"] = pd.to_numeric(frame["value"], errors="raise")
+    frame = frame[list(CANONICAL_COLUMNS)].astype(_DTYPES)
+    bad_status = sorted(set(frame["status"].dropna()) - STATUSES)
+    if bad_status:
+        raise ParseError(source.dataset, source.name, f"unknown status value(s) {bad_status}")
+    valued_gap = frame["status"].isin(NULL_STATUSES) & frame["value"].notna()
+    if valued_gap.any():
+        raise ParseError(source.dataset, source.name, "a suppressed or missing cell carries a value; it must be NULL")
+    return frame.sort_values(["nis_code", "period", "measure"], kind="stable").reset_index(drop=True)
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES.items()})[list(CANONICAL_COLUMNS)]

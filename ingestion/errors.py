@@ -1,0 +1,48 @@
+"""Errors a user can act on: each names the dataset, the file and where in it."""
+
+from __future__ import annotations
+
+
+class CohesionError(Exception):
+    """Base class: every error the pipeline raises on purpose."""
+
+
+class ParseError(CohesionError):
+    """A publisher file does not have the layout or content its parser expects."""
+
+    def __init__(
+        self,
+        dataset: str,
+        file: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.file = file
+        self.problem = problem
+        self.row = row
+        self.column = column
+        where = [f"dataset {dataset}", f"file {file}"]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class CatalogError(CohesionError):
+    """The dataset catalog or a config file is invalid."""
+
+
+class DownloadError(CohesionError):
+    """A download failed or delivered something that is not the expected file."""
+
+
+class ArchiveError(CohesionError):
+    """The raw archive refused an operation (it never overwrites or deletes)."""
+
+
+class PublishError(CohesionError):
+    """A release could not be written, verified or published; the previous one stays."""
