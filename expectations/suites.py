@@ -1,0 +1,151 @@
+"""Raw-data contracts: what every dataset's canonical table must satisfy before dbt reads it.
+
+A suite is built per dataset and per validation, because commune coverage depends on which
+maps and periods the table holds (each period is checked against the commune list of the map its
+file declares). Great Expectations is imported lazily (it takes seconds to import).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.canonical import CANONICAL_COLUMNS, STATUSES
+from ingestion.geography import map_codes
+
+RAW_EXTRA_COLUMNS: tuple[str, ...] = ("file_id", "vintage")
+RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + RAW_EXTRA_COLUMNS
+MEASURES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "measures.csv"
+
+
+@dataclass(frozen=True)
+class RangeRule:
+    """Values of the measures with ``unit`` (optionally excluding some) must lie in [low, high]."""
+
+    unit: str
+    low: float | None
+    high: float | None
+    exclude: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetContract:
+    dataset: str
+    ranges: tuple[RangeRule, ...]
+    # Files whose publisher covers the whole country: every commune of the declared map must be
+    # present in every period. Regional files (Flemish exports) are reported, not gated, on coverage.
+    national_file_ids: frozenset[str] | None = None  # None: every file is national
+    key: tuple[str, ...] = ("file_id", "nis_code", "period", "measure")
+    measures: frozenset[str] = field(default_factory=frozenset)
+
+
+_COUNT_UNITS = ("persons", "declarations", "transactions", "pupils")
+_COMMON_RANGES: tuple[RangeRule, ...] = tuple(
+    RangeRule(unit, 0, None, why="counts are never negative") for unit in _COUNT_UNITS
+) + (
+    RangeRule("share", 0, 1, why="a share lies within 0-1"),
+    RangeRule("percent", 0, 100, why="a percentage lies within 0-100"),
+)
+
+_SPECIFIC: dict[str, tuple[RangeRule, ...]] = {
+    "statbel_population": (),
+    "statbel_income": (
+        RangeRule("EUR", 0, None, why="incomes are not negative"),
+        RangeRule("index", 0, 1000, why="prosperity index around 100"),
+    ),
+    "statbel_real_estate": (RangeRule("EUR", 5_000, 20_000_000, why="plausible sale prices"),),
+    "arrivals": (),
+    "employment": (),
+    "schools": (),
+}
+# Balances may be negative: they are exempt from the count rule.
+_SIGNED_MEASURES = ("international_net",)
+
+
+@cache
+def measures_by_dataset() -> dict[str, frozenset[str]]:
+    with open(MEASURES_SEED, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        out.setdefault(row["dataset"], set()).add(row["measure"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def contract_for(dataset: str) -> DatasetContract:
+    if dataset not in _SPECIFIC:
+        raise KeyError(f"no raw-data contract for dataset {dataset!r}; known: {sorted(_SPECIFIC)}")
+    ranges = tuple(
+        RangeRule(r.unit, r.low, r.high, exclude=_SIGNED_MEASURES, why=r.why) if r.unit == "persons" else r
+        for r in _COMMON_RANGES
+    ) + _SPECIFIC[dataset]
+    return DatasetContract(dataset=dataset, ranges=ranges, measures=measures_by_dataset().get(dataset, frozenset()))
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def build_expectations(contract: DatasetContract, frame: pd.DataFrame) -> list:
+    """The expectations for one validation of ``frame`` (a dataset's raw canonical table)."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    expectations: list = [
+        e.ExpectTableColumnsToMatchSet(column_set=list(RAW_COLUMNS), exact_match=True),
+        e.ExpectTableRowCountToBeBetween(min_value=1),
+        e.ExpectColumnValuesToMatchRegex(column="nis_code", regex=r"^\d{5}$"),
+        e.ExpectColumnValuesToBeInSet(column="map_vintage", value_set=[589, 581, 565]),
+        e.ExpectColumnValuesToMatchRegex(column="period", regex=r"^\d{4}(?:Q[1-4])?$"),
+        e.ExpectColumnValuesToBeInSet(column="status", value_set=sorted(STATUSES)),
+        e.ExpectColumnValuesToBeInSet(column="dataset", value_set=[contract.dataset]),
+        e.ExpectCompoundColumnsToBeUnique(column_list=list(contract.key)),
+        e.ExpectColumnValuesToNotBeNull(column="file_sha256"),
+        # A published cell has a number; a suppressed one has none (never a 0 stand-in).
+        e.ExpectColumnValuesToNotBeNull(
+            column="value", row_condition='status=="published"', condition_parser="pandas"
+        ),
+        e.ExpectColumnValuesToBeNull(
+            column="value",
+            row_condition='status in ["suppressed", "missing", "no_value", "not_applicable"]',
+            condition_parser="pandas",
+        ),
+    ]
+    if contract.measures:
+        expectations.append(e.ExpectColumnValuesToBeInSet(column="measure", value_set=sorted(contract.measures)))
+    for rule in contract.ranges:
+        condition = f"unit=={_quote(rule.unit)}"
+        if rule.exclude:
+            condition += " and measure not in [" + ", ".join(_quote(m) for m in rule.exclude) + "]"
+        expectations.append(
+            e.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=rule.low,
+                max_value=rule.high,
+                row_condition=condition,
+                condition_parser="pandas",
+            )
+        )
+    # Coverage: every commune of the declared map, in every period of every national file.
+    if len(frame):
+        groups = frame[["file_id", "map_vintage", "period"]].drop_duplicates().sort_values(["file_id", "period"])
+        for row in groups.itertuples(index=False):
+            if contract.national_file_ids is not None and row.file_id not in contract.national_file_ids:
+                continue
+            expectations.append(
+                e.ExpectColumnDistinctValuesToEqualSet(
+                    column="nis_code",
+                    value_set=sorted(map_codes(int(row.map_vintage))),
+                    row_condition=(
+                        f"file_id=={_quote(row.file_id)} and period=={_quote(row.period)} "
+                        f"and map_vintage=={int(row.map_vintage)}"
+                    ),
+                    condition_parser="pandas",
+                )
+            )
+    return expectations

@@ -1,0 +1,139 @@
+"""Run a dataset's suite on a pandas frame and return a structured, printable result.
+
+Great Expectations 1.x has no working DuckDB engine, so raw tables are read from DuckDB into
+pandas and validated there. Suites and validation definitions are registered in an ephemeral
+context before they run, as GX 1.x requires.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from expectations.suites import build_expectations, contract_for
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    condition: str | None
+    success: bool
+    unexpected_count: int | None
+    examples: tuple[Any, ...]
+
+    def describe(self) -> str:
+        target = f" on {self.column!r}" if self.column else ""
+        where = f" where {self.condition}" if self.condition else ""
+        count = f": {self.unexpected_count} unexpected" if self.unexpected_count else ""
+        examples = f" (e.g. {', '.join(map(str, self.examples[:5]))})" if self.examples else ""
+        return f"{self.expectation}{target}{where}{count}{examples}"
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    dataset: str
+    success: bool
+    evaluated: int
+    failures: tuple[ExpectationOutcome, ...]
+    rows: int
+
+    def message(self) -> str:
+        """One line a user can act on."""
+        if self.success:
+            return f"dataset {self.dataset}: all {self.evaluated} expectations passed on {self.rows} rows"
+        first = self.failures[0].describe()
+        more = f" (+{len(self.failures) - 1} more failed)" if len(self.failures) > 1 else ""
+        return f"dataset {self.dataset}: expectation failed: {first}{more}"
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "success": self.success,
+            "expectations_evaluated": self.evaluated,
+            "expectations_failed": len(self.failures),
+            "rows": self.rows,
+            "failures": [f.describe() for f in self.failures[:20]],
+        }
+
+
+@cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.data_sources.add_pandas("frames")
+    return context
+
+
+def _examples(result: dict[str, Any]) -> tuple[Any, ...]:
+    for key in ("partial_unexpected_list", "partial_missing_list"):
+        values = result.get(key)
+        if values:
+            return tuple(values[:10])
+    observed = result.get("observed_value")
+    if observed is not None and not isinstance(observed, (list, dict)):
+        return (f"observed {observed}",)
+    return ()
+
+
+def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
+    """Validate a dataset's raw canonical table; never raises on a failed expectation."""
+    import great_expectations as gx
+
+    context = _context()
+    source = context.data_sources.get("frames")
+    asset_name = f"raw_{dataset}"
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=asset_name)
+    try:
+        batch = asset.get_batch_definition("whole")
+    except (KeyError, LookupError):
+        batch = asset.add_batch_definition_whole_dataframe("whole")
+
+    suite_name = f"raw_{dataset}"
+    if suite_name in {s.name for s in context.suites.all()}:
+        context.suites.delete(suite_name)
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+    for expectation in build_expectations(contract_for(dataset), frame):
+        suite.add_expectation(expectation)
+    definition_name = f"validate_raw_{dataset}"
+    if definition_name in {d.name for d in context.validation_definitions.all()}:
+        context.validation_definitions.delete(definition_name)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=definition_name, data=batch, suite=suite)
+    )
+    result = definition.run(batch_parameters={"dataframe": frame})
+
+    failures = []
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        kwargs = config.kwargs
+        failures.append(
+            ExpectationOutcome(
+                expectation=config.type,
+                column=kwargs.get("column"),
+                condition=kwargs.get("row_condition"),
+                success=False,
+                unexpected_count=item.result.get("unexpected_count") or item.result.get("missing_count"),
+                examples=_examples(item.result),
+            )
+        )
+    return ValidationSummary(
+        dataset=dataset,
+        success=bool(result.success),
+        evaluated=len(result.results),
+        failures=tuple(failures),
+        rows=len(frame),
+    )

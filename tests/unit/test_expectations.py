@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from expectations.suites import RAW_COLUMNS
+from expectations.validate import validate_frame
+from ingestion.geography import map_codes
+
+
+def _population(codes, period="2024", map_vintage=581, value=100.0):
+    codes = sorted(codes)
+    frame = pd.DataFrame(
+        {
+            "dataset": "statbel_population",
+            "nis_code": codes,
+            "map_vintage": map_vintage,
+            "period": period,
+            "measure": "population_total",
+            "value": value,
+            "unit": "persons",
+            "status": "published",
+            "source_file": f"TF_SOC_POP_STRUCT_{period}.zip",
+            "file_sha256": "0" * 64,
+            "file_id": "pop_struct",
+            "vintage": period,
+        }
+    )
+    return frame[list(RAW_COLUMNS)]
+
+
+@pytest.fixture(scope="module")
+def good_frame():
+    return pd.concat(
+        [_population(map_codes(581), "2024", 581), _population(map_codes(565), "2025", 565)], ignore_index=True
+    )
+
+
+def test_complete_population_table_passes(good_frame):
+    summary = validate_frame("statbel_population", good_frame)
+    assert summary.success, summary.message()
+    assert summary.message().startswith("dataset statbel_population: all ")
+
+
+def test_missing_commune_fails_naming_the_commune(good_frame):
+    frame = good_frame[~((good_frame["nis_code"] == "21004") & (good_frame["period"] == "2025"))]
+    summary = validate_frame("statbel_population", frame)
+    assert not summary.success
+    message = summary.message()
+    assert "dataset statbel_population: expectation failed: expect_column_distinct_values_to_equal_set" in message
+    assert "21004" in message and 'period=="2025"' in message
+
+
+def test_negative_count_fails_naming_the_value(good_frame):
+    frame = good_frame.copy()
+    frame.loc[0, "value"] = -5.0
+    summary = validate_frame("statbel_population", frame)
+    assert not summary.success
+    assert "expect_column_values_to_be_between on 'value'" in summary.message()
+    assert "-5.0" in summary.message()
+
+
+def test_code_of_another_map_and_duplicate_rows_fail(good_frame):
+    frame = pd.concat([good_frame, good_frame.iloc[[0]]], ignore_index=True)
+    summary = validate_frame("statbel_population", frame)
+    assert "expect_compound_columns_to_be_unique" in {f.expectation for f in summary.failures}
+    frame = good_frame.copy()
+    frame.loc[frame.index[-1], "nis_code"] = "11007"  # Borsbeek does not exist on the 565 map
+    summary = validate_frame("statbel_population", frame)
+    assert any("11007" in f.describe() for f in summary.failures)
+
+
+def test_suppressed_cell_with_a_value_fails(good_frame):
+    frame = good_frame.copy()
+    frame.loc[3, "status"] = "suppressed"
+    summary = validate_frame("statbel_population", frame)
+    assert "expect_column_values_to_be_null" in {f.expectation for f in summary.failures}
