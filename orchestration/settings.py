@@ -1,0 +1,45 @@
+"""Where run-time data lives. Read from the environment when called, never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CONFIG_DIR = REPO_ROOT / "config"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data / "raw"
+
+    @property
+    def sample(self) -> Path:
+        return self.data / "sample"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data / "warehouse.duckdb"
+
+    @property
+    def releases(self) -> Path:
+        return self.data / "releases"
+
+    @property
+    def published(self) -> Path:
+        return self.data / "published" / "cohesion.duckdb"
+
+    @property
+    def reports(self) -> Path:
+        return self.data / "reports"
+
+
+def paths() -> Paths:
+    """Paths under ``$COHESION_DATA_DIR`` (default: ``data/`` in the repository)."""
+    return Paths(Path(os.environ.get("COHESION_DATA_DIR") or REPO_ROOT / "data").resolve())
