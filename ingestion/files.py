@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
-from pathlib import Path
+import os
+import zipfile
+from pathlib import Path, PurePosixPath
 
 _CHUNK = 1 << 20
 
@@ -15,3 +18,57 @@ def sha256_of(path: str | Path) -> str:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# What each kind of file must start with. An .xlsx is a zip, so it is checked as one first.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script")
+_KINDS = {".zip": "zip", ".xlsx": "xlsx", ".xls": "xls", ".csv": "csv", ".txt": "txt"}
+
+
+def file_kind(filename: str) -> str:
+    """The kind of a file from its extension: zip, xlsx, xls, csv, txt or other."""
+    return _KINDS.get(Path(filename).suffix.lower(), "other")
+
+
+def looks_like_html(head: bytes) -> bool:
+    """True when the first bytes of a file are an HTML page (a challenge or error page)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(_HTML_MARKERS) or (start.startswith(b"<") and b"<html" in start[:1024])
+
+
+def content_problem(path: str | Path, filename: str, *, member: str | None = None) -> str | None:
+    """Why the file at ``path`` is not a plausible ``filename``, or None when it is.
+
+    A zip must open and hold ``member`` (an fnmatch pattern, case-insensitive) when given; an
+    xlsx must be a zip with ``[Content_Types].xml``; an xls must be an OLE2 file; nothing may be
+    empty or an HTML page. Messages read after the file name, e.g. "is an HTML page, ...".
+    """
+    kind = file_kind(filename)
+    size = os.path.getsize(path)
+    if size == 0:
+        return "is empty (0 bytes)"
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if looks_like_html(head):
+        return f"is an HTML page, not the expected {kind} file"
+    if kind in ("zip", "xlsx"):
+        if not head.startswith(_ZIP_MAGIC):
+            return f"is not a zip archive (it starts with {head[:8]!r}), so it cannot be the expected {kind} file"
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile as exc:
+            return f"is a damaged zip archive ({exc})"
+        if kind == "xlsx" and "[Content_Types].xml" not in names:
+            return "is a zip archive but not an Excel workbook (no [Content_Types].xml)"
+        if member is not None:
+            wanted = member.lower()
+            if not any(fnmatch.fnmatchcase(PurePosixPath(n).name.lower(), wanted) for n in names):
+                held = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") or "nothing"
+                return f"holds no file named {member!r} (it holds: {held})"
+    elif kind == "xls" and not head.startswith(_OLE2_MAGIC):
+        hint = " (it is a zip: an .xlsx saved as .xls?)" if head.startswith(_ZIP_MAGIC) else ""
+        return f"is not a legacy Excel (OLE2) workbook{hint}"
+    return None

@@ -1,0 +1,337 @@
+"""The raw archive: every publisher file ever ingested, kept byte for byte, never overwritten.
+
+Layout: ``<root>/<dataset>/<vintage>/<filename>`` plus a sidecar ``<filename>.meta.json``
+(dataset, file id, layout, vintage, year, url, size, sha256, retrieved_at, etag, last_modified,
+origin). The vintage is the data year for one-file-per-year sources, else the UTC retrieval
+date (``YYYY-MM-DD``).
+
+Rules, so a published number can always be traced to the exact bytes it came from:
+
+* Nothing is overwritten or deleted. A file is copied to a temporary file in its target
+  folder, its SHA-256 checked, and only then linked to its final name (which fails if the name
+  exists); the sidecar is written the same way. Archived files are made read-only.
+* Storing bytes the archive already holds for the same dataset, file and year is a no-op that
+  returns the existing entry (so a re-run, or a fixed URL that did not change, adds nothing).
+* Different bytes for an existing ``(dataset, vintage, filename)`` go beside the old ones under
+  the vintage ``<vintage>+<sha8>``, the first 8 hex digits of the new file's SHA-256 (a
+  publisher re-issued a year, or a fixed URL changed twice in one day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ingestion.canonical import SourceFile
+from ingestion.catalog import Catalog, FileSpec
+from ingestion.errors import ArchiveError, CatalogError
+from ingestion.files import sha256_of
+
+ORIGINS: frozenset[str] = frozenset({"download", "source_dir", "sample"})
+META_SUFFIX = ".meta.json"
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "vintage",
+    "file",
+    "url",
+    "sha256",
+    "size",
+    "retrieved_at",
+    "licence",
+    "attribution",
+    "origin",
+)
+
+_CHUNK = 1 << 20
+_SAFE_PART = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+\- ]*$")
+_META_FIELDS = (
+    "dataset",
+    "file_id",
+    "layout",
+    "vintage",
+    "year",
+    "filename",
+    "url",
+    "size",
+    "sha256",
+    "retrieved_at",
+    "etag",
+    "last_modified",
+    "origin",
+)
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One archived file and its provenance (the content of its sidecar)."""
+
+    dataset: str
+    file_id: str
+    layout: str
+    vintage: str
+    year: int | None
+    filename: str
+    url: str | None
+    size: int
+    sha256: str
+    retrieved_at: str
+    etag: str | None
+    last_modified: str | None
+    origin: str
+    path: Path = field(compare=False)
+
+    @property
+    def source_file(self) -> SourceFile:
+        """The identity canonical rows point back to."""
+        return SourceFile(dataset=self.dataset, path=str(self.path), sha256=self.sha256)
+
+    def meta(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("path")
+        return data
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    entry: ArchiveEntry
+    created: bool  # False when the archive already held these bytes
+
+
+def format_timestamp(moment: datetime | str | None) -> str:
+    """ISO 8601 UTC with a ``Z`` (``2025-03-01T09:30:00Z``); now when ``moment`` is None."""
+    if moment is None:
+        moment = datetime.now(UTC)
+    elif isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ArchiveError(f"retrieved_at {moment!r} is not an ISO 8601 timestamp") from exc
+    if moment.tzinfo is None:
+        raise ArchiveError(f"retrieved_at {moment.isoformat()} has no time zone; pass a UTC time")
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RawArchive:
+    """Files under ``root/<dataset>/<vintage>/<filename>``; see the module docstring for the rules."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"RawArchive({str(self.root)!r})"
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def store(
+        self,
+        source: str | Path,
+        *,
+        spec: FileSpec,
+        year: int | None = None,
+        origin: str,
+        url: str | None = None,
+        retrieved_at: datetime | str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        expected_sha256: str | None = None,
+    ) -> StoreResult:
+        """Archive the file at ``source`` as ``spec`` (for ``year`` when it is per year).
+
+        ``url`` defaults to the catalog URL (provenance, also for hand-downloaded files);
+        ``expected_sha256`` is the digest computed while downloading, checked against the copy.
+        """
+        if origin not in ORIGINS:
+            raise ArchiveError(f"origin must be one of {sorted(ORIGINS)}, found {origin!r}")
+        if spec.per_year and year is None:
+            raise ArchiveError(f"{spec.label}: a year is needed to archive {spec.filename!r}")
+        stamp = format_timestamp(retrieved_at)
+        file_year = year if spec.per_year else None
+        filename = spec.filename_for(file_year)
+        base_vintage = spec.vintage_for(file_year, datetime.fromisoformat(stamp.replace("Z", "+00:00")))
+        for part in (spec.dataset, base_vintage, filename):
+            _check_part(part)
+        if url is None and spec.url is not None:
+            url = spec.url_for(file_year)
+        digest = sha256_of(source)
+        if expected_sha256 is not None and digest != expected_sha256:
+            raise ArchiveError(
+                f"{spec.label}: {source} changed after it was read (sha256 {digest[:12]}..., "
+                f"expected {expected_sha256[:12]}...); nothing was archived"
+            )
+        for entry in self.entries(spec.dataset):
+            if entry.file_id == spec.id and entry.year == file_year and entry.sha256 == digest:
+                return StoreResult(entry, created=False)
+
+        vintage = base_vintage
+        target = self.root / spec.dataset / vintage / filename
+        # A file without its sidecar is what an interrupted store leaves: finish it if the bytes match.
+        orphan = target.exists() and not _meta_path(target).exists() and sha256_of(target) == digest
+        if target.exists() and not orphan:
+            vintage = f"{base_vintage}+{digest[:8]}"
+            target = self.root / spec.dataset / vintage / filename
+            if target.exists():
+                raise ArchiveError(
+                    f"{spec.label}: {target} already exists with other bytes than {source}; "
+                    "the archive never overwrites"
+                )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = target.stat().st_size if orphan else _copy_verified(Path(source), target, digest, spec.label)
+        entry = ArchiveEntry(
+            dataset=spec.dataset,
+            file_id=spec.id,
+            layout=spec.layout,
+            vintage=vintage,
+            year=file_year,
+            filename=filename,
+            url=url,
+            size=size,
+            sha256=digest,
+            retrieved_at=stamp,
+            etag=etag,
+            last_modified=last_modified,
+            origin=origin,
+            path=target,
+        )
+        meta_text = json.dumps(entry.meta(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        _publish_bytes(meta_text.encode("utf-8"), _meta_path(target), spec.label)
+        return StoreResult(entry, created=True)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def entries(self, dataset: str | None = None) -> tuple[ArchiveEntry, ...]:
+        """Every archived file (of one dataset), sorted by dataset, file id, vintage, name."""
+        if not self.root.is_dir():
+            return ()
+        folders = [self.root / dataset] if dataset is not None else sorted(self.root.iterdir())
+        found = [self._read_meta(meta) for meta in self._metas(folders)]
+        return tuple(sorted(found, key=lambda e: (e.dataset, e.file_id, e.vintage, e.filename)))
+
+    def latest(self, dataset: str, file_id: str, year: int | None = None) -> ArchiveEntry | None:
+        """The most recently retrieved entry of a file (of one year), or None."""
+        candidates = [
+            e for e in self.entries(dataset) if e.file_id == file_id and (year is None or e.year == year)
+        ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda e: (e.retrieved_at, e.vintage))
+
+    def _metas(self, folders: list[Path]) -> Iterator[Path]:
+        for dataset_dir in folders:
+            if not dataset_dir.is_dir() or dataset_dir.name.startswith("."):
+                continue
+            for vintage_dir in sorted(dataset_dir.iterdir()):
+                if vintage_dir.is_dir():
+                    yield from sorted(vintage_dir.glob(f"*{META_SUFFIX}"))
+
+    def _read_meta(self, meta: Path) -> ArchiveEntry:
+        data_path = meta.with_name(meta.name[: -len(META_SUFFIX)])
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            values = {name: data[name] for name in _META_FIELDS}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ArchiveError(f"archive sidecar {meta} is unreadable or incomplete ({exc!r})") from exc
+        if not data_path.is_file():
+            raise ArchiveError(f"archive sidecar {meta} describes {data_path.name}, which is missing")
+        return ArchiveEntry(path=data_path, **values)
+
+
+def manifest_frame(archive: RawArchive, catalog: Catalog) -> pd.DataFrame:
+    """The archive as the published ``_sources`` table: one row per archived file."""
+    rows = []
+    for entry in archive.entries():
+        dataset = catalog.dataset(entry.dataset)
+        try:
+            spec = dataset.file(entry.file_id)
+        except CatalogError:
+            spec = None  # a file id the catalog no longer lists keeps the dataset's terms
+        rows.append(
+            {
+                "dataset": entry.dataset,
+                "vintage": entry.vintage,
+                "file": entry.filename,
+                "url": entry.url,
+                "sha256": entry.sha256,
+                "size": entry.size,
+                "retrieved_at": entry.retrieved_at,
+                "licence": dataset.licence_of(spec) if spec else dataset.licence,
+                "attribution": dataset.attribution_of(spec) if spec else dataset.attribution,
+                "origin": entry.origin,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))
+    frame = frame.astype({c: "string" for c in MANIFEST_COLUMNS if c not in ("size", "retrieved_at")})
+    frame["size"] = frame["size"].astype("int64")
+    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+    return frame.sort_values(["dataset", "vintage", "file"], kind="stable").reset_index(drop=True)
+
+
+def _check_part(part: str) -> None:
+    # Each part becomes a path component: refuse anything that could climb out of the archive.
+    if not _SAFE_PART.match(part) or ".." in part:
+        raise ArchiveError(f"{part!r} cannot be used as an archive folder or file name")
+
+
+def _meta_path(target: Path) -> Path:
+    return target.with_name(target.name + META_SUFFIX)
+
+
+def _temp_beside(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+
+
+def _copy_verified(source: Path, target: Path, digest: str, label: str) -> int:
+    temp = _temp_beside(target)
+    try:
+        hasher = hashlib.sha256()
+        size = 0
+        with open(source, "rb") as reader, open(temp, "xb") as writer:
+            for chunk in iter(lambda: reader.read(_CHUNK), b""):
+                hasher.update(chunk)
+                size += len(chunk)
+                writer.write(chunk)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if hasher.hexdigest() != digest:
+            raise ArchiveError(f"{label}: the copy of {source} does not match its checksum; nothing was archived")
+        _link(temp, target, label)
+        return size
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _publish_bytes(content: bytes, target: Path, label: str) -> None:
+    temp = _temp_beside(target)
+    try:
+        with open(temp, "xb") as writer:
+            writer.write(content)
+            writer.flush()
+            os.fsync(writer.fileno())
+        _link(temp, target, label)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _link(temp: Path, target: Path, label: str) -> None:
+    """Give ``temp`` its final name, refusing to replace an existing file, and make it read-only."""
+    os.chmod(temp, 0o444)
+    try:
+        os.link(temp, target)  # atomic, and fails when the name exists: no overwrite, even in a race
+    except FileExistsError as exc:
+        raise ArchiveError(f"{label}: {target} appeared while archiving; the archive never overwrites") from exc
+    except OSError:
+        # A file system without hard links: the existence check and rename are not atomic, which
+        # only matters if two runs archive the same file at the same instant.
+        if target.exists():
+            raise ArchiveError(f"{label}: {target} already exists; the archive never overwrites") from None
+        shutil.move(temp, target)

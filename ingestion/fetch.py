@@ -1,0 +1,370 @@
+"""Bring catalog files into the raw archive: from the publishers, from a folder, or not at all.
+
+* ``mode="online"``: download every file in scope that has a URL (conditional requests).
+* ``mode="offline"``: touch no network; report what the archive holds and what is missing.
+* ``source_dir=DIR`` (either mode): archive the files found in DIR, matched to the catalog by
+  file name. Hand-downloaded files and the sample generator's output go in the same way; no
+  network is used.
+
+Nothing here raises for a missing or failed file unless ``strict=True``: the report says what
+happened to each file, and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import requests
+
+from ingestion.archive import ArchiveEntry, RawArchive
+from ingestion.catalog import Catalog, FileSpec
+from ingestion.download import (
+    DEFAULT_POLICY,
+    HttpPolicy,
+    check_status,
+    conditional_headers,
+    download,
+    new_session,
+    request_headers,
+    with_retries,
+)
+from ingestion.errors import ArchiveError, DownloadError
+from ingestion.files import content_problem
+
+Status = Literal["stored", "unchanged", "missing", "failed", "unmatched"]
+_HASH_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class FetchItem:
+    """What happened to one file.
+
+    ``stored``: new bytes archived; ``unchanged``: the archive already held them (or, offline,
+    holds the file); ``missing``: not available; ``failed``: a download or a check failed;
+    ``unmatched``: a file in the source folder that is not in the catalog.
+    """
+
+    dataset: str | None
+    file_id: str | None
+    year: int | None
+    filename: str
+    status: Status
+    reason: str
+    entry: ArchiveEntry | None = None
+
+    def line(self) -> str:
+        where = f"{self.dataset}/{self.file_id}" if self.dataset else "(not in the catalog)"
+        return f"{self.status:<9} {where} {self.filename}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    mode: str
+    items: tuple[FetchItem, ...]
+
+    def _with(self, status: Status) -> tuple[FetchItem, ...]:
+        return tuple(item for item in self.items if item.status == status)
+
+    @property
+    def stored(self) -> tuple[FetchItem, ...]:
+        return self._with("stored")
+
+    @property
+    def unchanged(self) -> tuple[FetchItem, ...]:
+        return self._with("unchanged")
+
+    @property
+    def missing(self) -> tuple[FetchItem, ...]:
+        return self._with("missing")
+
+    @property
+    def failed(self) -> tuple[FetchItem, ...]:
+        return self._with("failed")
+
+    @property
+    def unmatched(self) -> tuple[FetchItem, ...]:
+        return self._with("unmatched")
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.failed
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{len(self._with(s))} {s}" for s in ("stored", "unchanged", "missing", "failed", "unmatched")
+        )
+        return "\n".join([f"fetch ({self.mode}): {counts}", *(item.line() for item in self.items)])
+
+    def raise_for_problems(self) -> None:
+        """Raise when a file is missing or failed, listing each with its reason."""
+        if self.ok:
+            return
+        lines = "\n".join(item.line() for item in (*self.failed, *self.missing))
+        error = DownloadError if self.failed else ArchiveError
+        raise error(f"{len(self.failed) + len(self.missing)} file(s) not available:\n{lines}")
+
+
+def fetch(
+    catalog: Catalog,
+    archive: RawArchive,
+    *,
+    dataset: str | None = None,
+    year: int | None = None,
+    mode: Literal["online", "offline"] = "online",
+    source_dir: str | Path | None = None,
+    retrieved_at: datetime | str | None = None,
+    origin: Literal["source_dir", "sample"] = "source_dir",
+    strict: bool = False,
+    policy: HttpPolicy = DEFAULT_POLICY,
+    session: requests.Session | None = None,
+    progress: bool | None = None,
+) -> FetchReport:
+    """Archive the catalog files in scope (one dataset and/or one year, or everything).
+
+    ``retrieved_at`` fixes the retrieval time (the sample generator needs byte-identical runs);
+    ``origin`` marks files from ``source_dir`` as ``source_dir`` or ``sample``; ``strict``
+    raises (see :meth:`FetchReport.raise_for_problems`) instead of only reporting.
+    """
+    if mode not in ("online", "offline"):
+        raise ValueError(f"mode must be 'online' or 'offline', found {mode!r}")
+    if dataset is not None:
+        catalog.dataset(dataset)  # an unknown id fails here, with the list of known ones
+    if source_dir is not None:
+        items = _from_folder(catalog, archive, Path(source_dir), dataset, year, retrieved_at, origin)
+        report = FetchReport(mode="source_dir", items=tuple(items))
+    elif mode == "offline":
+        report = FetchReport(mode=mode, items=tuple(_offline(catalog, archive, dataset, year)))
+    else:
+        own_session = session is None
+        http = session if session is not None else new_session()
+        try:
+            items = _online(catalog, archive, dataset, year, retrieved_at, policy, http, progress)
+            report = FetchReport(mode=mode, items=tuple(items))
+        finally:
+            if own_session:
+                http.close()
+    if strict:
+        report.raise_for_problems()
+    return report
+
+
+def has_update(
+    spec: FileSpec,
+    archive: RawArchive,
+    year: int | None = None,
+    *,
+    policy: HttpPolicy = DEFAULT_POLICY,
+    session: requests.Session | None = None,
+) -> bool:
+    """Whether the publisher offers bytes the archive does not hold (for a Dagster sensor).
+
+    A conditional HEAD first (304, or the archived ETag / Last-Modified → False). A file never
+    archived is an update when the URL answers 2xx; 404 and 410 mean not published (yet). When
+    the server gives no validator to compare, a GET hashes the body against the archive. Files
+    without a URL are never polled (False). Raises :class:`DownloadError` when the server fails
+    or answers with an HTML page.
+    """
+    if spec.url is None:
+        return False
+    file_year = year if spec.per_year else None
+    url = spec.url_for(file_year)
+    what = f"{spec.label} ({spec.filename_for(file_year)}) from {url}"
+    latest = archive.latest(spec.dataset, spec.id, file_year)
+    headers = request_headers(policy, conditional_headers(latest))
+    own_session = session is None
+    http = session if session is not None else new_session()
+
+    def probe(method: str) -> requests.Response:
+        response = http.request(method, url, headers=headers, stream=True, timeout=policy.timeout)
+        if response.status_code in (404, 410) or (method == "HEAD" and response.status_code in (405, 501)):
+            return response  # answered by the caller, not errors
+        try:
+            check_status(response, what)
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    try:
+        response, _ = with_retries(lambda: probe("HEAD"), policy=policy, what=what)
+        if response.status_code in (405, 501):  # HEAD not allowed: ask with GET instead
+            response.close()
+            response, _ = with_retries(lambda: probe("GET"), policy=policy, what=what)
+        with response:
+            code = response.status_code
+            if code in (304, 404, 410):
+                return False
+            if "text/html" in response.headers.get("Content-Type", "").lower():
+                raise DownloadError(
+                    f"{what}: the server answered with an HTML page (a browser challenge?); "
+                    "cannot tell whether a new release appeared"
+                )
+            if latest is None:
+                return True
+            etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+            if etag and latest.etag:
+                return etag != latest.etag
+            if modified and latest.last_modified:
+                return modified != latest.last_modified
+        return _body_digest(http, url, policy, what) != latest.sha256
+    finally:
+        if own_session:
+            http.close()
+
+
+def _in_scope(spec: FileSpec, year: int | None) -> bool:
+    """A per-year file is asked for any year; a fixed-URL file only when it covers ``year``."""
+    return spec.per_year or year is None or spec.years is None or year in spec.years
+
+
+def _scope(catalog: Catalog, dataset: str | None, year: int | None) -> Iterator[FileSpec]:
+    return (spec for spec in catalog.files(dataset) if _in_scope(spec, year))
+
+
+def _online(
+    catalog: Catalog,
+    archive: RawArchive,
+    dataset: str | None,
+    year: int | None,
+    retrieved_at: datetime | str | None,
+    policy: HttpPolicy,
+    session: requests.Session,
+    progress: bool | None,
+) -> Iterator[FetchItem]:
+    for spec in _scope(catalog, dataset, year):
+        years = _years_online(spec, year)
+        if years is None:
+            yield _item(spec, None, "missing", "no year given and the catalog lists no years for this file")
+            continue
+        for file_year in years:
+            if spec.url is None:
+                yield _without_url(spec, archive, file_year)
+                continue
+            try:
+                result = download(
+                    spec,
+                    archive,
+                    year=file_year,
+                    policy=policy,
+                    session=session,
+                    retrieved_at=retrieved_at,
+                    progress=progress,
+                    landing_page=catalog.dataset(spec.dataset).landing_page,
+                )
+            except DownloadError as exc:
+                yield _item(spec, file_year, "failed", str(exc), entry=archive.latest(spec.dataset, spec.id, file_year))
+                continue
+            reasons = {
+                "stored": f"downloaded, archived as vintage {result.entry.vintage}",
+                "unchanged": f"downloaded, same bytes as vintage {result.entry.vintage}",
+                "not_modified": f"not modified since vintage {result.entry.vintage} (HTTP 304)",
+            }
+            status: Status = "stored" if result.status == "stored" else "unchanged"
+            yield _item(spec, file_year, status, reasons[result.status], entry=result.entry)
+
+
+def _years_online(spec: FileSpec, year: int | None) -> list[int | None] | None:
+    if not spec.per_year:
+        return [None]
+    if year is not None:
+        return [year]
+    return list(spec.years.years()) if spec.years is not None else None
+
+
+def _without_url(spec: FileSpec, archive: RawArchive, year: int | None) -> FetchItem:
+    held = archive.latest(spec.dataset, spec.id, year)
+    if held is not None:
+        return _item(spec, year, "unchanged", f"no public URL; the archive holds vintage {held.vintage}", entry=held)
+    hint = spec.note or "put the file in a folder and ingest it with --source-dir"
+    return _item(spec, year, "missing", f"no public URL: {hint}")
+
+
+def _offline(catalog: Catalog, archive: RawArchive, dataset: str | None, year: int | None) -> Iterator[FetchItem]:
+    for spec in _scope(catalog, dataset, year):
+        if spec.per_year and year is None:
+            held_years = sorted({e.year for e in archive.entries(spec.dataset) if e.file_id == spec.id})
+            years: list[int | None] = list(held_years) or [None]
+        else:
+            years = [year if spec.per_year else None]
+        for file_year in years:
+            held = None if (spec.per_year and file_year is None) else archive.latest(spec.dataset, spec.id, file_year)
+            if held is not None:
+                yield _item(spec, file_year, "unchanged", f"archived as vintage {held.vintage}", entry=held)
+            else:
+                yield _item(spec, file_year, "missing", "not in the archive (offline: nothing was downloaded)")
+
+
+def _from_folder(
+    catalog: Catalog,
+    archive: RawArchive,
+    folder: Path,
+    dataset: str | None,
+    year: int | None,
+    retrieved_at: datetime | str | None,
+    origin: Literal["source_dir", "sample"],
+) -> list[FetchItem]:
+    if not folder.is_dir():
+        raise ArchiveError(f"source folder {folder} does not exist or is not a folder")
+    items: list[FetchItem] = []
+    seen: set[tuple[str, str]] = set()
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        match = catalog.match_filename(path.name)
+        if match is None:
+            items.append(
+                FetchItem(None, None, None, path.name, "unmatched", f"matches no file name in the catalog ({folder})")
+            )
+            continue
+        spec, file_year = match.file, match.year
+        if dataset is not None and spec.dataset != dataset:
+            continue
+        if year is not None and (not _in_scope(spec, year) or (spec.per_year and file_year != year)):
+            continue
+        seen.add((spec.dataset, spec.id))
+        problem = content_problem(path, path.name, member=spec.member_for(file_year))
+        if problem is not None:
+            items.append(_item(spec, file_year, "failed", f"{path} {problem}; nothing was archived"))
+            continue
+        result = archive.store(path, spec=spec, year=file_year, origin=origin, retrieved_at=retrieved_at)
+        vintage = result.entry.vintage
+        if result.created:
+            items.append(_item(spec, file_year, "stored", f"archived as vintage {vintage}", result.entry))
+        else:
+            items.append(_item(spec, file_year, "unchanged", f"same bytes as vintage {vintage}", result.entry))
+    if dataset is not None or year is not None:
+        # The user asked for something specific: say what the folder did not have.
+        for spec in _scope(catalog, dataset, year):
+            if (spec.dataset, spec.id) not in seen:
+                file_year = year if spec.per_year else None
+                expected = _display_name(spec, file_year)
+                items.append(_item(spec, file_year, "missing", f"no file named {expected!r} in {folder}"))
+    return items
+
+
+def _item(
+    spec: FileSpec, year: int | None, status: Status, reason: str, entry: ArchiveEntry | None = None
+) -> FetchItem:
+    return FetchItem(spec.dataset, spec.id, year, _display_name(spec, year), status, reason, entry)
+
+
+def _display_name(spec: FileSpec, year: int | None) -> str:
+    """The file name for ``year``, or the catalog pattern when a per-year file has no year."""
+    return spec.filename if spec.per_year and year is None else spec.filename_for(year)
+
+
+def _body_digest(session: requests.Session, url: str, policy: HttpPolicy, what: str) -> str:
+    def attempt() -> str:
+        response = session.get(url, headers=request_headers(policy), stream=True, timeout=policy.timeout)
+        with response:
+            check_status(response, what)
+            hasher = hashlib.sha256()
+            for chunk in response.iter_content(_HASH_CHUNK):
+                hasher.update(chunk)
+            return hasher.hexdigest()
+
+    digest, _ = with_retries(attempt, policy=policy, what=what)
+    return digest
