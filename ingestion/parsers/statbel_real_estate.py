@@ -1,0 +1,213 @@
+"""Statbel real-estate sales per commune: number of sales, median and quartile prices.
+
+SOURCES.md section 6: the quarterly workbook (FR ``Par commune`` / NL ``Per gemeente``) and the
+annual one (same sheet names; its other sheets hold totals and are ignored). Three header rows:
+a title, the property group (written once over its columns), the field names; blank separator
+columns and a trailing formula column are ignored. Statbel restated both on the 565 map.
+
+Blank cells mean two different things. A blank price is suppressed (fewer than 16 sales, or
+secondary suppression): NULL with status ``suppressed``. A blank number of sales means no sale:
+the file holds no 0 at all, and "all houses" equals "2-3 façades" + "4+ façades" on every row only
+when blanks count as 0 (1,652 quarterly rows have exactly one of the two blank), so it is 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ingestion.canonical import SourceFile, make_frame
+from ingestion.errors import ParseError
+from ingestion.files import sha256_of
+from ingestion.parsers.statbel_population import (
+    cell_text,
+    find_columns,
+    header_paths,
+    long_rows,
+    normalise_label,
+    parse_cells,
+    read_sheet,
+    refnis_code,
+    select_communes,
+)
+
+_SHEETS = ("Par commune", "Per gemeente")
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "houses": (
+        "Toutes les maisons avec 2, 3, 4 ou plus de façades (excl. appartements)",
+        "Alle huizen met 2, 3, 4 of meer gevels (excl. appartementen)",
+    ),
+    "houses_2_3_facades": (
+        "Maisons avec 2 ou 3 façades (type fermé + type demi-fermé)",
+        "Huizen met 2 of 3 gevels (gesloten + halfopen bebouwing)",
+    ),
+    "houses_4_facades": (
+        "Maisons avec 4 ou plus de façades (type ouvert)",
+        "Huizen met 4 of meer gevels (open bebouwing)",
+    ),
+    "apartments": ("Appartements", "Appartementen"),
+}
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "sales": ("nombre transactions", "aantal transacties"),
+    "price_median": ("prix médian(€)", "mediaan prijs(€)"),
+    "price_q1": ("prix premier quartile(€)", "eerste kwartiel prijs(€)"),
+    "price_q3": ("prix troisième quartile(€)", "derde kwartiel prijs(€)"),
+}
+_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "refnis": (("refnis",),),
+    "year": (("année",), ("jaar",)),
+    "period": (("période",), ("periode",)),
+}
+# Every header the parser reads, by its text: the (group, field) of each measure.
+IMMO_HEADERS: dict[str, tuple[tuple[str, ...], ...]] = {
+    **_KEYS,
+    **{
+        f"{field}_{group}": tuple((g, f) for g in group_labels for f in field_labels)
+        for group, group_labels in _GROUPS.items()
+        for field, field_labels in _FIELDS.items()
+    },
+}
+_HEADER_SEARCH_ROWS = 20
+
+
+def parse_statbel_immo_quarterly(
+    path: Path,
+    *,
+    dataset: str,
+    sha256: str | None = None,
+    year: int | None = None,
+    map_vintage: int | None = None,
+) -> pd.DataFrame:
+    """Sales and prices per commune and quarter (periods ``2010Q1``...)."""
+    return _parse_immo(path, dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage, quarterly=True)
+
+
+def parse_statbel_immo_annual(
+    path: Path,
+    *,
+    dataset: str,
+    sha256: str | None = None,
+    year: int | None = None,
+    map_vintage: int | None = None,
+) -> pd.DataFrame:
+    """Sales and prices per commune and year (periods ``2010``...), sheet ``Per gemeente``."""
+    return _parse_immo(path, dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage, quarterly=False)
+
+
+def _parse_immo(
+    path: Path, *, dataset: str, sha256: str | None, year: int | None, map_vintage: int | None, quarterly: bool
+) -> pd.DataFrame:
+    path = Path(path)
+    file = path.name
+    sheet, sheet_name = read_sheet(path, dataset=dataset, sheet_names=_SHEETS)
+    field_row = _find_field_row(sheet, dataset=dataset, file=file, sheet_name=sheet_name)
+    paths = header_paths(sheet, field_row - 1, field_row)
+    where = find_columns(paths, IMMO_HEADERS, dataset=dataset, file=file, header_row=field_row + 1)
+    column = {key: sheet.columns[i] for key, i in where.items()}
+
+    body = sheet.iloc[field_row + 1 :]
+    rows = pd.Series(body.index + 1, index=body.index)  # the sheet's row numbers, as Excel shows them
+    no_code = cell_text(body[column["refnis"]]) == ""
+    used = [c for key, c in column.items() if key != "refnis"]
+    stray = no_code & body[used].notna().any(axis=1)
+    if stray.any():
+        raise ParseError(dataset, file, "row has figures but no refnis", row=int(rows[stray].iloc[0]), column="refnis")
+    body, rows = body[~no_code], rows[~no_code]
+    if body.empty:
+        raise ParseError(dataset, file, f"sheet {sheet_name!r} has a header but no data rows")
+    codes = pd.Series(
+        [
+            refnis_code(c, int(r), dataset=dataset, file=file, column="refnis")
+            for c, r in zip(body[column["refnis"]], rows, strict=True)
+        ],
+        index=body.index,
+    )
+    periods = _periods(body, column, rows, quarterly=quarterly, dataset=dataset, file=file)
+    if year is not None and str(year) not in set(periods.str[:4]):
+        present = sorted(set(periods.str[:4]))
+        raise ParseError(
+            dataset, file, f"the year argument says {year} but the sheet holds only {present[0]}..{present[-1]}"
+        )
+    table = pd.DataFrame({"nis_code": codes, "period": periods})
+    selection = select_communes(
+        table,
+        code_column="nis_code",
+        row_numbers=rows,
+        dataset=dataset,
+        file=file,
+        map_vintage=map_vintage,
+        column_label="refnis",
+    )
+    kept = selection.rows
+    kept_rows = rows.loc[kept.index]
+    twice = kept.duplicated(subset=["nis_code", "period"])
+    if twice.any():
+        first = kept[twice].index[0]
+        raise ParseError(
+            dataset,
+            file,
+            f"commune {kept.at[first, 'nis_code']} period {kept.at[first, 'period']} appears twice",
+            row=int(rows.loc[first]),
+        )
+
+    measures = {}
+    for key in IMMO_HEADERS:
+        if key in _KEYS:
+            continue
+        label = " / ".join(IMMO_HEADERS[key][0])
+        cells = body.loc[kept.index, column[key]]
+        values, hidden = parse_cells(cells, row_numbers=kept_rows, dataset=dataset, file=file, column=label)
+        if key.startswith("sales_"):
+            empty = cells.isna().to_numpy()  # no sale (module docstring); a `*` stays suppressed
+            measures[key] = (np.where(empty, 0.0, values), hidden & ~empty)
+        else:
+            measures[key] = (values, hidden)
+    long = long_rows(kept["nis_code"].to_numpy(), kept["period"].to_numpy(), measures, dataset=dataset)
+    source = SourceFile(dataset, str(path), sha256 or sha256_of(path))
+    result = make_frame(long, source=source, map_vintage=selection.map_vintage)
+    result.attrs["dropped"] = dict(selection.dropped)
+    return result
+
+
+def _find_field_row(sheet: pd.DataFrame, *, dataset: str, file: str, sheet_name: str) -> int:
+    for position in range(1, min(_HEADER_SEARCH_ROWS, len(sheet))):
+        if "refnis" in {normalise_label(v) for v in sheet.iloc[position]}:
+            return int(sheet.index[position])
+    raise ParseError(
+        dataset,
+        file,
+        f"no header row with a 'refnis' column after the group row in the first {_HEADER_SEARCH_ROWS} rows "
+        f"of sheet {sheet_name!r}",
+        column="refnis",
+    )
+
+
+def _periods(
+    body: pd.DataFrame, column: dict[str, object], rows: pd.Series, *, quarterly: bool, dataset: str, file: str
+) -> pd.Series:
+    years = cell_text(body[column["year"]])
+    labels = cell_text(body[column["period"]]).str.upper()
+    bad_year = ~years.str.fullmatch(r"(19|20)\d\d")
+    allowed = {"Q1", "Q2", "Q3", "Q4"} if quarterly else {"Y"}
+    bad_label = ~labels.isin(allowed)
+    for bad, key, expected in ((bad_year, "year", "a year"), (bad_label, "period", " or ".join(sorted(allowed)))):
+        if bad.any():
+            first = bad[bad].index[0]
+            found = body.at[first, column[key]]
+            layout = "quarterly" if quarterly else "annual"
+            raise ParseError(
+                dataset,
+                file,
+                f"expected {expected} in the {layout} layout, found {found!r}",
+                row=int(rows.loc[first]),
+                column=IMMO_HEADERS[key][0][0],
+            )
+    return years + labels if quarterly else years
+
+
+LAYOUTS = {
+    "statbel_immo_quarterly": parse_statbel_immo_quarterly,
+    "statbel_immo_annual": parse_statbel_immo_annual,
+}
