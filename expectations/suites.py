@@ -91,8 +91,8 @@ def _quote(value: str) -> str:
     return '"' + value.replace('"', '\\"') + '"'
 
 
-def build_expectations(contract: DatasetContract, frame: pd.DataFrame) -> list:
-    """The expectations for one validation of ``frame`` (a dataset's raw canonical table)."""
+def build_expectations(contract: DatasetContract) -> list:
+    """Row-level expectations on a dataset's raw canonical table."""
     import great_expectations as gx
 
     e = gx.expectations
@@ -131,21 +131,36 @@ def build_expectations(contract: DatasetContract, frame: pd.DataFrame) -> list:
                 condition_parser="pandas",
             )
         )
-    # Coverage: every commune of the declared map, in every period of every national file.
-    if len(frame):
-        groups = frame[["file_id", "map_vintage", "period"]].drop_duplicates().sort_values(["file_id", "period"])
-        for row in groups.itertuples(index=False):
-            if contract.national_file_ids is not None and row.file_id not in contract.national_file_ids:
-                continue
-            expectations.append(
-                e.ExpectColumnDistinctValuesToEqualSet(
-                    column="nis_code",
-                    value_set=sorted(map_codes(int(row.map_vintage))),
-                    row_condition=(
-                        f"file_id=={_quote(row.file_id)} and period=={_quote(row.period)} "
-                        f"and map_vintage=={int(row.map_vintage)}"
-                    ),
-                    condition_parser="pandas",
-                )
+    return expectations
+
+
+COVERAGE_COLUMNS: tuple[str, ...] = ("file_id", "map_vintage", "period", "nis_code")
+
+
+def coverage_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per file, map, period and commune: coverage is checked on this much smaller frame
+    (a quarterly workbook has 16 measures per commune and quarter)."""
+    return frame[list(COVERAGE_COLUMNS)].drop_duplicates().reset_index(drop=True)
+
+
+def build_coverage_expectations(contract: DatasetContract, coverage: pd.DataFrame) -> list:
+    """Every commune of the declared map, in every period of every national file."""
+    import great_expectations as gx
+
+    expectations = []
+    groups = coverage[["file_id", "map_vintage", "period"]].drop_duplicates().sort_values(["file_id", "period"])
+    for row in groups.itertuples(index=False):
+        if contract.national_file_ids is not None and row.file_id not in contract.national_file_ids:
+            continue
+        expectations.append(
+            gx.expectations.ExpectColumnDistinctValuesToEqualSet(
+                column="nis_code",
+                value_set=sorted(map_codes(int(row.map_vintage))),
+                row_condition=(
+                    f"file_id=={_quote(row.file_id)} and period=={_quote(row.period)} "
+                    f"and map_vintage=={int(row.map_vintage)}"
+                ),
+                condition_parser="pandas",
             )
+        )
     return expectations

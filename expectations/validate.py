@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.suites import build_expectations, contract_for
+from expectations.suites import build_coverage_expectations, build_expectations, contract_for, coverage_frame
 
 
 @dataclass(frozen=True)
@@ -84,38 +84,42 @@ def _examples(result: dict[str, Any]) -> tuple[Any, ...]:
     return ()
 
 
-def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
-    """Validate a dataset's raw canonical table; never raises on a failed expectation."""
+def _run_suite(name: str, expectations: list, frame: pd.DataFrame) -> list:
+    """Register a suite and its validation definition in the context, run it on ``frame``."""
     import great_expectations as gx
 
     context = _context()
     source = context.data_sources.get("frames")
-    asset_name = f"raw_{dataset}"
     try:
-        asset = source.get_asset(asset_name)
+        asset = source.get_asset(name)
     except LookupError:
-        asset = source.add_dataframe_asset(name=asset_name)
+        asset = source.add_dataframe_asset(name=name)
     try:
         batch = asset.get_batch_definition("whole")
     except (KeyError, LookupError):
         batch = asset.add_batch_definition_whole_dataframe("whole")
-
-    suite_name = f"raw_{dataset}"
-    if suite_name in {s.name for s in context.suites.all()}:
-        context.suites.delete(suite_name)
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for expectation in build_expectations(contract_for(dataset), frame):
+    if name in {s.name for s in context.suites.all()}:
+        context.suites.delete(name)
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    for expectation in expectations:
         suite.add_expectation(expectation)
-    definition_name = f"validate_raw_{dataset}"
+    definition_name = f"validate_{name}"
     if definition_name in {d.name for d in context.validation_definitions.all()}:
         context.validation_definitions.delete(definition_name)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=definition_name, data=batch, suite=suite)
-    )
-    result = definition.run(batch_parameters={"dataframe": frame})
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=definition_name, data=batch, suite=suite))
+    return list(definition.run(batch_parameters={"dataframe": frame}).results)
+
+
+def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
+    """Validate a dataset's raw canonical table; never raises on a failed expectation."""
+    contract = contract_for(dataset)
+    results = _run_suite(f"raw_{dataset}", build_expectations(contract), frame)
+    if len(frame):
+        coverage = coverage_frame(frame)
+        results += _run_suite(f"coverage_{dataset}", build_coverage_expectations(contract, coverage), coverage)
 
     failures = []
-    for item in result.results:
+    for item in results:
         if item.success:
             continue
         config = item.expectation_config
@@ -132,8 +136,8 @@ def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
         )
     return ValidationSummary(
         dataset=dataset,
-        success=bool(result.success),
-        evaluated=len(result.results),
+        success=not failures,
+        evaluated=len(results),
         failures=tuple(failures),
         rows=len(frame),
     )

@@ -1,0 +1,128 @@
+"""From the raw archive to one canonical table per dataset (what the raw assets write).
+
+For every file of a dataset (and every year of a per-year file) the most recently retrieved
+archived copy is parsed; older vintages stay in the archive, untouched, for the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from ingestion.archive import ArchiveEntry, RawArchive, manifest_frame
+from ingestion.canonical import CANONICAL_COLUMNS, empty_frame
+from ingestion.catalog import Catalog, load_catalog
+from ingestion.geography import communes_565
+from ingestion.parsers import parser_for
+
+RAW_DATASETS: tuple[str, ...] = (
+    "statbel_population",
+    "statbel_income",
+    "statbel_real_estate",
+    "arrivals",
+    "employment",
+    "schools",
+)
+RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + ("file_id", "vintage")
+
+
+class HasRaw(Protocol):
+    @property
+    def raw(self) -> Path: ...
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    file_id: str
+    vintage: str
+    filename: str
+    sha256: str
+    rows: int
+    map_vintages: tuple[int, ...]
+    periods: tuple[str, ...]
+    dropped: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DatasetLoad:
+    dataset: str
+    files: tuple[LoadedFile, ...]
+    frame: pd.DataFrame = field(repr=False, compare=False)
+
+    def describe(self) -> list[str]:
+        if not self.files:
+            return [f"dataset {self.dataset}: no archived file"]
+        return [
+            f"dataset {self.dataset}: {f.filename} (vintage {f.vintage}, sha256 {f.sha256[:12]}): {f.rows} rows, "
+            f"map {'/'.join(map(str, f.map_vintages))}, periods {f.periods[0]}..{f.periods[-1]}, dropped {f.dropped}"
+            for f in self.files
+        ]
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "rows": len(self.frame),
+            "communes": int(self.frame["nis_code"].nunique()),
+            "files": "; ".join(f"{f.filename}@{f.vintage}" for f in self.files),
+            "sha256": "; ".join(f.sha256 for f in self.files),
+            "map_vintages": ", ".join(sorted({str(m) for f in self.files for m in f.map_vintages})),
+            "periods": ", ".join(sorted({p for f in self.files for p in f.periods})),
+        }
+
+
+def current_entries(archive: RawArchive, dataset: str) -> list[ArchiveEntry]:
+    """The newest archived copy of each file (and year) of ``dataset``."""
+    newest: dict[tuple[str, int | None], ArchiveEntry] = {}
+    for entry in archive.entries(dataset):
+        key = (entry.file_id, entry.year)
+        if key not in newest or (entry.retrieved_at, entry.vintage) > (newest[key].retrieved_at, newest[key].vintage):
+            newest[key] = entry
+    return [newest[k] for k in sorted(newest, key=lambda k: (k[0], k[1] or 0))]
+
+
+def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
+    spec = catalog.dataset(entry.dataset).file(entry.file_id)
+    declared_map = spec.map_vintage_for(entry.year) if entry.year is not None else None
+    parse = parser_for(entry.layout)
+    frame = parse(entry.path, dataset=entry.dataset, sha256=entry.sha256, year=entry.year, map_vintage=declared_map)
+    dropped = dict(frame.attrs.get("dropped", {}))
+    frame = frame.assign(file_id=entry.file_id, vintage=entry.vintage)
+    frame.attrs["dropped"] = dropped
+    return frame
+
+
+def load_dataset(dataset: str, paths: HasRaw, catalog: Catalog | None = None) -> DatasetLoad:
+    catalog = catalog or load_catalog()
+    archive = RawArchive(paths.raw)
+    frames, files = [], []
+    for entry in current_entries(archive, dataset):
+        frame = parse_entry(entry, catalog)
+        frames.append(frame)
+        files.append(
+            LoadedFile(
+                file_id=entry.file_id,
+                vintage=entry.vintage,
+                filename=entry.filename,
+                sha256=entry.sha256,
+                rows=len(frame),
+                map_vintages=tuple(sorted(int(m) for m in frame["map_vintage"].unique())),
+                periods=tuple(sorted(frame["period"].unique())) or ("-",),
+                dropped=frame.attrs.get("dropped", {}),
+            )
+        )
+    if frames:
+        frame = pd.concat(frames, ignore_index=True)
+    else:
+        frame = empty_frame().assign(file_id=pd.Series(dtype="string"), vintage=pd.Series(dtype="string"))
+    frame = frame[list(RAW_COLUMNS)].astype({"file_id": "string", "vintage": "string"})
+    return DatasetLoad(dataset=dataset, files=tuple(files), frame=frame)
+
+
+def load_reference_communes() -> pd.DataFrame:
+    return communes_565()
+
+
+def source_manifest(paths: HasRaw, catalog: Catalog | None = None) -> pd.DataFrame:
+    return manifest_frame(RawArchive(paths.raw), catalog or load_catalog())

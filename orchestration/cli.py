@@ -1,0 +1,188 @@
+"""The `cohesion` command: run the pipeline, prepare dbt, generate the sample, manage releases.
+
+Every subcommand exits non-zero with a one-line message on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingestion.errors import CohesionError
+from orchestration.settings import DBT_PROJECT_DIR, paths
+
+# The sample's files are "retrieved" at a fixed time so that every sample run archives and
+# publishes byte-identical sources.
+SAMPLE_RETRIEVED_AT = "2025-12-01T00:00:00Z"
+
+
+def _set_environment() -> None:
+    data = paths()
+    data.data.mkdir(parents=True, exist_ok=True)
+    os.environ["COHESION_WAREHOUSE"] = str(data.warehouse)
+
+
+def prepare_dbt() -> Path:
+    """Build the dbt manifest the Dagster definitions read (`dbt parse`)."""
+    _set_environment()
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    )
+    if not result.success:
+        raise CohesionError(f"dbt parse failed: {result.exception or 'see the dbt log above'}")
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def generate_and_archive_sample(seed: int = 20250101) -> tuple[float, float]:
+    """Write the embedded sample and archive it like hand-downloaded files. Returns the seconds
+    spent generating and archiving."""
+    from ingestion.catalog import load_catalog
+    from ingestion.fetch import fetch
+    from ingestion.archive import RawArchive
+    from ingestion.sample import generate_sample
+
+    data = paths()
+    started = time.perf_counter()
+    generate_sample(data.sample, seed=seed)
+    generated = time.perf_counter()
+    report = fetch(
+        load_catalog(), RawArchive(data.raw), source_dir=data.sample, origin="sample", retrieved_at=SAMPLE_RETRIEVED_AT
+    )
+    if report.failed:
+        raise CohesionError("; ".join(item.line() for item in report.failed))
+    return generated - started, time.perf_counter() - generated
+
+
+def execute_pipeline():
+    """Materialise every asset and run every check in process; returns the Dagster result."""
+    _set_environment()
+    import dagster as dg
+
+    from orchestration.defs.schedules import REFRESH_JOB
+    from orchestration.definitions import defs
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(REFRESH_JOB)
+    return job.execute_in_process(instance=instance, raise_on_error=False), instance
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.report import build_run_report, print_summary, write_run_report
+
+    timings: dict[str, float] = {}
+    if args.sample:
+        timings["sample generation"], timings["archive"] = generate_and_archive_sample()
+    elif args.source_dir or args.offline or args.online:
+        from ingestion.archive import RawArchive
+        from ingestion.catalog import load_catalog
+        from ingestion.fetch import fetch
+
+        mode = "offline" if args.offline else "online"
+        fetched = fetch(load_catalog(), RawArchive(paths().raw), mode=mode, source_dir=args.source_dir)
+        print(fetched.summary())
+        if fetched.failed:
+            raise CohesionError("; ".join(item.line() for item in fetched.failed))
+    prepare_dbt()
+    result, instance = execute_pipeline()
+    report = build_run_report(result, instance, timings)
+    write_run_report(report, paths().reports)
+    print_summary(report)
+    return 0 if report["published"] else 1
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    print(f"dbt manifest: {prepare_dbt()}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from ingestion.sample import generate_sample
+
+    out = Path(args.out) if args.out else paths().sample
+    report = generate_sample(out, seed=args.seed)
+    print(f"sample written to {out}: {len(report.files)} files")
+    return 0
+
+
+def _cmd_releases(args: argparse.Namespace) -> int:
+    from orchestration.release import current_release_id, list_releases
+
+    data = paths()
+    current = current_release_id(data.published)
+    releases = list_releases(data.releases)
+    if not releases:
+        print(f"no release in {data.releases}")
+        return 0
+    for release in releases:
+        marker = "*" if release.release_id == current else " "
+        rows = release.tables.get("commune_indicators", 0)
+        print(
+            f"{marker} {release.release_id}  {release.info.created_at}  {release.info.data_origin:<16}  "
+            f"methodology {release.info.methodology_version}  rules {release.info.rules_version}  "
+            f"{rows} indicator rows"
+        )
+    print("(* = published)")
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from orchestration.release import rollback
+
+    data = paths()
+    release = rollback(args.release_id, data.releases, data.published)
+    print(f"release {release.release_id} is published again at {data.published}")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import run_bench
+
+    return run_bench()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cohesion", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="fetch or generate inputs, materialise every asset, check, publish")
+    origin = run.add_mutually_exclusive_group()
+    origin.add_argument("--sample", action="store_true", help="generate and use the embedded synthetic sample")
+    origin.add_argument("--online", action="store_true", help="download new releases from the publishers first")
+    origin.add_argument("--offline", action="store_true", help="use only what the raw archive holds")
+    origin.add_argument("--source-dir", help="archive files downloaded by hand from DIR first")
+    run.set_defaults(func=_cmd_run)
+
+    sub.add_parser("prepare", help="build the dbt manifest (dbt parse)").set_defaults(func=_cmd_prepare)
+
+    sample = sub.add_parser("sample", help="write the embedded synthetic sample")
+    sample.add_argument("--out", help="folder (default: $COHESION_DATA_DIR/sample)")
+    sample.add_argument("--seed", type=int, default=20250101)
+    sample.set_defaults(func=_cmd_sample)
+
+    sub.add_parser("releases", help="list releases; * marks the published one").set_defaults(func=_cmd_releases)
+    rollback = sub.add_parser("rollback", help="publish an earlier release again")
+    rollback.add_argument("release_id")
+    rollback.set_defaults(func=_cmd_rollback)
+
+    sub.add_parser("bench", help="time each stage of a sample run").set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CohesionError as exc:
+        print(f"cohesion {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""The Dagster code location: raw assets and their checks, dbt models, publish, schedules.
+
+`dagster dev -m orchestration.definitions` loads it; `cohesion prepare` builds the dbt
+manifest it reads first (tests and `make run` do the same).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs import checks, dbt, publish, raw, schedules
+from orchestration.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[*raw.raw_dataset_assets, raw.communes, raw.source_files, dbt.cohesion_dbt_models, publish.release],
+    asset_checks=[*checks.raw_contract_checks, checks.commune_reference],
+    jobs=[schedules.refresh_job],
+    schedules=[schedules.yearly_refresh],
+    resources=build_resources(),
+)

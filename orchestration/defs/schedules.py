@@ -1,0 +1,16 @@
+"""A job that refreshes and publishes everything, and the yearly schedule that runs it."""
+
+
+import dagster as dg
+
+REFRESH_JOB = "refresh_and_publish"
+
+refresh_job = dg.define_asset_job(
+    REFRESH_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Parse every archived file, check it, run dbt (models and tests), publish if all passed.",
+)
+
+# Statbel publishes the population on 1 January figures in spring and fiscal income in autumn;
+# a run in early December picks up the year's releases.
+yearly_refresh = dg.ScheduleDefinition(job=refresh_job, cron_schedule="0 6 1 12 *", execution_timezone="Europe/Brussels")

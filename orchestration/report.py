@@ -1,0 +1,125 @@
+"""The run report: what a run read, what its checks found, what it published or why not."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import paths
+
+
+def _check_rows(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
+    from orchestration.defs.publish import quality_rows_from_run
+
+    return quality_rows_from_run(instance, run_id).to_dict("records")
+
+
+def _step_failures(result: dg.ExecuteInProcessResult) -> list[dict[str, str]]:
+    failures = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            # A user-facing cause (ParseError, PublishError) is more useful than the wrapper.
+            cause = error.cause if error else None
+            while cause is not None:
+                message = cause.message.strip()
+                cause = cause.cause
+            failures.append({"step": event.step_key or "", "error": message.splitlines()[-1] if message else ""})
+    return failures
+
+
+def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    seconds = {}
+    for stats in instance.get_run_step_stats(run_id):
+        if stats.start_time and stats.end_time:
+            seconds[stats.step_key] = round(stats.end_time - stats.start_time, 3)
+    return seconds
+
+
+def _published_summary(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        summary: dict[str, Any] = {
+            "release_id": con.execute("select release_id from _release").fetchall()[0][0],
+            "data_origin": con.execute("select data_origin from _release").fetchall()[0][0],
+            "communes": con.execute("select count(*) from communes").fetchall()[0][0],
+        }
+        if "commune_indicators" in tables:
+            years, indicators = con.execute(
+                "select list(distinct year order by year), count(distinct indicator) from commune_indicators"
+            ).fetchall()[0]
+            summary["years"] = years
+            summary["indicators"] = indicators
+        if "fund_eligibility" in tables:
+            summary["eligible_by_year"] = dict(
+                con.execute(
+                    "select year, count(*) filter (where eligible) from fund_eligibility group by year order by year"
+                ).fetchall()
+            )
+    return summary
+
+
+def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance, timings: dict[str, float]) -> dict[str, Any]:
+    run_id = result.run_id
+    checks = _check_rows(instance, run_id)
+    materialized = sorted(
+        e.asset_key.to_user_string() for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    published = "published/release" in materialized
+    failures = _step_failures(result)
+    failed_checks = [c for c in checks if not c["passed"] and c["severity"] == "ERROR"]
+    if published:
+        reason = "every blocking check passed"
+    elif failed_checks:
+        reason = "; ".join(f"{c['check_name']} on {c['asset']}: {c['summary']}" for c in failed_checks[:5])
+    elif failures:
+        reason = "; ".join(f"{f['step']}: {f['error']}" for f in failures[:5])
+    else:
+        reason = "the run did not reach the publish step"
+    return {
+        "run_id": run_id,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "success": result.success,
+        "published": published,
+        "reason": reason,
+        "published_path": str(paths().published),
+        "release": _published_summary(paths().published) if published else {},
+        "materialized": materialized,
+        "checks_passed": sum(c["passed"] for c in checks),
+        "checks_failed": [c for c in checks if not c["passed"]],
+        "step_failures": failures,
+        "step_seconds": _step_seconds(instance, run_id),
+        "timings": timings,
+    }
+
+
+def write_run_report(report: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"run-{report['run_id']}.json"
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    (directory / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    checks = f"{report['checks_passed']} checks passed, {len(report['checks_failed'])} failed"
+    if not report["published"]:
+        print(f"NOT PUBLISHED: {report['reason']}")
+        print(checks)
+        print(f"the previous release (if any) is still published at {report['published_path']}")
+        return
+    release = report["release"]
+    print(f"published: {report['published_path']}")
+    print(f"release {release.get('release_id')} ({release.get('data_origin')}): {release.get('communes')} communes, "
+          f"years {release.get('years')}, {release.get('indicators')} indicators")
+    if "eligible_by_year" in release:
+        print("eligible communes by year: " + ", ".join(f"{y}: {n}" for y, n in release["eligible_by_year"].items()))
+    print(checks)

@@ -1,0 +1,27 @@
+"""The resources every asset uses; the one place where their configuration is decided."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.settings import DBT_PROJECT_DIR, paths
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv's bin/ is not always on PATH)."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "duckdb": DuckDBResource(database=str(paths().warehouse)),
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+        ),
+    }
