@@ -1,0 +1,112 @@
+"""Monte Carlo uncertainty of the ranks: reproducible, consistent with the index, fast enough."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cohesion_kernels.index import compute_index
+from cohesion_kernels.methodology import load_methodology
+from cohesion_kernels.synthetic import make_synthetic
+from cohesion_kernels.uncertainty import benchmark, run_uncertainty
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
+
+
+@pytest.fixture(scope="module")
+def methodology():
+    return load_methodology(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_synthetic(565, 43, (2022,), seed=21)
+
+
+@pytest.fixture(scope="module")
+def mc(data, methodology):
+    return run_uncertainty(data.indicators, data.communes, methodology, data.population)
+
+
+def test_one_row_per_scored_commune_with_1000_draws(mc):
+    r = mc.ranks
+    assert list(r.columns) == ["nis_code", "year", "rank_nominal", "rank_median", "rank_p05", "rank_p95", "draws"]
+    assert len(r) == 565
+    assert (r["draws"] == 1000).all()
+    assert (r["rank_p05"] <= r["rank_median"]).all() and (r["rank_median"] <= r["rank_p95"]).all()
+    assert r["rank_p05"].min() >= 1 and r["rank_p95"].max() <= 565
+    assert mc.draws[2022].ranks.shape == (1000, 565)
+
+
+def test_nominal_rank_is_the_index_rank(mc, data, methodology):
+    idx = compute_index(data.indicators, data.communes, methodology, data.population).index
+    merged = mc.ranks.merge(idx, on=["nis_code", "year"])
+    np.testing.assert_array_equal(merged["rank_nominal"], merged["rank"].astype(int))
+
+
+def test_intervals_contain_the_nominal_rank_in_most_cases(mc):
+    r = mc.ranks
+    inside = (r["rank_p05"] <= r["rank_nominal"]) & (r["rank_nominal"] <= r["rank_p95"])
+    assert inside.mean() >= 0.9
+    assert (r["rank_p95"] - r["rank_p05"]).median() > 0  # the choices do move ranks
+
+
+def test_same_seed_same_result_other_seed_other_draws(mc, data, methodology):
+    again = run_uncertainty(data.indicators, data.communes, methodology, data.population)
+    pd.testing.assert_frame_equal(again.ranks, mc.ranks)
+    pd.testing.assert_frame_equal(again.sensitivity, mc.sensitivity)
+    pd.testing.assert_frame_equal(again.draws[2022].choices, mc.draws[2022].choices)
+    other = run_uncertainty(data.indicators, data.communes, methodology, data.population, seed=1)
+    assert not other.draws[2022].choices.equals(mc.draws[2022].choices)
+    assert not np.array_equal(other.draws[2022].ranks, mc.draws[2022].ranks)
+
+
+def test_draws_follow_the_configured_options_and_probabilities(mc):
+    choices = mc.draws[2022].choices
+    assert set(choices["normalisation"]) == {"rank_normal", "min_max", "z_score"}
+    assert set(choices["winsorising_limit"]) == {1, 2, 3, 4, 5}
+    assert (choices["leave_domain_out"] == "none").mean() == pytest.approx(0.4, abs=0.05)
+    left_out = choices[choices["leave_domain_out"] == "income"]
+    assert (left_out["weight_income"] == 0).all()
+    weights = choices.filter(like="weight_")
+    np.testing.assert_allclose(weights.sum(axis=1), 100.0)
+    kept = choices[choices["leave_domain_out"] == "none"]
+    assert kept["weight_income"].between(22.5 * 0.75 * 0.8, 22.5 * 1.25 * 1.2).all()
+
+
+def test_sensitivity_per_choice(mc):
+    s = mc.sensitivity.set_index(["choice", "option"])["mean_abs_rank_shift"]
+    assert set(s.index.get_level_values("choice")) == {
+        "outlier_treatment", "winsorising_limit", "smoothing", "normalisation", "aggregation", "leave_domain_out", "weights",
+    }
+    # Rank-normal (nominal) reads pre-treatment values: the outlier treatment cannot move a rank.
+    assert s[("outlier_treatment", "False")] == 0
+    # Leaving a heavily weighted domain out moves ranks; every domain left out moves some.
+    assert s[("leave_domain_out", "income")] > 1
+    assert (s.xs("leave_domain_out", level="choice") > 0).all()
+    assert s[("aggregation", "arithmetic")] > 0 and s[("weights", "noise 0.25")] > 0
+
+
+def test_outlier_treatment_matters_under_min_max(data, methodology):
+    minmax = dataclasses.replace(methodology, normalisation="min_max")
+    res = run_uncertainty(data.indicators, data.communes, minmax, data.population, draws=50)
+    s = res.sensitivity.set_index(["choice", "option"])["mean_abs_rank_shift"]
+    assert s[("outlier_treatment", "False")] > 0
+
+
+def test_draw_ranks_frame_is_long(mc):
+    long = mc.draw_ranks_frame()
+    assert list(long.columns) == ["nis_code", "year", "draw", "rank"]
+    assert len(long) == 565 * 1000
+    first = long[long["draw"] == 0].set_index("nis_code")["rank"]
+    np.testing.assert_array_equal(first.to_numpy(), mc.draws[2022].ranks[0])
+    assert mc.draws[2022].ranks_by_commune.shape == (565, 1000)  # the fund's layout
+
+
+def test_benchmark_1000_draws_of_565_communes_in_a_few_seconds():
+    seconds = benchmark(n_communes=565, draws=1000)
+    assert 0 < seconds < 10
