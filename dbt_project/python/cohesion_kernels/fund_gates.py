@@ -1,0 +1,250 @@
+"""Gates A and B of the local cohesion fund, eligibility, and its probability under the index's
+uncertainty (METHOD.md section 4).
+
+Gate A compares a commune's raw 3-year arrivals rate with a reference blended from the national
+and regional rates, each computed as a sum of numerators over a sum of denominators (a pooled
+rate, so a small commune does not weigh as much as Antwerp in the reference). Gate B keeps, among
+the communes passing gate A, those whose cohesion-index rank lies in the top fraction.
+
+Signed distances are positive when the commune falls short and zero or negative when it passes
+with that margin: ``gate_a_gap`` is the rise in the commune's own rate (per 1,000) that would
+make it pass, counting that its extra arrivals also raise the national and regional references
+(so it exceeds threshold minus value, noticeably for a large commune); ``gate_a_count_gap`` is
+the minimum minus its arrivals; ``gate_b_gap`` its rank minus the cut-off rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cohesion_kernels.fund_frames import FundInputError, require_columns, require_unique
+from cohesion_kernels.fund_reasons import explain
+from cohesion_kernels.fund_rules import FundRules
+
+GATE_A_COLUMNS: tuple[str, ...] = (
+    "nis_code",
+    "year",
+    "indicator",
+    "numerator",
+    "denominator",
+    "region_code",
+)
+INDEX_COLUMNS: tuple[str, ...] = ("nis_code", "year", "rank")
+
+# Rates are "per 1,000 inhabitants": the unit of the gate-A indicator, not a policy parameter.
+PER = 1000.0
+# A value equal to its threshold passes; this absorbs float noise in the pooled sums only.
+_TIE = 1e-9
+
+
+def gate_a(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+    """Gate A per commune-year.
+
+    ``indicators`` is long (one row per commune, year and indicator; other indicators are
+    ignored) with the raw ``numerator`` and ``denominator`` and the commune's ``region_code``; an
+    optional ``flags`` column (text or list) excludes rows carrying a flag listed in
+    ``gate_a.excluded_flags``. Every commune-year present in the frame gets one output row.
+    """
+    require_columns(indicators, GATE_A_COLUMNS, "gate_a indicators")
+    g = rules.gate_a
+    communes = indicators[["nis_code", "year", "region_code"]].drop_duplicates()
+    require_unique(communes, ["nis_code", "year"], "gate_a indicators (one region_code per commune-year)")
+
+    names = [g.indicator] + ([g.proxy_indicator] if g.allow_proxy and g.proxy_indicator else [])
+    rows = indicators.loc[indicators["indicator"].isin(names)]
+    require_unique(rows, ["nis_code", "year", "indicator"], "gate_a indicators")
+    numerator = pd.to_numeric(rows["numerator"], errors="coerce").astype("float64")
+    denominator = pd.to_numeric(rows["denominator"], errors="coerce").astype("float64")
+    usable = np.isfinite(numerator) & np.isfinite(denominator) & (denominator > 0)
+    if "flags" in rows.columns and g.excluded_flags:
+        usable &= ~rows["flags"].map(lambda f: _has_flag(f, g.excluded_flags)).astype(bool)
+    rows = pd.DataFrame(
+        {
+            "nis_code": rows["nis_code"],
+            "year": rows["year"],
+            "region_code": rows["region_code"],
+            "indicator": rows["indicator"],
+            "numerator": numerator,
+            "denominator": denominator,
+            "is_proxy": rows["indicator"] != g.indicator,
+        }
+    ).loc[usable]
+
+    # Each indicator is compared with the reference computed from the same indicator, so a
+    # commune on the proxy is measured against the proxy's national and regional rates.
+    for level, keys in (
+        ("national", ["year", "indicator"]),
+        ("regional", ["year", "indicator", "region_code"]),
+    ):
+        sums = rows.groupby(keys, sort=False)[["numerator", "denominator"]].transform("sum")
+        rows[f"{level}_numerator"] = sums["numerator"]
+        rows[f"{level}_denominator"] = sums["denominator"]
+        rows[f"{level}_rate"] = PER * sums["numerator"] / sums["denominator"]
+    # The indicator where usable, else the proxy.
+    chosen = (
+        rows.sort_values("is_proxy", kind="stable")
+        .drop_duplicates(["nis_code", "year"])
+        .drop(columns=["region_code", "is_proxy"])
+    )
+
+    out = communes.merge(chosen, on=["nis_code", "year"], how="left")
+    value = PER * out["numerator"] / out["denominator"]
+    wn, wr = float(g.national_weight), float(g.regional_weight)
+    threshold = wn * out["national_rate"] + wr * out["regional_rate"]
+    gap = _rate_gap(out, wn, wr, value, threshold)
+    rate_pass = (value >= threshold - _TIE * threshold.abs().clip(lower=1.0)).fillna(False)
+    count_pass = (out["numerator"] >= g.min_arrivals).fillna(False)
+    result = pd.DataFrame(
+        {
+            "nis_code": out["nis_code"],
+            "year": out["year"],
+            "region_code": out["region_code"],
+            "gate_a_indicator": out["indicator"],
+            "gate_a_proxy": (out["indicator"].notna() & (out["indicator"] != g.indicator)).astype(bool),
+            "gate_a_numerator": out["numerator"],
+            "gate_a_denominator": out["denominator"],
+            "gate_a_value": value,
+            "gate_a_national_rate": out["national_rate"],
+            "gate_a_regional_rate": out["regional_rate"],
+            "gate_a_threshold": threshold,
+            "gate_a_rate_pass": rate_pass.astype(bool),
+            "gate_a_count_pass": count_pass.astype(bool),
+            "gate_a_pass": (rate_pass & count_pass).astype(bool),
+            "gate_a_gap": gap,
+            "gate_a_count_gap": g.min_arrivals - out["numerator"],
+        }
+    )
+    return result.sort_values(["year", "nis_code"], ignore_index=True)
+
+
+def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+    """Gate B per commune-year of ``gate_a_result``.
+
+    ``index`` holds ``nis_code``, ``year`` and ``rank`` (1 = most need). The cut-off is the
+    index rank of the last place in the top fraction of the gate-A communes that have a rank;
+    every commune is compared with it (for a commune failing gate A the flag says where its rank
+    stands, which the explanation uses; eligibility needs both gates).
+    """
+    require_columns(index, INDEX_COLUMNS, "gate_b index")
+    require_unique(index, ["nis_code", "year"], "gate_b index")
+    require_columns(gate_a_result, ("nis_code", "year", "gate_a_pass"), "gate_b gate_a_result")
+    frame = gate_a_result[["nis_code", "year", "gate_a_pass"]].merge(
+        index[["nis_code", "year", "rank"]], on=["nis_code", "year"], how="left"
+    )
+    rank = pd.to_numeric(frame["rank"], errors="coerce").astype("float64")
+    frame = frame.assign(rank=rank)
+    cutoffs = []
+    for year, group in frame.groupby("year", sort=True):
+        pool = np.sort(group.loc[group["gate_a_pass"] & group["rank"].notna(), "rank"].to_numpy())
+        places = rules.gate_b.places(len(pool))
+        cutoffs.append(
+            {
+                "year": year,
+                "gate_b_pool": len(pool),
+                "gate_b_places": places,
+                "gate_b_threshold": pool[places - 1] if places > 0 else np.nan,
+            }
+        )
+    frame = frame.merge(pd.DataFrame(cutoffs), on="year", how="left")
+    passes = (frame["rank"] <= frame["gate_b_threshold"]).fillna(False)
+    return pd.DataFrame(
+        {
+            "nis_code": frame["nis_code"],
+            "year": frame["year"],
+            "gate_b_value": frame["rank"],
+            "gate_b_threshold": frame["gate_b_threshold"],
+            "gate_b_pass": passes.astype(bool),
+            "gate_b_gap": frame["rank"] - frame["gate_b_threshold"],
+            "gate_b_pool": frame["gate_b_pool"].astype("int64"),
+            "gate_b_places": frame["gate_b_places"].astype("int64"),
+        }
+    ).sort_values(["year", "nis_code"], ignore_index=True)
+
+
+def eligibility(indicators: pd.DataFrame, index: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+    """Both gates, ``eligible`` (A and B), and the reason in English and French with the
+    distance to each threshold in the indicator's own units."""
+    a = gate_a(indicators, rules)
+    b = gate_b(index, a, rules)
+    frame = a.merge(b, on=["nis_code", "year"], how="left", validate="one_to_one")
+    frame["eligible"] = frame["gate_a_pass"] & frame["gate_b_pass"]
+    texts = [explain(row, rules) for row in frame.to_dict("records")]
+    frame["reason_en"] = [en for en, _ in texts]
+    frame["reason_fr"] = [fr for _, fr in texts]
+    return frame
+
+
+def eligibility_probability(
+    draw_ranks: np.ndarray, gate_a_pass: np.ndarray | pd.Series | Sequence[bool], rules: FundRules
+) -> np.ndarray:
+    """Share of the index's uncertainty draws in which each commune is eligible.
+
+    ``draw_ranks`` is communes x draws (index rank per draw, NaN where a draw gives no rank;
+    ``uncertainty.YearDraws.ranks`` is draws x communes, so pass its transpose);
+    ``gate_a_pass`` is per commune, in the same order. Gate A does not depend on the index, so
+    only gate B is re-run in each draw: its cut-off moves with the draw's ranks.
+    """
+    ranks = np.asarray(draw_ranks, dtype="float64")
+    passes_a = np.asarray(gate_a_pass)
+    if ranks.ndim != 2:
+        raise FundInputError(f"draw_ranks: expected a 2-D array communes x draws, found shape {ranks.shape}")
+    if passes_a.shape != (ranks.shape[0],):
+        raise FundInputError(
+            f"gate_a_pass: expected one flag per commune ({ranks.shape[0]}), found shape {passes_a.shape}"
+        )
+    passes_a = passes_a.astype(bool)
+    probability = np.zeros(ranks.shape[0])
+    if not passes_a.any() or ranks.shape[1] == 0:
+        return probability
+    pool = ranks[passes_a]
+    counts = np.sum(~np.isnan(pool), axis=0)
+    places = np.array([rules.gate_b.places(int(c)) for c in counts])
+    ordered = np.sort(pool, axis=0)  # NaN sorts last, after every ranked commune
+    cutoff = np.where(
+        places > 0, ordered[np.maximum(places - 1, 0), np.arange(pool.shape[1])], np.nan
+    )
+    with np.errstate(invalid="ignore"):
+        probability[passes_a] = np.mean(pool <= cutoff[None, :], axis=1)
+    return probability
+
+
+def borderline(probability: np.ndarray, rules: FundRules) -> np.ndarray:
+    """Communes whose eligibility is uncertain enough to be flagged in the release."""
+    p = np.asarray(probability, dtype="float64")
+    return (p > rules.probability.borderline_low) & (p < rules.probability.borderline_high)
+
+
+def _rate_gap(
+    out: pd.DataFrame, wn: float, wr: float, value: pd.Series, threshold: pd.Series
+) -> pd.Series:
+    """Rise in the commune's own rate that makes it pass, all other communes unchanged.
+
+    The commune's arrivals are part of the national and regional sums, so its extra arrivals x
+    raise the threshold too. Solving value(x) = threshold(x), linear in x:
+        x / d = wn (N + x) / D + wr (R + x) / Rd,  with N, R the sums without the commune,
+    gives x = (wn N / D + wr R / Rd) / (1 / d - wn / D - wr / Rd). The divisor is positive
+    unless the commune is alone in its country (then its value is its threshold).
+    """
+    d = out["denominator"]
+    others_n = out["national_numerator"] - out["numerator"]
+    others_r = out["regional_numerator"] - out["numerator"]
+    slope = 1.0 / d - wn / out["national_denominator"] - wr / out["regional_denominator"]
+    reference = wn * others_n / out["national_denominator"] + wr * others_r / out["regional_denominator"]
+    needed = reference / slope.where(slope > 1e-15)
+    return (PER * needed / d - value).fillna(threshold - value)
+
+
+def _has_flag(flags: object, excluded: tuple[str, ...]) -> bool:
+    """``flags`` may be text ("imputed,smoothed"), a list or array, or missing."""
+    if isinstance(flags, str):
+        items = {f.strip() for f in flags.replace(";", ",").replace("|", ",").split(",")}
+    elif isinstance(flags, list | tuple | set | frozenset | np.ndarray):
+        items = {str(f).strip() for f in flags}
+    elif flags is None or pd.isna(flags):
+        return False
+    else:
+        items = {str(flags).strip()}
+    return any(flag in items for flag in excluded)

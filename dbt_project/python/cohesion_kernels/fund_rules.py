@@ -1,0 +1,490 @@
+"""The rules of the local cohesion fund, loaded from ``config/fund_rules.yml`` and validated.
+
+METHOD.md section 4 is the specification. Every parameter of the fund lives in the rules file;
+this module turns it into frozen dataclasses and refuses a file it cannot apply, naming the key
+at fault. Money is held in whole euro cents and shares as exact decimals, so that the checks
+("shares sum to 1", "cap at least the floor") are exact rather than float comparisons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
+
+
+class FundRulesError(ValueError):
+    """The fund rules file is invalid, or cannot be applied to the data at hand."""
+
+    def __init__(self, key: str, problem: str, *, source: str | None = None) -> None:
+        self.key = key
+        self.problem = problem
+        self.source = source
+        where = f"fund rules {source}" if source else "fund rules"
+        super().__init__(f"{where}, key {key!r}: {problem}")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Yearly budgets in euro cents; ``default_cents`` serves a year without its own line."""
+
+    default_cents: int | None
+    by_year_cents: tuple[tuple[int, int], ...]
+
+    def cents_for(self, year: int) -> int:
+        for budget_year, cents in self.by_year_cents:
+            if budget_year == year:
+                return cents
+        if self.default_cents is None:
+            years = ", ".join(str(y) for y, _ in self.by_year_cents) or "none"
+            raise FundRulesError(
+                f"budget.by_year.{year}",
+                f"no budget for {year} and budget.default is null (years with a budget: {years})",
+            )
+        return self.default_cents
+
+
+@dataclass(frozen=True)
+class GateARules:
+    """Gate A: recent international arrivals against a blended national/regional reference."""
+
+    indicator: str
+    allow_proxy: bool
+    proxy_indicator: str | None
+    national_weight: Decimal
+    regional_weight: Decimal
+    min_arrivals: int
+    excluded_flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateBRules:
+    """Gate B: index rank within the top fraction of the communes passing gate A."""
+
+    top_fraction: Fraction
+    cutoff_rounding: str
+
+    def places(self, count: int) -> int:
+        """How many of ``count`` gate-A communes the top fraction holds (exact arithmetic)."""
+        exact = self.top_fraction * count
+        whole = exact.numerator // exact.denominator
+        if self.cutoff_rounding == "ceil" and whole < exact:
+            whole += 1
+        return whole
+
+
+@dataclass(frozen=True)
+class AllocationRules:
+    """Weights, cap and floor of the yearly allocation."""
+
+    coefficient_first: float
+    coefficient_last: float
+    cap_share: Decimal
+    floor_cents: int
+
+    def cap_cents(self, budget_cents: int) -> int:
+        """The per-commune cap for a budget, rounded down to the cent."""
+        return int((Decimal(budget_cents) * self.cap_share).to_integral_value(ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    name: str
+    national_share: Decimal
+    needs_driver: str
+
+
+@dataclass(frozen=True)
+class HoldHarmless:
+    enabled: bool
+    share_of_previous_grant: Decimal
+    years: int
+
+
+@dataclass(frozen=True)
+class TransitionRules:
+    exit_after_years_outside: int
+    exit_guarantee_share: Decimal
+    hold_harmless: HoldHarmless
+
+
+@dataclass(frozen=True)
+class ProbabilityRules:
+    borderline_low: float
+    borderline_high: float
+
+
+@dataclass(frozen=True)
+class FundRules:
+    version: str
+    adopted: date
+    budget: Budget
+    gate_a: GateARules
+    gate_b: GateBRules
+    allocation: AllocationRules
+    budget_lines: tuple[BudgetLine, ...]
+    transitions: TransitionRules
+    probability: ProbabilityRules
+    source: str
+
+
+def load_fund_rules(
+    path: str | Path, known_indicators: Iterable[str] | None = None
+) -> FundRules:
+    """Read and validate a rules file. ``known_indicators``, when given, is the set of indicator
+    names the index produces; gate A must then name one of them."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FundRulesError("(file)", "file not found", source=source) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FundRulesError("(file)", f"not valid YAML: {exc}", source=source) from None
+    return parse_fund_rules(document, source=source, known_indicators=known_indicators)
+
+
+def parse_fund_rules(
+    document: Any,
+    *,
+    source: str = "<mapping>",
+    known_indicators: Iterable[str] | None = None,
+) -> FundRules:
+    """Validate an already-parsed rules mapping (what-if runs edit a copy of the file's)."""
+    r = _Reader(source)
+    top = r.mapping(document, "(top level)")
+    r.only_keys(
+        top,
+        "(top level)",
+        {
+            "version",
+            "adopted",
+            "budget",
+            "gate_a",
+            "gate_b",
+            "allocation",
+            "budget_lines",
+            "transitions",
+            "eligibility_probability",
+        },
+    )
+    version = r.get(top, "version", "")
+    if not isinstance(version, str) or not version.strip():
+        r.fail("version", f"expected a non-empty quoted string, found {version!r}")
+    budget = _budget(r, r.get(top, "budget", ""))
+    allocation = _allocation(r, r.get(top, "allocation", ""))
+    for year, cents in [*budget.by_year_cents, (None, budget.default_cents)]:
+        if cents is None:
+            continue
+        cap = allocation.cap_cents(cents)
+        if cap < allocation.floor_cents:
+            label = "the default budget" if year is None else f"the {year} budget"
+            r.fail(
+                "allocation.cap_share_of_budget",
+                f"cap of {_pct(allocation.cap_share)} of {label} ({_eur(cents)}) is "
+                f"{_eur(cap)}, below allocation.floor_euro {_eur(allocation.floor_cents)}",
+            )
+    known = None if known_indicators is None else frozenset(known_indicators)
+    return FundRules(
+        version=version.strip(),
+        adopted=_date(r, r.get(top, "adopted", ""), "adopted"),
+        budget=budget,
+        gate_a=_gate_a(r, r.get(top, "gate_a", ""), known),
+        gate_b=_gate_b(r, r.get(top, "gate_b", "")),
+        allocation=allocation,
+        budget_lines=_budget_lines(r, r.get(top, "budget_lines", "")),
+        transitions=_transitions(r, r.get(top, "transitions", "")),
+        probability=_probability(r, r.get(top, "eligibility_probability", "")),
+        source=source,
+    )
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def _budget(r: _Reader, node: Any) -> Budget:
+    m = r.mapping(node, "budget")
+    r.only_keys(m, "budget", {"default", "by_year"})
+    default = r.get(m, "default", "budget")
+    default_cents = None if default is None else r.cents(default, "budget.default")
+    by_year = r.mapping(r.get(m, "by_year", "budget"), "budget.by_year")
+    pairs = []
+    for year, amount in by_year.items():
+        key = f"budget.by_year.{year}"
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            r.fail(key, f"expected a four-digit year as key, found {year!r}")
+        pairs.append((year, r.cents(amount, key)))
+    return Budget(default_cents=default_cents, by_year_cents=tuple(sorted(pairs)))
+
+
+def _gate_a(r: _Reader, node: Any, known: frozenset[str] | None) -> GateARules:
+    m = r.mapping(node, "gate_a")
+    r.only_keys(
+        m,
+        "gate_a",
+        {
+            "indicator",
+            "allow_proxy",
+            "proxy_indicator",
+            "reference_weights",
+            "min_arrivals_3y",
+            "excluded_flags",
+        },
+    )
+    indicator = r.name(r.get(m, "indicator", "gate_a"), "gate_a.indicator")
+    allow_proxy = r.boolean(r.get(m, "allow_proxy", "gate_a"), "gate_a.allow_proxy")
+    proxy = r.get(m, "proxy_indicator", "gate_a")
+    if proxy is not None:
+        proxy = r.name(proxy, "gate_a.proxy_indicator")
+    if allow_proxy and proxy is None:
+        r.fail("gate_a.proxy_indicator", "allow_proxy is true but no proxy indicator is named")
+    if proxy is not None and proxy == indicator:
+        r.fail("gate_a.proxy_indicator", f"the proxy must differ from the indicator {indicator!r}")
+    if known is not None:
+        listed = ", ".join(sorted(known)) or "none"
+        if indicator not in known:
+            r.fail("gate_a.indicator", f"unknown indicator {indicator!r}; known: {listed}")
+        if allow_proxy and proxy not in known:
+            r.fail("gate_a.proxy_indicator", f"unknown indicator {proxy!r}; known: {listed}")
+    weights = r.mapping(r.get(m, "reference_weights", "gate_a"), "gate_a.reference_weights")
+    r.only_keys(weights, "gate_a.reference_weights", {"national", "regional"})
+    national = r.share(
+        r.get(weights, "national", "gate_a.reference_weights"),
+        "gate_a.reference_weights.national",
+    )
+    regional = r.share(
+        r.get(weights, "regional", "gate_a.reference_weights"),
+        "gate_a.reference_weights.regional",
+    )
+    if national + regional != 1:
+        r.fail(
+            "gate_a.reference_weights",
+            f"national {national} + regional {regional} = {national + regional}, expected 1",
+        )
+    minimum = r.get(m, "min_arrivals_3y", "gate_a")
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        r.fail("gate_a.min_arrivals_3y", f"expected a whole number >= 0, found {minimum!r}")
+    flags = r.get(m, "excluded_flags", "gate_a")
+    if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
+        r.fail("gate_a.excluded_flags", f"expected a list of flag names, found {flags!r}")
+    return GateARules(
+        indicator=indicator,
+        allow_proxy=allow_proxy,
+        proxy_indicator=proxy,
+        national_weight=national,
+        regional_weight=regional,
+        min_arrivals=minimum,
+        excluded_flags=tuple(flags),
+    )
+
+
+def _gate_b(r: _Reader, node: Any) -> GateBRules:
+    m = r.mapping(node, "gate_b")
+    r.only_keys(m, "gate_b", {"top_fraction", "cutoff_rounding"})
+    raw = r.get(m, "top_fraction", "gate_b")
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError
+        # A string such as "1/3" stays exact; a float goes through its shortest repr.
+        fraction = Fraction(raw) if isinstance(raw, str) else Fraction(str(raw))
+    except (ValueError, ZeroDivisionError):
+        r.fail("gate_b.top_fraction", f"expected a fraction such as \"1/3\" or 0.25, found {raw!r}")
+    if not 0 < fraction <= 1:
+        r.fail("gate_b.top_fraction", f"expected a fraction in (0, 1], found {raw!r}")
+    rounding = r.get(m, "cutoff_rounding", "gate_b")
+    if rounding not in ROUNDINGS:
+        r.fail("gate_b.cutoff_rounding", f"expected 'ceil' or 'floor', found {rounding!r}")
+    return GateBRules(top_fraction=fraction, cutoff_rounding=rounding)
+
+
+def _allocation(r: _Reader, node: Any) -> AllocationRules:
+    m = r.mapping(node, "allocation")
+    r.only_keys(m, "allocation", {"rank_coefficient", "cap_share_of_budget", "floor_euro"})
+    coef = r.mapping(r.get(m, "rank_coefficient", "allocation"), "allocation.rank_coefficient")
+    r.only_keys(coef, "allocation.rank_coefficient", {"first", "last"})
+    key = "allocation.rank_coefficient"
+    first = r.number(r.get(coef, "first", key), f"{key}.first")
+    last = r.number(r.get(coef, "last", key), f"{key}.last")
+    if last <= 0:
+        r.fail("allocation.rank_coefficient.last", f"expected a number > 0, found {last}")
+    if first < last:
+        # A coefficient rising with rank would give less to more need.
+        r.fail(
+            "allocation.rank_coefficient.first",
+            f"{first} is below last {last}; the neediest commune must weigh at least as much",
+        )
+    cap = r.share(r.get(m, "cap_share_of_budget", "allocation"), "allocation.cap_share_of_budget")
+    if cap == 0:
+        r.fail("allocation.cap_share_of_budget", "expected a share > 0, found 0")
+    floor = r.cents(r.get(m, "floor_euro", "allocation"), "allocation.floor_euro")
+    return AllocationRules(
+        coefficient_first=float(first),
+        coefficient_last=float(last),
+        cap_share=cap,
+        floor_cents=floor,
+    )
+
+
+def _budget_lines(r: _Reader, node: Any) -> tuple[BudgetLine, ...]:
+    if not isinstance(node, list) or not node:
+        r.fail("budget_lines", f"expected a non-empty list of lines, found {node!r}")
+    lines = []
+    for i, item in enumerate(node):
+        key = f"budget_lines[{i}]"
+        m = r.mapping(item, key)
+        r.only_keys(m, key, {"name", "national_share", "needs_driver"})
+        name = r.name(r.get(m, "name", key), f"{key}.name")
+        lines.append(
+            BudgetLine(
+                name=name,
+                national_share=r.share(r.get(m, "national_share", key), f"{key}.national_share"),
+                needs_driver=r.name(r.get(m, "needs_driver", key), f"{key}.needs_driver"),
+            )
+        )
+    names = [line.name for line in lines]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        r.fail("budget_lines", f"line names must be unique; repeated: {', '.join(duplicates)}")
+    total = sum((line.national_share for line in lines), Decimal(0))
+    if total != 1:
+        terms = " + ".join(f"{line.name} {line.national_share}" for line in lines)
+        r.fail("budget_lines", f"national_share values sum to {total} ({terms}), expected 1")
+    return tuple(lines)
+
+
+def _transitions(r: _Reader, node: Any) -> TransitionRules:
+    m = r.mapping(node, "transitions")
+    r.only_keys(m, "transitions", {"exit_after_years_outside", "exit_guarantee_share", "hold_harmless"})
+    years_outside = r.get(m, "exit_after_years_outside", "transitions")
+    if isinstance(years_outside, bool) or not isinstance(years_outside, int) or years_outside < 1:
+        r.fail(
+            "transitions.exit_after_years_outside",
+            f"expected a whole number of years >= 1, found {years_outside!r}",
+        )
+    hh = r.mapping(r.get(m, "hold_harmless", "transitions"), "transitions.hold_harmless")
+    r.only_keys(hh, "transitions.hold_harmless", {"enabled", "share_of_previous_grant", "years"})
+    hh_years = r.get(hh, "years", "transitions.hold_harmless")
+    if isinstance(hh_years, bool) or not isinstance(hh_years, int) or hh_years < 1:
+        r.fail("transitions.hold_harmless.years", f"expected a whole number >= 1, found {hh_years!r}")
+    return TransitionRules(
+        exit_after_years_outside=years_outside,
+        exit_guarantee_share=r.share(
+            r.get(m, "exit_guarantee_share", "transitions"), "transitions.exit_guarantee_share"
+        ),
+        hold_harmless=HoldHarmless(
+            enabled=r.boolean(
+                r.get(hh, "enabled", "transitions.hold_harmless"), "transitions.hold_harmless.enabled"
+            ),
+            share_of_previous_grant=r.share(
+                r.get(hh, "share_of_previous_grant", "transitions.hold_harmless"),
+                "transitions.hold_harmless.share_of_previous_grant",
+            ),
+            years=hh_years,
+        ),
+    )
+
+
+def _probability(r: _Reader, node: Any) -> ProbabilityRules:
+    m = r.mapping(node, "eligibility_probability")
+    r.only_keys(m, "eligibility_probability", {"borderline_low", "borderline_high"})
+    key = "eligibility_probability"
+    low = r.share(r.get(m, "borderline_low", key), f"{key}.borderline_low")
+    high = r.share(r.get(m, "borderline_high", key), f"{key}.borderline_high")
+    if low >= high:
+        r.fail("eligibility_probability", f"borderline_low {low} must be below borderline_high {high}")
+    return ProbabilityRules(borderline_low=float(low), borderline_high=float(high))
+
+
+def _date(r: _Reader, value: Any, key: str) -> date:  # noqa: RET503 (r.fail raises)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    r.fail(key, f"expected a date as YYYY-MM-DD, found {value!r}")
+
+
+# --- reading helpers ------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to the parsed YAML, raising FundRulesError with the dotted key."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        raise FundRulesError(key, problem, source=self.source)
+
+    def mapping(self, node: Any, key: str) -> Mapping[Any, Any]:
+        if not isinstance(node, Mapping):
+            self.fail(key, f"expected a mapping, found {type(node).__name__} {node!r}")
+        return node
+
+    def get(self, m: Mapping[Any, Any], name: str, parent: str) -> Any:
+        if name not in m:
+            key = name if parent in ("", "(top level)") else f"{parent}.{name}"
+            self.fail(key, "missing key")
+        return m[name]
+
+    def only_keys(self, m: Mapping[Any, Any], key: str, allowed: set[str]) -> None:
+        extra = sorted(str(k) for k in m if k not in allowed)
+        if extra:
+            self.fail(key, f"unknown key(s) {', '.join(extra)}; expected: {', '.join(sorted(allowed))}")
+
+    def name(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not _NAME.match(value):
+            self.fail(key, f"expected a snake_case name, found {value!r}")
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, found {value!r}")
+        return value
+
+    def number(self, value: Any, key: str) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.fail(key, f"expected a number, found {type(value).__name__} {value!r}")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(key, f"expected a number, found {value!r}")
+        if not number.is_finite():
+            self.fail(key, f"expected a finite number, found {value!r}")
+        return number
+
+    def share(self, value: Any, key: str) -> Decimal:
+        share = self.number(value, key)
+        if not 0 <= share <= 1:
+            self.fail(key, f"expected a share between 0 and 1, found {value!r}")
+        return share
+
+    def cents(self, value: Any, key: str) -> int:
+        euro = self.number(value, key)
+        if euro < 0:
+            self.fail(key, f"negative amount {value!r} EUR; expected an amount >= 0")
+        cents = euro * 100
+        if cents != cents.to_integral_value():
+            self.fail(key, f"{value!r} EUR has more than two decimals")
+        return int(cents)
+
+
+def _eur(cents: int) -> str:
+    return f"{Decimal(cents) / 100:,.2f} EUR"
+
+
+def _pct(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f} %"
