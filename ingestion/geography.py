@@ -168,13 +168,13 @@ def crosswalk_to_565(vintage: int) -> pd.DataFrame:
 
 def commune_names(vintage: int) -> pd.DataFrame:
     """Codes and FR/NL names of map ``vintage`` (old communes named as in the crosswalk seeds)."""
-    current = _communes_565().set_index("nis_code")[["name_nl", "name_fr"]]
-    names = {code: (row.name_nl, row.name_fr) for code, row in current.iterrows()}
+    current = _communes_565()
+    names = dict(zip(current["nis_code"], zip(current["name_nl"], current["name_fr"], strict=True), strict=True))
     for seed in ("crosswalk_2024_2025", "crosswalk_2018_2019"):
-        for row in _crosswalk(seed).itertuples():
-            names.setdefault(row.from_nis, (row.from_name_nl, row.from_name_fr))
-            if row.from_nis not in current.index:
-                names[row.from_nis] = (row.from_name_nl, row.from_name_fr)
+        crosswalk = _crosswalk(seed)
+        for code, nl, fr in zip(crosswalk["from_nis"], crosswalk["from_name_nl"], crosswalk["from_name_fr"], strict=True):
+            # A current code keeps its current name; an ended code is named as in the seed.
+            names.setdefault(code, (nl, fr))
     codes = sorted(map_codes(vintage))
     return pd.DataFrame(
         {"nis_code": codes, "name_nl": [names[c][0] for c in codes], "name_fr": [names[c][1] for c in codes]}
