@@ -111,7 +111,7 @@ needs only resemble reality.
 
 Layout references: ../shared/data-real/SOURCES.md sections 4.1 (population), 5.2 (income),
 6.1 and 6.2 (real estate), 10.1 (ONEM rates), 10.3 (population movement), and
-docs_canonical_csv.md (employment counts, schools).
+ingestion/CANONICAL_CSV.md (employment counts, schools).
 
 Files:
 {listing}

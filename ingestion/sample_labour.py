@@ -7,7 +7,7 @@ code), months 1-12 and 13 (annual average), rates with two decimals, `diff1an` t
 same month a year earlier (empty the first year), every year on the 565 map. ONEM's zone codes
 above the commune are its own; which of 53 and 54 is Brussels and which Flanders is not known
 (55 = Wallonia without, 56 = the German-speaking Community, as reported). The counts are in the
-canonical CSV layout (`docs_canonical_csv.md`) on the 565 map, counts below 5 written `x`.
+canonical CSV layout (`ingestion/CANONICAL_CSV.md`) on the 565 map, counts below 5 written `x`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Synthetic `schools_{year}.csv` in the canonical CSV layout (`docs_canonical_csv.md`).
+"""Synthetic `schools_{year}.csv` in the canonical CSV layout (`ingestion/CANONICAL_CSV.md`).
 
 Pupils counted by commune of residence, drawn from the residents aged 6-17 of the population
 files; delay, early leaving and language support rise with the latent need and the non-Belgian

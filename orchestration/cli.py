@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingestion.errors import CohesionError
+from orchestration.cli_ingest import register as register_ingest
 from orchestration.settings import DBT_PROJECT_DIR, paths
 
 # The sample's files are "retrieved" at a fixed time so that every sample run archives and
@@ -141,6 +142,46 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import duckdb
+
+    published = paths().published
+    if not published.exists():
+        raise CohesionError(f"no published release at {published}: run `make run` first")
+    with duckdb.connect(str(published), read_only=True) as con:
+        names = con.execute("select name_fr, name_nl from communes where nis_code = ?", [args.nis_code]).fetchall()
+        if not names:
+            raise CohesionError(f"{args.nis_code!r} is not a commune of the 565 map (codes are 5 digits, e.g. 21013)")
+        years = [y for (y,) in con.execute(
+            "select distinct year from cohesion_index_explanations where nis_code = ? order by year", [args.nis_code]
+        ).fetchall()]
+        year = args.year or (years[-1] if years else None)
+        if year not in years:
+            raise CohesionError(f"no explanation for {args.nis_code} in {year}; years available: {years}")
+        text = con.execute(
+            "select text from cohesion_index_explanations where nis_code = ? and year = ? and lang = ?",
+            [args.nis_code, year, args.lang],
+        ).fetchall()[0][0]
+        release = con.execute("select release_id, data_origin from _release").fetchall()[0]
+    print(text)
+    print(f"(release {release[0]}, {release[1]})")
+    return 0
+
+
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    from orchestration.whatif import run_whatif, write_whatif
+
+    rules = Path(args.rules)
+    if not rules.exists():
+        raise CohesionError(f"rules file {rules} does not exist")
+    result = run_whatif(rules, paths().warehouse, year=args.year)
+    out = Path(args.out) if args.out else paths().data / "whatif" / rules.stem
+    workbook = write_whatif(result, out)
+    print("\n".join(result.summary()))
+    print(f"comparison written to {workbook} and {out}/whatif_*.csv; the published release is unchanged")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import run_bench
 
@@ -171,7 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("release_id")
     rollback.set_defaults(func=_cmd_rollback)
 
+    explain = sub.add_parser("explain", help="explain a commune's cohesion index in plain sentences")
+    explain.add_argument("nis_code", help="REFNIS code of the commune, e.g. 21013")
+    explain.add_argument("--year", type=int, help="default: the latest year")
+    explain.add_argument("--lang", choices=("fr", "nl", "en"), default="fr")
+    explain.set_defaults(func=_cmd_explain)
+
+    whatif = sub.add_parser("whatif", help="the fund under another rules file; never touches the release")
+    whatif.add_argument("rules", help="an edited copy of config/fund_rules.yml")
+    whatif.add_argument("--year", type=int)
+    whatif.add_argument("--out", help="folder for whatif.xlsx and CSV (default: data/whatif/<rules name>)")
+    whatif.set_defaults(func=_cmd_whatif)
+
     sub.add_parser("bench", help="time each stage of a sample run").set_defaults(func=_cmd_bench)
+    register_ingest(sub)
     return parser
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs import checks, dbt, publish, raw, schedules
+from orchestration.defs import checks, dbt, publish, raw, schedules, sensors
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
@@ -16,5 +16,6 @@ defs = dg.Definitions(
     asset_checks=[*checks.raw_contract_checks, checks.commune_reference],
     jobs=[schedules.refresh_job],
     schedules=[schedules.yearly_refresh],
+    sensors=[sensors.publisher_release_sensor],
     resources=build_resources(),
 )

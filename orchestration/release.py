@@ -179,6 +179,10 @@ def _export(database: Path, directory: Path, tables: list[str]) -> None:
         for table in tables:
             con.execute(f"COPY \"{table}\" TO '{directory / 'parquet' / (table + '.parquet')}' (FORMAT parquet)")
             con.execute(f"COPY \"{table}\" TO '{directory / 'csv' / (table + '.csv')}' (FORMAT csv, HEADER)")
+    from orchestration.committee import FUND_TABLES, export_release_workbook
+
+    if set(FUND_TABLES) <= set(tables):
+        export_release_workbook(database, directory / "committee")
 
 
 def publish(release: Release, published_path: Path) -> None:

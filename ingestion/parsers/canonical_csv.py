@@ -1,6 +1,6 @@
 """Our own documented CSV layout, for datasets no national publisher offers as a file.
 
-Documented for users in `docs_canonical_csv.md`. One row per commune and year, one column per
+Documented for users in `ingestion/CANONICAL_CSV.md`. One row per commune and year, one column per
 measure of the dataset in `dbt_project/seeds/measures.csv`:
 
     nis_code,map_vintage,year,<measure>,<measure>,...
@@ -120,7 +120,7 @@ def parse_canonical_csv(
     year: int | None = None,
     map_vintage: int | None = None,
 ) -> pd.DataFrame:
-    """Parse a file in our canonical CSV layout (see `docs_canonical_csv.md`).
+    """Parse a file in our canonical CSV layout (see `ingestion/CANONICAL_CSV.md`).
 
     The map vintage is the file's own `map_vintage` column (one value for the whole file);
     ``map_vintage`` and ``year``, when given, must agree with the file.

@@ -1,4 +1,4 @@
-"""Our canonical CSV layout (docs_canonical_csv.md): the happy path, every documented error, and the
+"""Our canonical CSV layout (ingestion/CANONICAL_CSV.md): the happy path, every documented error, and the
 documentation's own examples parsed as written."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from ingestion.errors import ParseError
 from ingestion.parsers.canonical_csv import MEASURES_SEED, measure_units, parse_canonical_csv
 
-DOCS = Path(__file__).resolve().parents[2] / "docs_canonical_csv.md"
+DOCS = Path(__file__).resolve().parents[2] / "ingestion" / "CANONICAL_CSV.md"
 EMPLOYMENT = """nis_code,map_vintage,year,jobseekers,active_population
 92094,565,2024,4210.5,65880
 62063,565,2024,x,98120
@@ -166,7 +166,7 @@ def test_short_row(tmp_path):
 
 
 def doc_examples() -> dict[str, str]:
-    """The ```csv blocks of docs_canonical_csv.md, keyed by the dataset named in their header line."""
+    """The ```csv blocks of ingestion/CANONICAL_CSV.md, keyed by the dataset named in their header line."""
     text = DOCS.read_text(encoding="utf-8")
     return dict(re.findall(r"<!-- example: (\w+) -->\s*```csv\n(.*?)```", text, flags=re.S))
 

@@ -1,0 +1,152 @@
+{#- One staged dataset onto the 565-commune map; the rules are in the docs block
+    `harmonised_dataset` (models/docs.md) and DESIGN.md "Geography".
+
+    Every (period, measure) of the dataset comes from one file on one map (staging). Its spine is
+    that map's communes, each with its 565 target, so a commune absent from the file counts as a
+    missing part instead of silently shrinking a sum. -#}
+{% macro harmonise_to_565(staging_model, dataset) -%}
+with staged as (
+
+    select * from {{ ref(staging_model) }}
+
+),
+
+measures as (
+
+    select measure, additive from {{ ref('measures') }}
+    where dataset = '{{ dataset }}'
+
+),
+
+commune_map as (
+
+    select from_map, from_nis, to_nis, sources_in_target, change
+    from {{ ref('harmonised_commune_map') }}
+
+),
+
+slices as (
+
+    -- One row per period and measure: the file it comes from and that file's map.
+    select
+        period,
+        year,
+        quarter,
+        measure,
+        unit,
+        map_vintage as source_map,
+        file_id,
+        vintage
+    from staged
+    group by period, year, quarter, measure, unit, map_vintage, file_id, vintage
+
+),
+
+parts as (
+
+    select
+        slices.period,
+        slices.year,
+        slices.quarter,
+        slices.measure,
+        slices.unit,
+        slices.source_map,
+        slices.file_id,
+        slices.vintage,
+        commune_map.to_nis,
+        commune_map.change,
+        staged.nis_code as found_nis,
+        staged.value,
+        -- Worst status first: a hidden part hides the sum; a missing part makes it missing.
+        case
+            when staged.nis_code is null then 5
+            when staged.status = 'suppressed' then 6
+            when staged.status = 'missing' then 5
+            when staged.status = 'no_value' then 4
+            when staged.status = 'not_applicable' then 3
+            when staged.status = 'estimated' then 2
+            when staged.status = 'imputed' then 1
+            else 0
+        end as status_rank
+    from slices
+    inner join commune_map
+        on commune_map.from_map = slices.source_map
+    left join staged
+        on staged.period = slices.period
+        and staged.measure = slices.measure
+        and staged.nis_code = commune_map.from_nis
+
+),
+
+aggregated as (
+
+    select
+        to_nis as nis_code,
+        period,
+        year,
+        quarter,
+        measure,
+        unit,
+        source_map,
+        file_id,
+        vintage,
+        count(*) as sources_expected,
+        count(found_nis) as sources_found,
+        count(value) as parts_valued,
+        sum(value) as value_sum,
+        max(status_rank) as status_rank,
+        max(change) as change
+    from parts
+    group by to_nis, period, year, quarter, measure, unit, source_map, file_id, vintage
+
+),
+
+combined as (
+
+    select
+        aggregated.*,
+        coalesce(measures.additive, false) as additive,
+        not coalesce(measures.additive, false) and aggregated.sources_expected > 1 as merged_not_additive
+    from aggregated
+    left join measures on measures.measure = aggregated.measure
+
+)
+
+select
+    nis_code,
+    period,
+    year,
+    quarter,
+    measure,
+    case
+        when merged_not_additive then null
+        -- Never a partial sum: every part must be there and valued.
+        when parts_valued < sources_expected then null
+        else value_sum
+    end as value,
+    unit,
+    case
+        when merged_not_additive then 'no_value'
+        when status_rank = 6 then 'suppressed'
+        when status_rank = 5 then 'missing'
+        when status_rank = 4 then 'no_value'
+        when status_rank = 3 then 'not_applicable'
+        when status_rank = 2 then 'estimated'
+        when status_rank = 1 then 'imputed'
+        else 'published'
+    end as status,
+    case
+        when merged_not_additive then 'merged_not_additive'
+        when sources_expected > 1 then 'merged_sum'
+        when change = 'renumbered' then 'renumbered'
+        else ''
+    end as flags,
+    additive,
+    source_map,
+    cast(sources_expected as {{ dbt.type_int() }}) as sources_expected,
+    cast(sources_found as {{ dbt.type_int() }}) as sources_found,
+    cast('{{ dataset }}' as {{ dbt.type_string() }}) as dataset,
+    file_id,
+    vintage
+from combined
+{%- endmacro %}

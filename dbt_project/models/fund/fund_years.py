@@ -1,0 +1,14 @@
+"""The fund's transition rules and allocation run over every year: who is entering, staying,
+leaving (with the exit guarantee) or out, and each commune's formula grant, guarantee and
+payment in euro cents; every year's payments add up to its budget exactly. Grain: commune x year."""
+
+from cohesion_kernels import warehouse
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    rules = warehouse.fund_rules()
+    frame = warehouse.fund_years(
+        dbt.ref("fund_eligibility_calc").df(), dbt.ref("index_cohesion").df(), dbt.ref("index_inputs").df(), rules
+    )
+    return frame.assign(rules_version=rules.version)

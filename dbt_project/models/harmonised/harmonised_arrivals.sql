@@ -1,0 +1,1 @@
+{{ harmonise_to_565('stg_raw__arrivals', 'arrivals') }}

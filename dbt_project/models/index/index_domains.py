@@ -1,0 +1,13 @@
+"""Domain scores and ranks per commune and year (exponentially transformed, 0-100). Grain: commune x year x domain."""
+
+from cohesion_kernels import warehouse
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    m = warehouse.methodology()
+    inputs = warehouse.index_inputs(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    )
+    result = warehouse.run_index(inputs, m)
+    return result.domains.assign(methodology_version=result.methodology_version)

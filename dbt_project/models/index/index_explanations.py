@@ -1,0 +1,23 @@
+"""Plain-language explanation of each commune's index per year and language (fr, nl, en):
+contributions, strengths and weaknesses, largest changes since the previous year (METHOD.md
+section 3.9). Grain: commune x year x language."""
+
+import pandas as pd
+
+from cohesion_kernels import warehouse
+from cohesion_kernels.explain import explain_all
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    m = warehouse.methodology()
+    communes = dbt.ref("stg_reference__communes").df()
+    inputs = warehouse.index_inputs(dbt.ref("indicators_commune_indicators").df(), communes, dbt.ref("index_inputs").df(), m)
+    result = warehouse.run_index(inputs, m)
+    texts = []
+    for lang in ("fr", "nl", "en"):
+        # Each language names the commune in its own language where the commune has one.
+        column = {"fr": "name_fr", "nl": "name_nl", "en": "name_fr"}[lang]
+        localised = dict(zip(communes["nis_code"].astype(str), communes[column], strict=True))
+        texts.append(explain_all(result, m, localised, langs=(lang,)))
+    return pd.concat(texts, ignore_index=True).assign(methodology_version=m.version)

@@ -1,0 +1,13 @@
+"""Each indicator's raw, smoothed, treated and normalised value with flags, as the index used it. Grain: commune x year x indicator."""
+
+from cohesion_kernels import warehouse
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    m = warehouse.methodology()
+    inputs = warehouse.index_inputs(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    )
+    result = warehouse.run_index(inputs, m)
+    return result.indicator_values.assign(methodology_version=result.methodology_version)

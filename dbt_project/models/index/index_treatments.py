@@ -1,0 +1,13 @@
+"""Every value changed by imputation, smoothing or outlier treatment, with before and after. Grain: one row per treated value."""
+
+from cohesion_kernels import warehouse
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    m = warehouse.methodology()
+    inputs = warehouse.index_inputs(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    )
+    result = warehouse.run_index(inputs, m)
+    return result.treatments.assign(methodology_version=result.methodology_version)

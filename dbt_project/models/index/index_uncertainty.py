@@ -1,0 +1,15 @@
+"""Rank uncertainty per commune and year from seeded Monte Carlo draws over the method's
+uncertain choices (METHOD.md section 3.8): nominal, median, 5th and 95th percentile ranks.
+Grain: commune x year."""
+
+from cohesion_kernels import warehouse
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    m = warehouse.methodology()
+    inputs = warehouse.index_inputs(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    )
+    draws = warehouse.run_draws(inputs, m)
+    return draws.ranks.assign(methodology_version=m.version)

@@ -1,0 +1,21 @@
+select
+    nis_code,
+    cast(year as integer) as year,
+    cast(gate_a_indicator as varchar) as gate_a_indicator,
+    cast(gate_a_proxy as boolean) as gate_a_proxy,
+    cast(gate_a_numerator as double) as gate_a_arrivals_3y,
+    cast(gate_a_value as double) as gate_a_value,
+    cast(gate_a_threshold as double) as gate_a_threshold,
+    cast(gate_a_pass as boolean) as gate_a_pass,
+    cast(gate_a_gap as double) as gate_a_gap,
+    cast(gate_b_value as integer) as gate_b_value,
+    cast(gate_b_threshold as integer) as gate_b_threshold,
+    cast(gate_b_pass as boolean) as gate_b_pass,
+    cast(gate_b_gap as integer) as gate_b_gap,
+    cast(eligible as boolean) as eligible,
+    cast(eligibility_probability as double) as eligibility_probability,
+    cast(borderline as boolean) as borderline,
+    cast(reason_en as varchar) as reason,
+    cast(reason_fr as varchar) as reason_fr,
+    cast(rules_version as varchar) as rules_version
+from {{ ref('fund_eligibility_calc') }}

@@ -1,0 +1,9 @@
+select
+    nis_code,
+    cast(year as integer) as year,
+    cast(indicator as varchar) as indicator,
+    cast(treatment as varchar) as treatment,
+    cast(value_before as double) as value_before,
+    cast(value_after as double) as value_after,
+    cast(methodology_version as varchar) as methodology_version
+from {{ ref('index_treatments') }}

@@ -1,0 +1,1 @@
+{{ stage_canonical(source('raw', 'arrivals')) }}

@@ -1,0 +1,1 @@
+{{ stage_canonical(source('raw', 'statbel_real_estate')) }}

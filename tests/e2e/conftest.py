@@ -1,0 +1,44 @@
+"""One end-to-end materialisation of the whole graph on the embedded sample, shared by the
+end-to-end tests (it takes about a minute)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    data_dir: Path
+    report: dict
+    success: bool
+
+
+def run_pipeline(data_dir: Path) -> PipelineRun:
+    """Materialise every asset in process against the data folder, as `cohesion run` does."""
+    os.environ["COHESION_DATA_DIR"] = str(data_dir)
+    from orchestration import cli
+    from orchestration.report import build_run_report
+
+    cli.prepare_dbt()
+    result, instance = cli.execute_pipeline()
+    return PipelineRun(data_dir, build_run_report(result, instance, {}), result.success)
+
+
+@pytest.fixture(scope="session")
+def rerun_pipeline():
+    """Run the whole graph again on a data folder (for idempotence and bad-input tests)."""
+    return run_pipeline
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> PipelineRun:
+    data_dir = tmp_path_factory.mktemp("data")
+    os.environ["COHESION_DATA_DIR"] = str(data_dir)
+    from orchestration import cli
+
+    cli.generate_and_archive_sample()
+    return run_pipeline(data_dir)

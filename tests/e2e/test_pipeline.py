@@ -1,0 +1,98 @@
+"""The whole graph on the embedded sample: every asset materialised, every check run, published;
+and a broken input that stops the run and leaves the previous release published."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import duckdb
+import pytest
+
+from ingestion.files import sha256_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _query(path, sql):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_sample_run_publishes_every_commune_and_year(sample_run):
+    assert sample_run.success, sample_run.report["reason"]
+    published = sample_run.data_dir / "published" / "cohesion.duckdb"
+    assert _query(published, "select count(*) from communes") == [(565,)]
+    assert _query(published, "select data_origin from _release") == [("synthetic sample",)]
+    per_year = _query(
+        published, "select year, count(distinct nis_code) from commune_indicators group by year order by year"
+    )
+    assert [y for y, _ in per_year] == list(range(2019, 2026))
+    assert all(n == 565 for _, n in per_year)
+    tables = {t for (t,) in _query(published, "select table_name from information_schema.tables")}
+    assert {"communes", "commune_indicators", "_release", "_sources", "_data_dictionary", "_quality"} <= tables
+    # every published column is documented
+    undocumented = _query(
+        published,
+        "select c.table_name, c.column_name from information_schema.columns c "
+        "left join _data_dictionary d on d.table_name = c.table_name and d.column_name = c.column_name "
+        "where d.column_name is null or d.description_en = ''",
+    )
+    assert undocumented == []
+    assert _query(published, "select count(*) from _quality where not passed and severity = 'ERROR'") == [(0,)]
+    assert _query(published, "select count(distinct dataset) from _sources") == [(6,)]
+
+
+def test_second_run_publishes_the_same_content(sample_run, rerun_pipeline, monkeypatch):
+    from orchestration import cli
+
+    monkeypatch.setenv("COHESION_DATA_DIR", str(sample_run.data_dir))
+    published = sample_run.data_dir / "published" / "cohesion.duckdb"
+    tables = ["communes", "commune_indicators", "_sources", "_data_dictionary"]
+    first = {t: _query(published, f"select * from {t} order by all") for t in tables}
+    archived = sorted(p.name for p in (sample_run.data_dir / "raw").rglob("*") if p.is_file())
+    cli.generate_and_archive_sample()
+    run = rerun_pipeline(sample_run.data_dir)
+    assert run.success, run.report["reason"]
+    assert sorted(p.name for p in (sample_run.data_dir / "raw").rglob("*") if p.is_file()) == archived
+    second = {t: _query(published, f"select * from {t} order by all") for t in tables}
+    assert second == first
+    assert len(list((sample_run.data_dir / "releases").iterdir())) == 2
+
+
+def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipeline, tmp_path):
+    from orchestration.cli import SAMPLE_RETRIEVED_AT  # noqa: F401  (the sample's fixed time)
+    from ingestion.archive import RawArchive
+    from ingestion.catalog import load_catalog
+    from ingestion.fetch import fetch
+
+    # On a copy, so the other end-to-end tests keep the good sample run.
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_run.data_dir, data_dir)
+    published = data_dir / "published" / "cohesion.duckdb"
+    before = sha256_of(published)
+    archived_before = {p: sha256_of(p) for p in (data_dir / "raw").rglob("*") if p.is_file()}
+
+    # A new vintage of the 2024 population file in which Saint-Gilles (21013) is missing.
+    original = data_dir / "sample" / "TF_SOC_POP_STRUCT_2024.zip"
+    with zipfile.ZipFile(original) as archive:
+        member = archive.namelist()[0]
+        lines = archive.read(member).decode("utf-8-sig").splitlines(keepends=True)
+    kept = [lines[0]] + [line for line in lines[1:] if not line.startswith("21013|")]
+    assert len(kept) < len(lines)
+    broken_dir = tmp_path / "download"
+    broken_dir.mkdir()
+    with zipfile.ZipFile(broken_dir / original.name, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, "\ufeff" + "".join(kept))
+    report = fetch(load_catalog(), RawArchive(data_dir / "raw"), source_dir=broken_dir, retrieved_at="2026-01-01T00:00:00Z")
+    assert len(report.stored) == 1
+
+    run = rerun_pipeline(data_dir)
+    assert not run.success
+    assert not run.report["published"]
+    assert "statbel_population" in run.report["reason"]
+    assert "expect_column_distinct_values_to_equal_set" in run.report["reason"]
+    assert "21013" in run.report["reason"]
+    assert sha256_of(published) == before
+    for path, digest in archived_before.items():
+        assert sha256_of(path) == digest

@@ -1,0 +1,338 @@
+"""The dbt project: its configuration and seeds (fast), and one `dbt build` on a small but
+complete fake raw warehouse (slow), checked against numbers recomputed here from the raw rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+# tests/ is on sys.path under pytest (its conftest.py), so the fixture module imports as `fixtures`.
+from fixtures.fake_warehouse import HERSTAPPE, NEW_PANEL, OLD_PANEL, SAINT_JOSSE, YEARS, build_fake_warehouse
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_DIR = REPO / "dbt_project"
+SEEDS = DBT_DIR / "seeds"
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _yaml(relative: str) -> dict:
+    return yaml.safe_load((DBT_DIR / relative).read_text(encoding="utf-8"))
+
+
+def _model(properties: dict, name: str) -> dict:
+    return next(m for m in properties["models"] if m["name"] == name)
+
+
+def _column_tests(model: dict, column: str) -> list:
+    return next(c for c in model["columns"] if c["name"] == column).get("data_tests", [])
+
+
+INDICATORS = [row["indicator"] for row in _seed("indicator_definitions")]
+
+
+# --- configuration and seeds (fast) -------------------------------------------------------------
+
+
+def test_profile_reads_the_warehouse_path_from_the_environment_with_at_most_two_threads():
+    output = _yaml("profiles.yml")["cohesion"]["outputs"]["dev"]
+    assert output["type"] == "duckdb"
+    assert output["path"] == "{{ env_var('COHESION_WAREHOUSE') }}"
+    assert output["threads"] in (1, 2)
+
+
+def test_each_layer_has_its_own_schema_and_published_models_enforce_contracts():
+    models = _yaml("dbt_project.yml")["models"]["cohesion"]
+    assert {layer: models[layer]["+schema"] for layer in ("staging", "harmonised", "indicators", "published")} == {
+        "staging": "staging",
+        "harmonised": "harmonised",
+        "indicators": "indicators",
+        "published": "published",
+    }
+    assert models["published"]["+contract"] == {"enforced": True}
+
+
+def test_indicator_definitions_list_nineteen_indicators_with_a_known_unit_and_direction():
+    rows = _seed("indicator_definitions")
+    assert len(rows) == len(set(INDICATORS)) == 19
+    assert {r["domain"] for r in rows} == {
+        "income", "employment", "education", "housing", "arrivals_diversity", "demography_needs",
+    }
+    assert {r["direction"] for r in rows} == {"1", "-1"}
+    published = _model(_yaml("models/published/_published.yml"), "commune_indicators")
+    units = next(t for t in _column_tests(published, "unit") if "accepted_values" in t)
+    assert {r["unit"] for r in rows} <= set(units["accepted_values"]["arguments"]["values"])
+    empty = [(r["indicator"], k) for r in rows for k in ("description_en", "description_fr", "formula") if not r[k]]
+    assert empty == []
+
+
+def test_published_indicator_ids_are_exactly_the_seed():
+    published = _model(_yaml("models/published/_published.yml"), "commune_indicators")
+    accepted = next(t for t in _column_tests(published, "indicator") if "accepted_values" in t)
+    assert accepted["accepted_values"]["arguments"]["values"] == INDICATORS
+
+
+def test_every_unit_of_an_indicator_has_a_plausible_range():
+    indicators = _model(_yaml("models/indicators/_indicators.yml"), "indicators_commune_indicators")
+    check = next(t for t in _column_tests(indicators, "value") if "within_plausible_range" in t)
+    bounds = check["within_plausible_range"]["arguments"]["bounds"]
+    assert bounds["share"] == [0, 1] and bounds["percent"] == [0, 100]
+    assert {r["unit"] for r in _seed("indicator_definitions")} <= set(bounds)
+
+
+def test_directions_agree_with_the_methodology_of_the_index():
+    # The index applies the methodology's directions; the published `direction` must not say otherwise.
+    methodology = yaml.safe_load((REPO / "config" / "methodology.yml").read_text(encoding="utf-8"))
+    ours = {r["indicator"]: int(r["direction"]) for r in _seed("indicator_definitions")}
+    theirs = {name: spec["direction"] for name, spec in methodology["indicators"].items()}
+    assert {name: (ours.get(name), d) for name, d in theirs.items() if ours.get(name) != d} == {}
+
+
+def test_flag_vocabulary_covers_every_flag_the_models_write():
+    flags = {row["flag"] for row in _seed("flag_definitions")}
+    written_by_sql = {
+        "suppressed", "missing", "no_value", "not_applicable", "merged_not_additive", "insufficient_history",
+        "zero_denominator", "estimated", "imputed", "published_rate", "proxy", "income_other_year",
+        "merged_sum", "renumbered",
+    }
+    assert flags == written_by_sql
+
+
+# --- one dbt build on the fake warehouse (slow) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Build:
+    warehouse: Path
+    target: Path
+    success: bool
+    failures: tuple[str, ...]
+
+
+def _release_dbt_duckdb() -> None:
+    """dbt-duckdb keeps its database open in the process until exit (it registers this very call
+    with atexit); release it so that the test can open the file read-only."""
+    import gc
+
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Iterator[Build]:
+    from dbt.cli.main import dbtRunner
+
+    tmp = tmp_path_factory.mktemp("dbt")
+    warehouse = build_fake_warehouse(tmp / "warehouse.duckdb").path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COHESION_WAREHOUSE", str(warehouse))
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir", str(DBT_DIR),
+                "--profiles-dir", str(DBT_DIR),
+                "--target-path", str(tmp / "target"),
+                "--log-path", str(tmp / "logs"),
+                # The index and the fund need a realistic sample (eligible communes, a base
+                # year); the end-to-end test builds them. Here: the layers up to the indicators.
+                "--exclude", "path:models/index+", "path:models/fund+",
+                "--quiet",
+            ]
+        )
+    _release_dbt_duckdb()
+    nodes = result.result.results if result.result is not None else []
+    failures = tuple(
+        f"{r.node.unique_id}: {r.status} {r.message}" for r in nodes if str(r.status) not in ("success", "pass")
+    )
+    if result.exception is not None:
+        failures += (repr(result.exception),)
+    yield Build(warehouse, tmp / "target", result.success, failures)
+
+
+def _query(build: Build, sql: str) -> list[tuple]:
+    with duckdb.connect(str(build.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _one(build: Build, sql: str):
+    rows = _query(build, sql)
+    assert len(rows) == 1, rows
+    return rows[0][0] if len(rows[0]) == 1 else rows[0]
+
+
+@pytest.mark.slow
+def test_dbt_build_passes_every_model_test_and_unit_test(build: Build):
+    assert build.failures == ()
+    assert build.success
+
+
+@pytest.mark.slow
+def test_published_tables_have_565_communes_and_every_commune_year_indicator(build: Build):
+    assert _one(build, "select count(*) from published.communes") == 565
+    assert _one(build, "select count(*) from published.commune_indicators") == 565 * len(YEARS) * len(INDICATORS)
+    years = _query(build, "select distinct year from published.commune_indicators order by year")
+    assert [y for (y,) in years] == list(YEARS)
+
+
+@pytest.mark.slow
+def test_fake_warehouse_holds_every_measure_of_every_dataset(build: Build):
+    raw = set(
+        _query(
+            build,
+            " union ".join(
+                f"select distinct dataset, measure from raw.{d}"
+                for d in ("statbel_population", "statbel_income", "statbel_real_estate", "arrivals", "employment", "schools")
+            ),
+        )
+    )
+    assert raw == {(row["dataset"], row["measure"]) for row in _seed("measures")}
+
+
+@pytest.mark.slow
+def test_layers_land_in_schemas_named_exactly_after_them(build: Build):
+    schemas = {s for (s,) in _query(build, "select distinct schema_name from duckdb_tables()")}
+    schemas |= {s for (s,) in _query(build, "select distinct schema_name from duckdb_views() where not internal")}
+    assert schemas == {"raw", "reference", "staging", "harmonised", "indicators", "published"}
+
+
+@pytest.mark.slow
+def test_commune_map_has_the_three_official_sizes(build: Build):
+    counts = _query(build, "select from_map, count(*) from harmonised.harmonised_commune_map group by 1 order by 1")
+    assert counts == [(565, 565), (581, 581), (589, 589)]
+
+
+@pytest.mark.slow
+def test_merged_commune_income_is_recomputed_from_summed_totals_of_the_newest_vintage(build: Build):
+    # Antwerpen (11002) = Antwerpen + Borsbeek (11007) on the 581 map; 2023 is in both panel vintages.
+    income, declarations = _one(
+        build,
+        f"""select sum(value) filter (where measure = 'net_taxable_income_total'),
+                   sum(value) filter (where measure = 'declarations_total')
+            from raw.statbel_income
+            where nis_code in ('11002', '11007') and period = '2023' and vintage = '{NEW_PANEL}'""",
+    )
+    value, numerator, denominator, vintage, flags = _one(
+        build,
+        """select value, numerator, denominator, source_vintage, flags from published.commune_indicators
+           where nis_code = '11002' and year = 2023 and indicator = 'mean_income_per_declaration'""",
+    )
+    assert (numerator, denominator, vintage, flags) == (income, declarations, NEW_PANEL, "")
+    assert value == pytest.approx(income / declarations)
+    assert _one(
+        build,
+        """select source_vintage from published.commune_indicators
+           where nis_code = '11002' and year = 2022 and indicator = 'mean_income_per_declaration'""",
+    ) == OLD_PANEL
+
+
+@pytest.mark.slow
+def test_merged_commune_median_is_null_and_flagged_not_a_mean_of_medians(build: Build):
+    assert _one(
+        build,
+        """select value, status, flags, sources_expected from harmonised.harmonised_statbel_income
+           where nis_code = '11002' and period = '2023' and measure = 'median_income_per_declaration'""",
+    ) == (None, "no_value", "merged_not_additive", 2)
+
+
+@pytest.mark.slow
+def test_suppressed_income_stays_null_with_its_reason(build: Build):
+    rows = _query(
+        build,
+        f"""select indicator, value, flags from published.commune_indicators
+            where nis_code = '{HERSTAPPE}' and year = 2023 and domain = 'income' order by indicator""",
+    )
+    assert rows == [
+        ("mean_income_per_declaration", None, "suppressed"),
+        ("mean_income_per_inhabitant", None, "suppressed"),
+        ("share_zero_income_declarations", None, "suppressed"),
+    ]
+
+
+@pytest.mark.slow
+def test_unemployment_falls_back_to_the_published_rate_when_counts_are_suppressed(build: Build):
+    published = _one(
+        build,
+        f"""select value from raw.employment
+            where nis_code = '{SAINT_JOSSE}' and period = '2024' and measure = 'unemployment_rate'""",
+    )
+    assert _one(
+        build,
+        f"""select value, numerator, denominator, flags from published.commune_indicators
+            where nis_code = '{SAINT_JOSSE}' and year = 2024 and indicator = 'unemployment_rate'""",
+    ) == (published, None, None, "published_rate")
+
+
+@pytest.mark.slow
+def test_schools_on_the_589_map_reach_the_565_map_through_both_crosswalks(build: Build):
+    # Lievegem (44085) = Lovendegem + Waarschoot + Zomergem (2019); 2022 is deliberately on 589.
+    pupils, delayed = _one(
+        build,
+        """select sum(value) filter (where measure = 'pupils'), sum(value) filter (where measure = 'pupils_delayed')
+           from raw.schools where period = '2022' and nis_code in ('44036', '44072', '44080')""",
+    )
+    value, numerator, denominator = _one(
+        build,
+        """select value, numerator, denominator from published.commune_indicators
+           where nis_code = '44085' and year = 2022 and indicator = 'school_delay_rate'""",
+    )
+    assert (numerator, denominator) == (delayed, pupils)
+    assert value == pytest.approx(100 * delayed / pupils)
+
+
+@pytest.mark.slow
+def test_three_year_arrivals_sum_across_maps_per_1000_inhabitants(build: Build):
+    # 2024 is on the 565 map, 2022 and 2023 on 581, where Antwerpen is 11002 + 11007.
+    arrivals = _one(
+        build,
+        """select sum(value) from raw.arrivals
+           where measure = 'immigrations' and nis_code in ('11002', '11007') and period in ('2022', '2023', '2024')""",
+    )
+    population = _one(
+        build,
+        """select sum(value) from raw.statbel_population
+           where measure = 'population_total' and period = '2024' and nis_code in ('11002', '11007')""",
+    )
+    value, numerator, denominator = _one(
+        build,
+        """select value, numerator, denominator from published.commune_indicators
+           where nis_code = '11002' and year = 2024 and indicator = 'arrivals_per_1000_3y'""",
+    )
+    assert (numerator, denominator) == (arrivals, population)
+    assert value == pytest.approx(1000 * arrivals / population)
+    flags = _query(
+        build,
+        """select distinct flags from published.commune_indicators
+           where indicator = 'arrivals_per_1000_3y' and year < 2024""",
+    )
+    assert flags == [("insufficient_history",)]
+
+
+@pytest.mark.slow
+def test_published_columns_carry_english_and_french_descriptions_and_units(build: Build):
+    manifest = json.loads((build.target / "manifest.json").read_text(encoding="utf-8"))
+    published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
+    assert sorted(n["alias"] for n in published) == [
+        "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
+        "cohesion_index_uncertainty", "commune_indicators", "communes", "fund_allocation", "fund_eligibility",
+        "fund_transitions", "indicator_treatments",
+    ]
+    undocumented = [
+        f"{n['alias']}.{name}"
+        for n in published
+        for name, column in n["columns"].items()
+        if not (column["description"] and column["meta"].get("description_fr") and column["meta"].get("unit"))
+    ]
+    assert undocumented == []
+    assert all(n["config"]["contract"]["enforced"] for n in published)
