@@ -190,6 +190,10 @@ def publish(release: Release, published_path: Path) -> None:
     if sha256_of(release.file) != release.sha256:
         raise PublishError(f"release {release.release_id}: file checksum changed since it was verified; not published")
     published_path.parent.mkdir(parents=True, exist_ok=True)
+    # Copies left by a publish that was killed midway were never visible under the published
+    # name; they are only litter.
+    for stale in published_path.parent.glob(f".{published_path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{release.release_id}.tmp")
     try:
         shutil.copyfile(release.file, temporary)
