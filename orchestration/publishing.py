@@ -51,6 +51,18 @@ _METADATA_DICTIONARY: list[tuple[str, str, str, str, str]] = [
     ("_quality", "passed", "Whether the check passed (a release is only made when every blocking check passed)", "Résultat du contrôle (une publication n'a lieu que si tous les contrôles bloquants ont réussi)", ""),
     ("_quality", "severity", "ERROR checks block publication; WARN checks are reported", "Les contrôles ERROR bloquent la publication ; les WARN sont signalés", ""),
     ("_quality", "summary", "What the check found, in one line", "Ce que le contrôle a constaté, en une ligne", ""),
+    ("fund_release_diff", "nis_code", "Commune whose fund situation changed since the previous release", "Commune dont la situation au fonds a changé depuis la publication précédente", "code"),
+    ("fund_release_diff", "year", "Year of the fund", "Année du fonds", "year"),
+    ("fund_release_diff", "previous_release_id", "The release compared with", "La publication comparée", ""),
+    ("fund_release_diff", "eligible_before", "Eligible in the previous release", "Éligible dans la publication précédente", "flag"),
+    ("fund_release_diff", "eligible_after", "Eligible in this release", "Éligible dans cette publication", "flag"),
+    ("fund_release_diff", "paid_before_cents", "Paid in the previous release", "Versé dans la publication précédente", "EUR cents"),
+    ("fund_release_diff", "paid_after_cents", "Paid in this release", "Versé dans cette publication", "EUR cents"),
+    ("fund_release_diff", "change_cents", "Change in the amount paid", "Variation du montant versé", "EUR cents"),
+    ("fund_release_diff", "data_change_cents", "Part of the change due to new data (previous rules on the new data minus the previous release); NULL when it cannot be split", "Part de la variation due aux nouvelles données ; NULL si elle ne peut être isolée", "EUR cents"),
+    ("fund_release_diff", "rule_or_method_change_cents", "Part of the change due to new rules or a new methodology", "Part de la variation due à de nouvelles règles ou méthode", "EUR cents"),
+    ("fund_release_diff", "change", "entered, left, increased or decreased", "entrée, sortie, hausse ou baisse", "text"),
+    ("fund_release_diff", "cause", "data; data and rules (split); or rules or method changed (not split)", "données ; données et règles (séparées) ; ou règles ou méthode modifiées (non séparées)", "text"),
 ]
 
 
@@ -134,13 +146,26 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
     from orchestration.release import published_tables
 
     tables = published_tables(paths.warehouse)
+    extra = {}
+    if "fund_transitions" in tables:
+        from orchestration.release_diff import fund_release_diff
+
+        extra["fund_release_diff"] = fund_release_diff(
+            warehouse=paths.warehouse,
+            published=paths.published,
+            releases_dir=paths.releases,
+            rules_version=info.rules_version,
+            methodology_version=info.methodology_version,
+        )
     release = write_release(
         warehouse=paths.warehouse,
         releases_dir=paths.releases,
         info=info,
         sources=sources,
-        dictionary=data_dictionary(tables),
+        dictionary=data_dictionary(tables + list(extra)),
         quality=quality.reindex(columns=list(QUALITY_COLUMNS)),
+        extra_tables=extra,
+        config_files=tuple(p for p in (CONFIG_DIR / "methodology.yml", CONFIG_DIR / "fund_rules.yml") if p.exists()),
     )
     publish(release, paths.published)
     return release

@@ -93,6 +93,8 @@ def write_release(
     quality: pd.DataFrame,
     schema: str = "published",
     export: bool = True,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    config_files: tuple[Path, ...] = (),
 ) -> Release:
     """Assemble, verify and file a release. Raises :class:`PublishError`; leaves nothing behind."""
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -106,10 +108,17 @@ def write_release(
         tables = published_tables(warehouse, schema)
         if not tables:
             raise PublishError(f"the working database {warehouse} has no table in schema {schema!r}: nothing to publish")
-        expected = _write_database(staging / RELEASE_FILE, warehouse, schema, tables, info, sources, dictionary, quality)
+        expected = _write_database(
+            staging / RELEASE_FILE, warehouse, schema, tables, info, sources, dictionary, quality, extra_tables or {}
+        )
         _verify(staging / RELEASE_FILE, expected)
         if export:
             _export(staging / RELEASE_FILE, staging / "exports", list(expected))
+        if config_files:
+            # The exact rules and methodology files behind the release, for later diffs and audits.
+            (staging / "config").mkdir()
+            for config in config_files:
+                shutil.copyfile(config, staging / "config" / config.name)
         digest = sha256_of(staging / RELEASE_FILE)
         manifest = {"release": asdict(info), "sha256": digest, "tables": expected, "storage_version": STORAGE_VERSION}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -134,12 +143,14 @@ def _write_database(
     sources: pd.DataFrame,
     dictionary: pd.DataFrame,
     quality: pd.DataFrame,
+    extra_tables: Mapping[str, pd.DataFrame],
 ) -> dict[str, int]:
     metadata = {
         "_release": pd.DataFrame([asdict(info)]),
         "_sources": sources,
         "_data_dictionary": dictionary,
         "_quality": quality,
+        **extra_tables,
     }
     counts: dict[str, int] = {}
     with duckdb.connect() as con:

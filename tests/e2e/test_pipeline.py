@@ -58,6 +58,9 @@ def test_second_run_publishes_the_same_content(sample_run, rerun_pipeline, monke
     second = {t: _query(published, f"select * from {t} order by all") for t in tables}
     assert second == first
     assert len(list((sample_run.data_dir / "releases").iterdir())) == 2
+    # Same data, same rules: nothing to report in the diff against the previous release.
+    assert _query(published, "select count(*) from fund_release_diff") == [(0,)]
+    assert (sample_run.data_dir / "releases" / _query(published, "select release_id from _release")[0][0] / "config" / "fund_rules.yml").exists()
 
 
 def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipeline, tmp_path):
