@@ -77,6 +77,28 @@ def measures_by_dataset() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+# Exports of provincies.incijfers.be cover Flanders and Brussels only: their coverage gaps are
+# reported per file and year, not gated (issue: never filled silently, never blocking either).
+REGIONAL_LAYOUTS: frozenset[str] = frozenset({"swing_csv", "swing_xlsx"})
+
+
+def national_file_ids(dataset: str) -> frozenset[str]:
+    from ingestion.catalog import load_catalog
+
+    return frozenset(f.id for f in load_catalog().dataset(dataset).files if f.layout not in REGIONAL_LAYOUTS)
+
+
+def coverage_gaps(coverage: pd.DataFrame) -> list[str]:
+    """One line per file, period and map where communes of the map are absent."""
+    lines = []
+    for (file_id, vintage, period), group in coverage.groupby(["file_id", "map_vintage", "period"], sort=True):
+        expected = map_codes(int(vintage))
+        absent = expected - set(group["nis_code"])
+        if absent:
+            lines.append(f"{file_id} {period}: {len(absent)} of {len(expected)} communes absent (e.g. {', '.join(sorted(absent)[:3])})")
+    return lines
+
+
 def contract_for(dataset: str) -> DatasetContract:
     if dataset not in _SPECIFIC:
         raise KeyError(f"no raw-data contract for dataset {dataset!r}; known: {sorted(_SPECIFIC)}")
@@ -84,7 +106,12 @@ def contract_for(dataset: str) -> DatasetContract:
         RangeRule(r.unit, r.low, r.high, exclude=_SIGNED_MEASURES, why=r.why) if r.unit == "persons" else r
         for r in _COMMON_RANGES
     ) + _SPECIFIC[dataset]
-    return DatasetContract(dataset=dataset, ranges=ranges, measures=measures_by_dataset().get(dataset, frozenset()))
+    return DatasetContract(
+        dataset=dataset,
+        ranges=ranges,
+        national_file_ids=national_file_ids(dataset),
+        measures=measures_by_dataset().get(dataset, frozenset()),
+    )
 
 
 def _quote(value: str) -> str:

@@ -14,7 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from expectations.suites import build_coverage_expectations, build_expectations, contract_for, coverage_frame
+from expectations.suites import (
+    build_coverage_expectations,
+    build_expectations,
+    contract_for,
+    coverage_frame,
+    coverage_gaps,
+)
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,13 @@ class ValidationSummary:
     evaluated: int
     failures: tuple[ExpectationOutcome, ...]
     rows: int
+    coverage_gaps: tuple[str, ...] = ()
 
     def message(self) -> str:
         """One line a user can act on."""
         if self.success:
-            return f"dataset {self.dataset}: all {self.evaluated} expectations passed on {self.rows} rows"
+            gaps = f"; {len(self.coverage_gaps)} coverage gap(s) of regional files reported" if self.coverage_gaps else ""
+            return f"dataset {self.dataset}: all {self.evaluated} expectations passed on {self.rows} rows{gaps}"
         first = self.failures[0].describe()
         more = f" (+{len(self.failures) - 1} more failed)" if len(self.failures) > 1 else ""
         return f"dataset {self.dataset}: expectation failed: {first}{more}"
@@ -58,6 +66,7 @@ class ValidationSummary:
             "expectations_failed": len(self.failures),
             "rows": self.rows,
             "failures": [f.describe() for f in self.failures[:20]],
+            "coverage_gaps": list(self.coverage_gaps[:50]),
         }
 
 
@@ -114,9 +123,11 @@ def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
     """Validate a dataset's raw canonical table; never raises on a failed expectation."""
     contract = contract_for(dataset)
     results = _run_suite(f"raw_{dataset}", build_expectations(contract), frame)
+    gaps: list[str] = []
     if len(frame):
         coverage = coverage_frame(frame)
         results += _run_suite(f"coverage_{dataset}", build_coverage_expectations(contract, coverage), coverage)
+        gaps = coverage_gaps(coverage)
 
     failures = []
     for item in results:
@@ -140,4 +151,5 @@ def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
         evaluated=len(results),
         failures=tuple(failures),
         rows=len(frame),
+        coverage_gaps=tuple(gaps),
     )

@@ -71,7 +71,11 @@ def execute_pipeline():
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(REFRESH_JOB)
-    return job.execute_in_process(instance=instance, raise_on_error=False), instance
+    # Dagster's DEBUG events are in the run's event log and the run report; the terminal gets
+    # what a person reads (COHESION_LOG_LEVEL=DEBUG brings them back).
+    level = os.environ.get("COHESION_LOG_LEVEL", "INFO").upper()
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config), instance
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@
     Why one file per period and measure: a later vintage of a panel restates earlier years, the
     annual and the quarterly workbooks give different periods, and two files must never be mixed
     within one period and measure, because their commune maps can differ and harmonisation sums
-    the parts of one map. The newest vintage wins: vintages are 'YYYY' or 'YYYY-MM-DD'
+    the parts of one map. The file covering most communes wins (a Flemish export never shadows a
+    national file), then the newest vintage: vintages are 'YYYY' or 'YYYY-MM-DD'
     (ingestion/catalog.yml), so their text order is their time order. Two files of the same
     vintage are ordered by file id, only so that the choice is deterministic. -#}
 {% macro stage_canonical(source_relation) -%}
@@ -14,15 +15,30 @@ with source_rows as (
 
 ),
 
+file_coverage as (
+
+    select period, measure, file_id, vintage, count(distinct nis_code) as file_communes
+    from source_rows
+    group by period, measure, file_id, vintage
+
+),
+
 ranked as (
 
+    -- A regional export (Flanders only) must not shadow a national file for the same measure:
+    -- the file covering more communes wins, then the newest vintage.
     select
         source_rows.*,
         dense_rank() over (
-            partition by period, measure
-            order by vintage desc, file_id desc
+            partition by source_rows.period, source_rows.measure
+            order by file_coverage.file_communes desc, source_rows.vintage desc, source_rows.file_id desc
         ) as file_rank
     from source_rows
+    join file_coverage
+        on file_coverage.period = source_rows.period
+        and file_coverage.measure = source_rows.measure
+        and file_coverage.file_id = source_rows.file_id
+        and file_coverage.vintage = source_rows.vintage
 
 )
 

@@ -75,3 +75,13 @@ def test_suppressed_cell_with_a_value_fails(good_frame):
     frame.loc[3, "status"] = "suppressed"
     summary = validate_frame("statbel_population", frame)
     assert "expect_column_values_to_be_null" in {f.expectation for f in summary.failures}
+
+
+def test_regional_export_gaps_are_reported_not_gated():
+    flemish = sorted(c for c in map_codes(565) if c[0] in "1347")[:300]
+    frame = _population(flemish, "2024", 565).assign(dataset="employment", file_id="vdab_jobseekers", measure="jobseekers")
+    summary = validate_frame("employment", frame)
+    assert summary.success, summary.message()
+    assert summary.coverage_gaps[0].startswith(f"vdab_jobseekers 2024: {565 - len(flemish)} of 565 communes absent")
+    national = frame.assign(file_id="counts")
+    assert not validate_frame("employment", national).success
