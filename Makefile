@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export COHESION_DATA_DIR ?= $(CURDIR)/data
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Dagster's instance (run history) for `make run` and `make dev`; tests use an ephemeral one.
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: install run test dev bench clean sample
 
@@ -19,17 +20,17 @@ install: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
-	@cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	$(BIN)/cohesion run --sample
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/cohesion run --sample
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	env -u DAGSTER_HOME $(BIN)/python -m pytest
 
 dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
-	@cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cohesion prepare
-	$(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions
 
 bench: $(STAMP)
 	$(BIN)/cohesion bench

@@ -69,7 +69,10 @@ def execute_pipeline():
     from orchestration.defs.schedules import REFRESH_JOB
     from orchestration.definitions import defs
 
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)  # Dagster refuses a home that does not exist
+    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(REFRESH_JOB)
     # Dagster's DEBUG events are in the run's event log and the run report; the terminal gets
     # what a person reads (COHESION_LOG_LEVEL=DEBUG brings them back).

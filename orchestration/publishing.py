@@ -80,18 +80,22 @@ def _manifest() -> dict:
 
 def published_model_names() -> list[str]:
     """dbt models in models/published/, in name order."""
-    nodes = _manifest()["nodes"].values()
-    return sorted(
-        n["name"] for n in nodes if n["resource_type"] == "model" and len(n.get("fqn", [])) > 2 and n["fqn"][1] == "published"
-    )
+    return sorted(_published_models())
+
+
+def _published_models() -> dict[str, dict]:
+    """Published dbt models by the table name they publish (their alias)."""
+    return {
+        n.get("alias") or n["name"]: n
+        for n in _manifest()["nodes"].values()
+        if n["resource_type"] == "model" and len(n.get("fqn", [])) > 2 and n["fqn"][1] == "published"
+    }
 
 
 def data_dictionary(tables: list[str]) -> pd.DataFrame:
     """Every column of every published table: description EN/FR and unit."""
     rows = []
-    models = {
-        n["name"]: n for n in _manifest()["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "published"
-    }
+    models = _published_models()
     for table in tables:
         for column in (models.get(table) or {}).get("columns", {}).values():
             meta = column.get("meta") or column.get("config", {}).get("meta") or {}

@@ -18,3 +18,5 @@ def _quiet_third_parties():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # Every test run uses an ephemeral Dagster instance, whatever the caller's environment says.
+    os.environ.pop("DAGSTER_HOME", None)

@@ -25,7 +25,9 @@ class CohesionTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey(["raw", dbt_resource_props["name"]])
-        return dg.AssetKey([layer_of(dbt_resource_props), dbt_resource_props["name"]])
+        # The alias is the table's name in the database (published tables keep their public name).
+        name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+        return dg.AssetKey([layer_of(dbt_resource_props), name])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":

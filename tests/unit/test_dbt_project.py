@@ -325,8 +325,8 @@ def test_published_columns_carry_english_and_french_descriptions_and_units(build
     published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
     assert sorted(n["alias"] for n in published) == [
         "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
-        "cohesion_index_uncertainty", "commune_indicators", "communes", "fund_allocation", "fund_eligibility",
-        "fund_transitions", "indicator_treatments",
+        "cohesion_index_uncertainty", "commune_indicators", "communes", "flag_definitions", "fund_allocation",
+        "fund_eligibility", "fund_transitions", "indicator_definitions", "indicator_treatments",
     ]
     undocumented = [
         f"{n['alias']}.{name}"

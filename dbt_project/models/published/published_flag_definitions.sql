@@ -1,0 +1,3 @@
+{{ config(alias="flag_definitions") }}
+select cast(flag as varchar) as flag, cast(description_en as varchar) as description_en, cast(description_fr as varchar) as description_fr
+from {{ ref('flag_definitions') }}
