@@ -101,8 +101,10 @@ def test_readme_queries_return_rows(published):
     assert empty == [], f"README.md queries that returned no row on the sample release: {empty}"
 
 
-def test_guide_lists_the_communes_formed_by_the_2025_mergers():
-    """Query 4 names the merged communes by code; they must be the crosswalk's (SOURCES.md 8.2)."""
+@pytest.mark.e2e
+def test_published_merger_flag_is_the_crosswalk(published):
+    """Query 4 relies on communes.merged_2025: it must mark exactly the 14 communes that the
+    crosswalk (SOURCES.md 8.2) forms from several."""
     crosswalk = REPO_ROOT / "dbt_project" / "seeds" / "crosswalk_2024_2025.csv"
     with duckdb.connect() as con:
         expected = con.execute(
@@ -110,10 +112,10 @@ def test_guide_lists_the_communes_formed_by_the_2025_mergers():
             "where to_nis in (select to_nis from read_csv(?, all_varchar = true) group by to_nis having count(*) > 1)",
             [str(crosswalk), str(crosswalk)],
         ).fetchall()
-    query = numbered_queries(GUIDE.read_text(encoding="utf-8"))[3]
-    listed = re.findall(r"\('(\d{5})'\)", query.sql)
-    assert sorted(listed) == sorted(code for (code,) in expected)
-    assert len(listed) == 14
+    with duckdb.connect(str(published), read_only=True) as con:
+        flagged = con.execute("select nis_code from communes where merged_2025").fetchall()
+    assert sorted(flagged) == sorted(expected)
+    assert len(flagged) == 14
 
 
 @pytest.mark.e2e
