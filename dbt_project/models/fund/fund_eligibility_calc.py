@@ -8,12 +8,10 @@ from cohesion_kernels import warehouse
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    m = warehouse.methodology()
     rules = warehouse.fund_rules()
     indicators = dbt.ref("indicators_commune_indicators").df()
     communes = dbt.ref("stg_reference__communes").df()
-    inputs = warehouse.index_inputs(indicators, communes, dbt.ref("index_inputs").df(), m)
-    draws = warehouse.run_draws(inputs, m)
+    draws = warehouse.draws_result(indicators, communes, dbt.ref("index_inputs").df())
     index = dbt.ref("index_cohesion").df()
     frame = warehouse.fund_eligibility(indicators, communes, index, draws, rules)
     return frame.assign(rules_version=rules.version)

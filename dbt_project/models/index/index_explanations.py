@@ -12,8 +12,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     m = warehouse.methodology()
     communes = dbt.ref("stg_reference__communes").df()
-    inputs = warehouse.index_inputs(dbt.ref("indicators_commune_indicators").df(), communes, dbt.ref("index_inputs").df(), m)
-    result = warehouse.run_index(inputs, m)
+    result = warehouse.index_result(dbt.ref("indicators_commune_indicators").df(), communes, dbt.ref("index_inputs").df())
     texts = []
     for lang in ("fr", "nl", "en"):
         # Each language names the commune in its own language where the commune has one.

@@ -5,9 +5,7 @@ from cohesion_kernels import warehouse
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    m = warehouse.methodology()
-    inputs = warehouse.index_inputs(
-        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    result = warehouse.index_result(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df()
     )
-    result = warehouse.run_index(inputs, m)
     return result.indicator_values.assign(methodology_version=result.methodology_version)

@@ -7,9 +7,7 @@ from cohesion_kernels import warehouse
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    m = warehouse.methodology()
-    inputs = warehouse.index_inputs(
-        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(), m
+    draws = warehouse.draws_result(
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df()
     )
-    draws = warehouse.run_draws(inputs, m)
-    return draws.ranks.assign(methodology_version=m.version)
+    return draws.ranks.assign(methodology_version=warehouse.methodology().version)

@@ -66,6 +66,19 @@ def run_draws(inputs: IndexInputs, m: Methodology) -> UncertaintyResult:
     return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population)
 
 
+def index_result(commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame) -> IndexResult:
+    """The index under the current methodology file, from the three frames the index models read
+    (dbt must see each model's `dbt.ref` calls in its own source, so the models pass frames)."""
+    m = methodology()
+    return run_index(index_inputs(commune_indicators, communes, population, m), m)
+
+
+def draws_result(commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame) -> UncertaintyResult:
+    """The Monte Carlo draws under the current methodology file (seeded: the same every run)."""
+    m = methodology()
+    return run_draws(index_inputs(commune_indicators, communes, population, m), m)
+
+
 def fund_eligibility(
     commune_indicators: pd.DataFrame,
     communes: pd.DataFrame,
