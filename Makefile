@@ -30,7 +30,8 @@ dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cohesion prepare
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$(DAGSTER_HOME) COHESION_WAREHOUSE=$(COHESION_DATA_DIR)/warehouse.duckdb \
+		$(BIN)/dagster dev -m orchestration.definitions
 
 bench: $(STAMP)
 	$(BIN)/cohesion bench

@@ -13,6 +13,11 @@ import duckdb
 from orchestration.settings import paths
 
 
+_OUR_ERRORS = frozenset(
+    {"CohesionError", "ParseError", "CatalogError", "DownloadError", "ArchiveError", "PublishError", "Failure"}
+)
+
+
 def _check_rows(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any]]:
     from orchestration.defs.publish import quality_rows_from_run
 
@@ -25,10 +30,14 @@ def _step_failures(result: dg.ExecuteInProcessResult) -> list[dict[str, str]]:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             message = error.message.strip() if error else "unknown error"
-            # A user-facing cause (ParseError, PublishError) is more useful than the wrapper.
+            # Dagster wraps the step's exception; the first error of ours in the chain (a
+            # ParseError, a PublishError...) is the one a user can act on, not the library error
+            # it was raised from, nor Dagster's wrapper.
             cause = error.cause if error else None
             while cause is not None:
                 message = cause.message.strip()
+                if cause.cls_name in _OUR_ERRORS:
+                    break
                 cause = cause.cause
             failures.append({"step": event.step_key or "", "error": message.splitlines()[-1] if message else ""})
     return failures

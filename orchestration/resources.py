@@ -6,10 +6,11 @@ import shutil
 import sys
 from pathlib import Path
 
+import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DBT_PROJECT_DIR, paths
+from orchestration.settings import DBT_PROJECT_DIR
 
 
 def dbt_executable() -> str:
@@ -19,8 +20,10 @@ def dbt_executable() -> str:
 
 
 def build_resources() -> dict[str, object]:
+    # The working database is read from the environment when a run starts, not when the code
+    # location is imported (`cohesion` sets COHESION_WAREHOUSE from COHESION_DATA_DIR).
     return {
-        "duckdb": DuckDBResource(database=str(paths().warehouse)),
+        "duckdb": DuckDBResource(database=dg.EnvVar("COHESION_WAREHOUSE")),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
         ),

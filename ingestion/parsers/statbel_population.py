@@ -542,7 +542,8 @@ def parse_statbel_pop_struct(
         _CODE_COLUMNS, ("CD_SEX",), ("CD_NATLTY",), ("CD_AGE",), ("MS_POPULATION",), expected=expected
     )
     year_col = "CD_YEAR" if "CD_YEAR" in text.header else None
-    frame = text.columns([c for c in (code_col, sex_col, nat_col, age_col, pop_col, year_col) if c])
+    civil_col = "CD_CIV_STS" if "CD_CIV_STS" in text.header else None
+    frame = text.columns([c for c in (code_col, sex_col, nat_col, age_col, pop_col, year_col, civil_col) if c])
     rows = text.row_numbers(frame)
 
     declared = {"file name": year_in_name(path.name, _MEMBER_PREFIX), "zip member name": None, "year argument": year}
@@ -570,6 +571,17 @@ def parse_statbel_pop_struct(
                 column=column,
             )
 
+    # The table is fully crossed, one row per combination: a repeated combination would be summed
+    # twice into every total, silently (a commune's population doubled), so it is refused.
+    keys_frame = frame[[c for c in (code_col, sex_col, nat_col, age_col, civil_col, year_col) if c]]
+    repeated = keys_frame.duplicated(keep="first").to_numpy()
+    if repeated.any():
+        first = int(np.flatnonzero(repeated)[0])
+        combination = ", ".join(f"{c} {keys_frame[c].iloc[first]}" for c in keys_frame.columns)
+        raise ParseError(
+            dataset, file, f"the combination {combination} appears twice; each must appear once",
+            row=int(rows.iloc[first]),
+        )
     work = pd.DataFrame(
         {"nis_code": frame[code_col], "period": period, "sex": frame[sex_col], "nat": frame[nat_col], "pop": population}
     )
