@@ -243,6 +243,7 @@ def parse_statbel_fisc_workbook(
         for key, i in where.items()
         if key != "nis_code"
     }
+    _reconcile_with_country_row(body, codes, rows, cells, where, sheet.columns, dataset=dataset, file=file)
     zero, zero_gap = cells["declarations_zero_income"]
     non_zero, non_zero_gap = cells.pop("declarations_non_zero")
     cells["declarations_total"] = (zero + non_zero, zero_gap | non_zero_gap)
@@ -252,6 +253,59 @@ def parse_statbel_fisc_workbook(
     result = make_frame(long, source=source, map_vintage=selection.map_vintage)
     result.attrs["dropped"] = dict(selection.dropped)
     return result
+
+
+# Counts and sums that add up over communes to the publisher's own Belgium row (01000).
+_RECONCILED = ("declarations_zero_income", "declarations_non_zero", "declarations_under_10k", "residents", "net_taxable_income_total")
+# Commune incomes are rounded to the euro: their sum may differ from the Belgium row by a few euro.
+_RECONCILE_TOLERANCE = 1e-6
+
+
+def _reconcile_with_country_row(
+    body: pd.DataFrame,
+    codes: pd.Series,
+    rows: pd.Series,
+    cells: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    where: Mapping[str, int],
+    columns: pd.Index,
+    *,
+    dataset: str,
+    file: str,
+) -> dict[str, str]:
+    """Check the communes against the publisher's Belgium row, measure by measure.
+
+    A measure with a suppressed commune cannot be checked (its sum is incomplete) and is
+    reported as such; a measure whose commune sum differs from the Belgium row is an error
+    naming both numbers. Returns, per measure, what was found (for tests and logs).
+    """
+    country = codes == "01000"
+    if not country.any():
+        return {}
+    country_row = body.loc[country]
+    outcome: dict[str, str] = {}
+    for key in _RECONCILED:
+        if key not in cells or key not in where:
+            continue
+        values, suppressed = cells[key]
+        if suppressed.any():
+            outcome[key] = f"not checked: {int(suppressed.sum())} commune(s) suppressed"
+            continue
+        total_cell = pd.to_numeric(country_row[columns[where[key]]], errors="coerce").iloc[0]
+        if pd.isna(total_cell):
+            outcome[key] = "not checked: no Belgium total"
+            continue
+        communes_sum = float(np.sum(values))
+        if abs(communes_sum - float(total_cell)) > max(_RECONCILE_TOLERANCE * abs(float(total_cell)), 0.5):
+            raise ParseError(
+                dataset,
+                file,
+                f"the communes add up to {communes_sum:,.0f} but the publisher's Belgium row says "
+                f"{float(total_cell):,.0f} (a commune missing or counted twice?)",
+                row=int(rows.loc[country].iloc[0]),
+                column=FISC_HEADERS[key][0][-1],
+            )
+        outcome[key] = "reconciled"
+    return outcome
 
 
 def _find_header_row(sheet: pd.DataFrame, *, dataset: str, file: str, sheet_name: str) -> int:

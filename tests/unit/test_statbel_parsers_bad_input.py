@@ -266,7 +266,8 @@ FR_GROUPS = [
 ]  # fmt: skip
 # name, code, zero, non-zero, <10k, [10-20k,] residents, income, mean/decl, median, mean/inh, index
 FISC_ROWS = [
-    ["België", 1000.0, 500, 6000, 900, 700, 11000, 250000, 37000, 28000, 21000, 100],
+    # The Belgium row adds up the communes below, as Statbel's does (the parser reconciles them).
+    ["België", 1000.0, 525, 13622, 1676, 1500, 24829, 600725104, 37000, 28000, 21000, 100],
     ["Duitstalige Gemeenschap", 3001.0, 10, 40, 6, 7, 79, 1600, 37000, 28000, 21000, 97],
     ["Arrondissement Antwerpen", 11000.0, 50, 600, 90, 70, 1100, 25000, 37000, 28000, 21000, 100],
     ["Aartselaar", 11001.0, 325, 8581, 1076, 1000, 14752, 398803725, 46475, 34397, 27034, 124],
