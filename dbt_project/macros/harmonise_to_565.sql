@@ -93,7 +93,9 @@ aggregated as (
         count(*) as sources_expected,
         count(found_nis) as sources_found,
         count(value) as parts_valued,
-        sum(value) as value_sum,
+        -- Summed in code order: a parallel aggregate adds parts in whatever order its threads
+        -- meet them, and fractional values (income in euros) then differ in the last bit.
+        sum(value order by found_nis) as value_sum,
         max(status_rank) as status_rank,
         max(change) as change
     from parts

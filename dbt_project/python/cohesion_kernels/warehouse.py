@@ -35,6 +35,17 @@ def fund_rules(path: str | Path | None = None, known_indicators=None) -> fund.Fu
     return fund.load_fund_rules(path or config_file("fund_rules.yml"), known_indicators=known_indicators)
 
 
+_ROW_KEYS = ("year", "nis_code", "indicator", "measure")
+
+
+def in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame sorted on its key columns. A warehouse table comes back in whatever order the
+    database's threads produced it; sums over communes and the Monte Carlo draws (assigned to
+    communes by position) must not depend on that, or two runs on the same data differ."""
+    keys = [c for c in _ROW_KEYS if c in frame.columns]
+    return frame.sort_values(keys, kind="stable", ignore_index=True) if keys else frame
+
+
 @dataclass(frozen=True)
 class IndexInputs:
     indicators: pd.DataFrame  # nis_code, year, indicator, value, numerator, denominator
@@ -46,6 +57,7 @@ def index_inputs(
     commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, m: Methodology
 ) -> IndexInputs:
     """Keep the methodology's indicators and the columns the index kernel reads."""
+    commune_indicators, communes, population = map(in_key_order, (commune_indicators, communes, population))
     wanted = {i.id for i in m.indicators}
     rows = commune_indicators.loc[commune_indicators["indicator"].isin(wanted)]
     indicators = rows[["nis_code", "year", "indicator", "value", "numerator", "denominator"]].copy()
@@ -88,6 +100,7 @@ def fund_eligibility(
 ) -> pd.DataFrame:
     """Per commune and year: both gates with value, threshold and result, eligibility, its
     probability over the index's uncertainty draws, and the reason in words (EN and FR)."""
+    commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
     regions = communes[["nis_code", "region_code"]].astype(str)
     indicators = commune_indicators.merge(regions, on="nis_code", how="left")
     frame = fund.eligibility(indicators, index[["nis_code", "year", "rank"]], rules)
@@ -109,6 +122,7 @@ def fund_eligibility(
 
 def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
     """The transition rules and the allocation run over every year (METHOD.md section 4)."""
+    eligibility, index, population = map(in_key_order, (eligibility, index, population))
     scored = index.loc[index["score"].notna(), ["nis_code", "year", "score", "rank"]]
     pop = population.rename(columns={"value": "population"})[["nis_code", "year", "population"]]
     frame = scored.merge(pop, on=["nis_code", "year"], how="left")
@@ -117,6 +131,7 @@ def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.Da
 
 def fund_lines(years: pd.DataFrame, needs_profile: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
     """Each year's paid amounts split into budget lines, exact to the cent per commune and line."""
+    years, needs_profile = in_key_order(years), in_key_order(needs_profile)
     parts = []
     for year, group in years.groupby("year", sort=True):
         paid = group.loc[group["paid_cents"] > 0, ["nis_code", "paid_cents"]].rename(columns={"paid_cents": "amount_cents"})
