@@ -6,6 +6,7 @@ archived copy is parsed; older vintages stay in the archive, untouched, for the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +16,8 @@ import pandas as pd
 from ingestion.archive import ArchiveEntry, RawArchive, manifest_frame
 from ingestion.canonical import CANONICAL_COLUMNS, empty_frame
 from ingestion.catalog import Catalog, load_catalog
+from ingestion.errors import ArchiveError
+from ingestion.summary import reconciliation_summary
 from ingestion.geography import communes_565
 from ingestion.parsers import parser_for
 
@@ -44,6 +47,8 @@ class LoadedFile:
     map_vintages: tuple[int, ...]
     periods: tuple[str, ...]
     dropped: dict[str, int]
+    # How the file's communes compared with the publisher's own Belgium totals, when it has some.
+    reconciliation: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class DatasetLoad:
         return [
             f"dataset {self.dataset}: {f.filename} (vintage {f.vintage}, sha256 {f.sha256[:12]}): {f.rows} rows, "
             f"map {'/'.join(map(str, f.map_vintages))}, periods {f.periods[0]}..{f.periods[-1]}, dropped {f.dropped}"
+            + (f", Belgium totals: {f.reconciliation}" if f.reconciliation else "")
             for f in self.files
         ]
 
@@ -69,6 +75,9 @@ class DatasetLoad:
             "sha256": "; ".join(f.sha256 for f in self.files),
             "map_vintages": ", ".join(sorted({str(m) for f in self.files for m in f.map_vintages})),
             "periods": ", ".join(sorted({p for f in self.files for p in f.periods})),
+            "rows_by_year": rows_by_year(self.frame),
+            "belgium_totals": "; ".join(f"{f.filename}: {f.reconciliation}" for f in self.files if f.reconciliation)
+            or "no file of this dataset carries a Belgium total",
         }
 
 
@@ -87,17 +96,33 @@ def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
     declared_map = spec.map_vintage_for(entry.year) if entry.year is not None else None
     parse = parser_for(entry.layout)
     frame = parse(entry.path, dataset=entry.dataset, sha256=entry.sha256, year=entry.year, map_vintage=declared_map)
-    dropped = dict(frame.attrs.get("dropped", {}))
+    attrs = {key: frame.attrs[key] for key in ("dropped", "reconciliation") if key in frame.attrs}
     frame = frame.assign(file_id=entry.file_id, vintage=entry.vintage)
-    frame.attrs["dropped"] = dropped
+    frame.attrs.update(attrs)
     return frame
 
 
-def load_dataset(dataset: str, paths: HasRaw, catalog: Catalog | None = None) -> DatasetLoad:
+def load_dataset(
+    dataset: str, paths: HasRaw, catalog: Catalog | None = None, *, years: Sequence[int] | None = None
+) -> DatasetLoad:
+    """Parse the newest archived copy of every file of ``dataset``; with ``years`` (a yearly
+    dataset's partitions), only the files of those years, each of which must be archived."""
     catalog = catalog or load_catalog()
     archive = RawArchive(paths.raw)
+    entries = current_entries(archive, dataset)
+    if years is not None:
+        wanted = {int(y) for y in years}
+        entries = [e for e in entries if e.year in wanted]
+        missing = sorted(wanted - {e.year for e in entries})
+        if missing:
+            archived = sorted({e.year for e in current_entries(archive, dataset) if e.year is not None})
+            raise ArchiveError(
+                f"dataset {dataset}: no archived file for year(s) {', '.join(map(str, missing))} "
+                f"(archived years: {', '.join(map(str, archived)) or 'none'}); fetch them first, "
+                "or run only the years that are archived"
+            )
     frames, files = [], []
-    for entry in current_entries(archive, dataset):
+    for entry in entries:
         frame = parse_entry(entry, catalog)
         frames.append(frame)
         files.append(
@@ -110,6 +135,7 @@ def load_dataset(dataset: str, paths: HasRaw, catalog: Catalog | None = None) ->
                 map_vintages=tuple(sorted(int(m) for m in frame["map_vintage"].unique())),
                 periods=tuple(sorted(frame["period"].unique())) or ("-",),
                 dropped=frame.attrs.get("dropped", {}),
+                reconciliation=reconciliation_summary(frame.attrs.get("reconciliation", {})),
             )
         )
     if frames:
@@ -118,6 +144,19 @@ def load_dataset(dataset: str, paths: HasRaw, catalog: Catalog | None = None) ->
         frame = empty_frame().assign(file_id=pd.Series(dtype="string"), vintage=pd.Series(dtype="string"))
     frame = frame[list(RAW_COLUMNS)].astype({"file_id": "string", "vintage": "string"})
     return DatasetLoad(dataset=dataset, files=tuple(files), frame=frame)
+
+
+def archived_years(dataset: str, paths: HasRaw) -> tuple[int, ...]:
+    """The years of a dataset's per-year files that are in the archive."""
+    return tuple(sorted({e.year for e in current_entries(RawArchive(paths.raw), dataset) if e.year is not None}))
+
+
+def rows_by_year(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows per year of the data (the first four characters of the period: 2024, 2024Q3)."""
+    if frame.empty:
+        return {}
+    counts = frame["period"].astype(str).str[:4].value_counts()
+    return {str(year): int(n) for year, n in sorted(counts.items())}
 
 
 def load_reference_communes() -> pd.DataFrame:

@@ -4,6 +4,8 @@ against the publisher's own totals before loading a file (``cohesion parse``).""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,8 @@ class ParseSummary:
     dropped: dict[str, int]
     statuses: dict[str, int]  # status -> cells
     totals: tuple[MeasureTotal, ...]  # additive measures only, sorted by measure then period
+    # The parser's comparison with the publisher's own Belgium totals, counted ("" when the file has none).
+    belgium_totals: str = ""
 
     @property
     def suppressed(self) -> int:
@@ -83,6 +87,7 @@ class ParseSummary:
             "missing": self.missing,
             "totals": totals,
             "total_gaps": gaps,
+            "belgium_totals": self.belgium_totals,
         }
 
     def as_json(self) -> str:
@@ -99,6 +104,8 @@ class ParseSummary:
             f"dropped: {dropped}",
             f"cells: {statuses}",
         ]
+        if self.belgium_totals:
+            lines.append(f"against the publisher's Belgium totals: {self.belgium_totals}")
         if self.totals:
             lines.append("sums over communes (additive measures):")
             width = max(len(item.measure) for item in self.totals)
@@ -110,6 +117,22 @@ class ParseSummary:
                     gaps = f"  ({item.gaps:,} NULL cell(s) not included)" if item.gaps else ""
                     lines.append(f"  {measure:<{width}}  {item.period:<7} {_format(item.total):>18}{gaps}")
         return "\n".join(lines)
+
+
+def reconciliation_summary(outcomes: Mapping[str, Any]) -> str:
+    """A parser's reconciliation outcomes (nested by sheet, measure or year) counted in one line,
+    e.g. ``60 reconciled`` or ``45 reconciled, 3 not checked: a commune count is suppressed``."""
+    counts: Counter[str] = Counter()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for child in node.values():
+                walk(child)
+        else:
+            counts[str(node)] += 1
+
+    walk(outcomes)
+    return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def summarise(frame: pd.DataFrame) -> ParseSummary:
@@ -131,6 +154,7 @@ def summarise(frame: pd.DataFrame) -> ParseSummary:
         dropped=dropped,
         statuses=statuses,
         totals=_totals(frame),
+        belgium_totals=reconciliation_summary(frame.attrs.get("reconciliation", {})),
     )
 
 

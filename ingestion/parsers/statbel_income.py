@@ -243,7 +243,7 @@ def parse_statbel_fisc_workbook(
         for key, i in where.items()
         if key != "nis_code"
     }
-    _reconcile_with_country_row(body, codes, rows, cells, where, sheet.columns, dataset=dataset, file=file)
+    reconciliation = _reconcile_with_country_row(body, codes, rows, cells, where, sheet.columns, dataset=dataset, file=file)
     zero, zero_gap = cells["declarations_zero_income"]
     non_zero, non_zero_gap = cells.pop("declarations_non_zero")
     cells["declarations_total"] = (zero + non_zero, zero_gap | non_zero_gap)
@@ -252,6 +252,7 @@ def parse_statbel_fisc_workbook(
     source = SourceFile(dataset, str(path), sha256 or sha256_of(path))
     result = make_frame(long, source=source, map_vintage=selection.map_vintage)
     result.attrs["dropped"] = dict(selection.dropped)
+    result.attrs["reconciliation"] = reconciliation
     return result
 
 
@@ -280,7 +281,7 @@ def _reconcile_with_country_row(
     """
     country = codes == "01000"
     if not country.any():
-        return {}
+        return {key: "not checked: no Belgium row (01000)" for key in _RECONCILED if key in cells}
     country_row = body.loc[country]
     outcome: dict[str, str] = {}
     for key in _RECONCILED:

@@ -27,6 +27,7 @@ from ingestion.files import sha256_of
 HEADER_ROWS = (1, 2, 3)  # 0-based: rows 2, 3 and 4 of the sheet
 FIRST_DATA_ROW = 4  # 0-based: row 5
 CODE_HEADER: tuple[str, ...] = ("CODE INS",)
+COUNTRY_CODE = "01000"  # the publisher's Belgium row, against which the communes are reconciled
 _NATURAL = "MOUVEMENT NATUREL"
 _INTERNAL = "MOUVEMENT MIGRATOIRE INTERNE"
 _INTERNATIONAL = "MOUVEMENT MIGRATOIRE INTERNATIONAL"
@@ -155,6 +156,8 @@ def _parse_sheet(
     columns = {m: _locate(paths, h, dataset=dataset, file=file, sheet=sheet) for m, h in MEASURE_HEADERS.items()}
 
     communes: list[tuple[int, str]] = []
+    pseudo_rows: list[int] = []
+    country_row: int | None = None
     totals = pseudo = 0
     for r in range(FIRST_DATA_ROW, grid.shape[0]):
         cell = grid.iat[r, code_col]
@@ -168,8 +171,11 @@ def _parse_sheet(
             )
         if geography.is_pseudo_code(code):
             pseudo += 1
+            pseudo_rows.append(r)
         elif geography.is_aggregate_code(code):
             totals += 1
+            if code == COUNTRY_CODE:
+                country_row = r
         else:
             communes.append((r, code))
     if not communes:
@@ -208,7 +214,63 @@ def _parse_sheet(
                 {"nis_code": code, "period": sheet, "measure": measure, "value": value, "unit": UNIT, "status": status}
             )
     frame = make_frame(records, source=source, map_vintage=vintage)
-    return frame, {"totals_rows": totals, "pseudo_codes": pseudo}
+    reconciled = _reconcile_with_country_row(
+        grid, [r for r, _ in communes], pseudo_rows, country_row, columns, sheet=sheet, dataset=dataset, file=file
+    )
+    return frame, {"totals_rows": totals, "pseudo_codes": pseudo}, reconciled
+
+
+def _column_sum(grid: pd.DataFrame, rows: list[int], column: int) -> float | None:
+    """The sum of a column over rows; None when a cell is blank (the sum would be partial)."""
+    numbers = [_number(grid.iat[r, column]) for r in rows]
+    return None if any(n is None for n in numbers) else float(sum(numbers))
+
+
+def _reconcile_with_country_row(
+    grid: pd.DataFrame,
+    commune_rows: list[int],
+    pseudo_rows: list[int],
+    country_row: int | None,
+    columns: dict[str, int],
+    *,
+    sheet: str,
+    dataset: str,
+    file: str,
+) -> dict[str, str]:
+    """Check every measure's commune rows against the publisher's own Belgium row (01000).
+
+    A commune dropped, read twice or shifted by a row shows here as a difference; the error names
+    both numbers and the Belgium row's cell. Rows without a commune (pseudo codes) may belong to
+    the national total, so a sum that matches only with them counts as reconciled. A measure with
+    a blank commune cell cannot be checked and is reported as such. Returns what was found, per
+    measure (``frame.attrs["reconciliation"]``).
+    """
+    if country_row is None:
+        return {measure: "not checked: no Belgium row (01000)" for measure in columns}
+    outcome: dict[str, str] = {}
+    for measure, c in columns.items():
+        total = _number(grid.iat[country_row, c])
+        communes = _column_sum(grid, commune_rows, c)
+        if total is None or communes is None:
+            outcome[measure] = "not checked: " + ("no Belgium total" if total is None else "a commune cell is blank")
+            continue
+        if communes == total:
+            outcome[measure] = "reconciled"
+            continue
+        with_pseudo = _column_sum(grid, commune_rows + pseudo_rows, c)
+        if pseudo_rows and with_pseudo == total:
+            outcome[measure] = f"reconciled with {len(pseudo_rows)} row(s) without a commune"
+            continue
+        raise ParseError(
+            dataset,
+            file,
+            f"sheet {sheet!r}, {' / '.join(MEASURE_HEADERS[measure])}: the communes ({len(commune_rows)} rows) add up to "
+            f"{communes:,.0f} but the publisher's Belgium row (01000) says {total:,.0f} "
+            "(a commune missing, counted twice or shifted?)",
+            row=country_row + 1,
+            column=_letter(c),
+        )
+    return outcome
 
 
 def parse_statbel_movement(
@@ -222,8 +284,10 @@ def parse_statbel_movement(
     """Births, deaths, internal and international moves per commune, one period per year sheet.
 
     ``year`` parses only that sheet (an error if absent); without it every year sheet is parsed
-    and the map vintage is detected per sheet. ``frame.attrs``: ``dropped`` (summed over sheets),
-    ``map_vintages`` (sheet -> map) and ``ignored_sheets`` (sheets not named by a year).
+    and the map vintage is detected per sheet. Each sheet's communes must add up to its Belgium
+    row, measure by measure. ``frame.attrs``: ``dropped`` (summed over sheets), ``map_vintages``
+    (sheet -> map), ``ignored_sheets`` (sheets not named by a year) and ``reconciliation``
+    (sheet -> measure -> outcome).
     """
     path = Path(path)
     file = path.name
@@ -251,11 +315,15 @@ def parse_statbel_movement(
         frames = []
         dropped = {"totals_rows": 0, "pseudo_codes": 0}
         vintages: dict[str, int] = {}
+        reconciliation: dict[str, dict[str, str]] = {}
         for name in year_sheets:
             grid = workbook.parse(name, header=None, dtype=object)
-            frame, sheet_dropped = _parse_sheet(grid, sheet=name.strip(), source=source, map_vintage=map_vintage)
+            frame, sheet_dropped, reconciled = _parse_sheet(
+                grid, sheet=name.strip(), source=source, map_vintage=map_vintage
+            )
             frames.append(frame)
             vintages[name.strip()] = int(frame["map_vintage"].iloc[0])
+            reconciliation[name.strip()] = reconciled
             for key, count in sheet_dropped.items():
                 dropped[key] += count
     result = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -264,6 +332,7 @@ def parse_statbel_movement(
         "dropped": dropped,
         "map_vintages": vintages,
         "ignored_sheets": [n for n in names if not _YEAR_SHEET.match(n)],
+        "reconciliation": reconciliation,
     }
     return result
 

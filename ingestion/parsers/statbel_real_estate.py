@@ -92,8 +92,70 @@ def parse_statbel_immo_annual(
     year: int | None = None,
     map_vintage: int | None = None,
 ) -> pd.DataFrame:
-    """Sales and prices per commune and year (periods ``2010``...), sheet ``Per gemeente``."""
-    return _parse_immo(path, dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage, quarterly=False)
+    """Sales and prices per commune and year (periods ``2010``...), sheet ``Per gemeente``.
+
+    Each year's numbers of sales over the communes must add up to the workbook's own ``België``
+    sheet (in the real file they do, to the sale, with blanks as 0); ``frame.attrs
+    ["reconciliation"]`` holds the outcome per measure and year.
+    """
+    frame = _parse_immo(path, dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage, quarterly=False)
+    frame.attrs["reconciliation"] = _reconcile_with_country_sheet(path, frame, dataset=dataset)
+    return frame
+
+
+_COUNTRY_SHEETS = ("België", "Belgique")
+_COUNTRY_CODE = "01000"
+_SALES = tuple(key for key in IMMO_HEADERS if key.startswith("sales_"))
+
+
+def _reconcile_with_country_sheet(path: Path, frame: pd.DataFrame, *, dataset: str) -> dict[str, dict[str, str]]:
+    """Compare each year's commune sales with the Belgium row of the country sheet.
+
+    A commune dropped or read twice, or a year shifted, shows as a difference; the error names
+    the country sheet's row and column and both numbers. A year with a suppressed commune count
+    cannot be checked and is reported as such.
+    """
+    file = Path(path).name
+    try:
+        sheet, sheet_name = read_sheet(path, dataset=dataset, sheet_names=_COUNTRY_SHEETS)
+    except ParseError:
+        return {key: {"*": "not checked: no België sheet"} for key in _SALES}
+    field_row = _find_field_row(sheet, dataset=dataset, file=file, sheet_name=sheet_name)
+    wanted = {key: IMMO_HEADERS[key] for key in ("refnis", "year", *_SALES)}
+    where = find_columns(
+        header_paths(sheet, field_row - 1, field_row), wanted, dataset=dataset, file=f"{file} sheet {sheet_name}",
+        header_row=field_row + 1,
+    )
+    body = sheet.iloc[field_row + 1 :]
+    country = body[cell_text(body[sheet.columns[where["refnis"]]]).str.zfill(5) == _COUNTRY_CODE]
+    totals = {cell_text(country[sheet.columns[where["year"]]]).at[i]: i for i in country.index}
+    outcome: dict[str, dict[str, str]] = {}
+    for key in _SALES:
+        rows = frame[frame["measure"] == key]
+        label = " / ".join(IMMO_HEADERS[key][0])
+        outcome[key] = {}
+        for period, part in rows.groupby("period", sort=True):
+            if period not in totals:
+                outcome[key][period] = "not checked: no Belgium row for the year"
+                continue
+            if (part["status"] == "suppressed").any():
+                outcome[key][period] = "not checked: a commune count is suppressed"
+                continue
+            index = totals[period]
+            total = pd.to_numeric(pd.Series([sheet.at[index, sheet.columns[where[key]]]]), errors="coerce").iloc[0]
+            total = 0.0 if pd.isna(total) else float(total)
+            communes = float(part["value"].sum())
+            if communes != total:
+                raise ParseError(
+                    dataset,
+                    file,
+                    f"sheet {sheet_name!r}, {period}: the communes' sales add up to {communes:,.0f} but the "
+                    f"publisher's Belgium row says {total:,.0f} (a commune missing or counted twice?)",
+                    row=int(index) + 1,
+                    column=label,
+                )
+            outcome[key][period] = "reconciled"
+    return outcome
 
 
 def _parse_immo(

@@ -20,6 +20,7 @@ BELGIUM_2015 = 11_209_044  # residents on 1 January 2015 (Statbel)
 POPULATION_2015 = "statbel-population/TF_SOC_POP_STRUCT_2015.zip"
 FISC_2022 = "statbel-income/fisc2022_C_NL.xls"
 IMMO_QUARTERLY = "statbel-immo/FR_immo_statbel_trimestre_par_commune.xlsx"
+IMMO_ANNUAL = "statbel-immo/NL_immo_statbel_jaar.xlsx"
 
 pytestmark = pytest.mark.real
 
@@ -102,6 +103,13 @@ def test_fiscal_workbook_2022_has_581_communes(data_real: Path, capsys):
     assert (summary["communes"], summary["map_vintages"], summary["periods"]) == (581, [581], ["2022"])
     # Country, 3 regions, 10 provinces and 43 arrondissements are totals rows, dropped and counted.
     assert summary["dropped"]["totals_rows"] == 1 + 3 + 10 + 43
+    assert summary["belgium_totals"] == "3 reconciled, 2 not checked: 2 commune(s) suppressed"
+
+
+def test_annual_real_estate_text_summary_says_the_communes_add_up_to_the_belgium_sheet(data_real: Path, capsys):
+    code, out, err = cohesion(["parse", "statbel_real_estate", str(data_real / IMMO_ANNUAL)], capsys)
+    assert (code, err) == (0, "")
+    assert "against the publisher's Belgium totals: 60 reconciled" in out.splitlines()
 
 
 def test_quarterly_real_estate_is_565_communes_times_61_quarters(data_real: Path, capsys):

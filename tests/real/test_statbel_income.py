@@ -122,21 +122,20 @@ def test_workbook_values_as_published_for_aartselaar(fisc):
     assert _value(fisc, "11001", "2022", "prosperity_index")["unit"] == "index"
 
 
-def test_fisc_2022_communes_reconcile_with_statbels_belgium_row(data_real, monkeypatch):
+def test_fisc_2022_communes_reconcile_with_statbels_belgium_row(data_real):
+    from ingestion.summary import reconciliation_summary
     from ingestion.parsers import statbel_income
 
-    outcomes = []
-    real = statbel_income._reconcile_with_country_row
-    monkeypatch.setattr(
-        statbel_income, "_reconcile_with_country_row", lambda *a, **k: outcomes.append(real(*a, **k)) or outcomes[-1]
+    frame = statbel_income.parse_statbel_fisc_workbook(
+        data_real / "statbel-income" / "fisc2022_C_NL.xls", dataset="statbel_income"
     )
-    statbel_income.parse_statbel_fisc_workbook(data_real / "statbel-income" / "fisc2022_C_NL.xls", dataset="statbel_income")
-    assert outcomes == [
-        {
-            "declarations_zero_income": "not checked: 2 commune(s) suppressed",
-            "declarations_non_zero": "reconciled",
-            "declarations_under_10k": "not checked: 2 commune(s) suppressed",
-            "residents": "reconciled",
-            "net_taxable_income_total": "reconciled",
-        }
-    ]
+    assert frame.attrs["reconciliation"] == {
+        "declarations_zero_income": "not checked: 2 commune(s) suppressed",
+        "declarations_non_zero": "reconciled",
+        "declarations_under_10k": "not checked: 2 commune(s) suppressed",
+        "residents": "reconciled",
+        "net_taxable_income_total": "reconciled",
+    }
+    assert reconciliation_summary(frame.attrs["reconciliation"]) == (
+        "3 reconciled, 2 not checked: 2 commune(s) suppressed"
+    )

@@ -124,3 +124,12 @@ def test_annual_year_argument_outside_the_sheet_is_an_error(annual_path):
         "dataset statbel_real_estate, file NL_immo_statbel_jaar.xlsx: "
         "the year argument says 2025 but the sheet holds only 2010..2024"
     )
+
+
+def test_annual_commune_sales_add_up_to_the_belgium_sheet_every_year(annual):
+    # Statbel's own België sheet: 4 property groups x 15 years, every one equal to the sale.
+    outcomes = [o for by_year in annual.attrs["reconciliation"].values() for o in by_year.values()]
+    assert len(outcomes) == 60
+    assert set(outcomes) == {"reconciled"}
+    houses_2024 = _wide(annual).xs("2024", level="period")["sales_houses"].sum()
+    assert houses_2024 == 86_262  # the België row for 2024

@@ -24,6 +24,7 @@ import pytest
 from ingestion import geography
 from ingestion.catalog import load_catalog
 from ingestion.files import sha256_of
+from ingestion.summary import reconciliation_summary
 from ingestion.parsers import parser_for
 from ingestion.sample import DEFAULT_SEED, README_NAME, generate_sample
 
@@ -256,6 +257,8 @@ def test_movement_sheets_use_the_next_years_map(movement):
     }  # fmt: skip
     # Per sheet: Belgium, 3 regions, 10 provinces and 43 arrondissements (on every map).
     assert movement.attrs["dropped"]["totals_rows"] == 9 * 57
+    # Every measure of every sheet adds up to the sheet's Belgium row: 12 measures x 9 sheets.
+    assert reconciliation_summary(movement.attrs["reconciliation"]) == "108 reconciled"
 
 
 def test_population_on_1_january_equals_the_population_files(movement, population):
@@ -422,6 +425,8 @@ def test_prices_are_hidden_for_15_sales_or_fewer_and_a_few_more(sample):
     summed = sales.groupby(["nis_code", "year", "measure"])["value"].sum()
     yearly = annual[annual["measure"].str.startswith("sales_")].set_index(["nis_code", "period", "measure"])["value"]
     assert summed.sort_index().to_numpy().tolist() == yearly.sort_index().to_numpy().tolist()
+    # As in Statbel's file, the communes' sales add up to the België sheet: 4 groups x 8 years.
+    assert reconciliation_summary(annual.attrs["reconciliation"]) == "32 reconciled"
 
 
 # --- ONEM rates and employment counts --------------------------------------------------------------

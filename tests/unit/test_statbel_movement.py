@@ -58,13 +58,18 @@ def totals(code, name):
     return [code, name, *[1000] * 23]
 
 
+def kingdom(code, *communes):
+    """The Belgium row: the sum of the sheet's communes, column by column (as in the real file)."""
+    return [code, "ROYAUME", *(sum(row[c] for row in communes) for c in range(2, 25))]
+
+
 SHEETS = {
-    "2018": [totals(1000, "ROYAUME"), totals(2000, "REGION FLAMANDE"), totals(10000, "PROVINCE D'ANVERS"),
+    "2018": [kingdom(1000, BORSBEEK_2018, PUURS_2018), totals(2000, "REGION FLAMANDE"), totals(10000, "PROVINCE D'ANVERS"),
              totals(11000, "Arrondissement d'Anvers"), BORSBEEK_2018, totals(12000, "Arrondissement de Malines"),
              PUURS_2018],
-    "2024": [totals("01000", "ROYAUME"), totals("20001", "PROVINCE DU BRABANT FLAMAND"), PAJOTTEGEM_2024,
+    "2024": [kingdom("01000", PAJOTTEGEM_2024, BASTOGNE_2024), totals("20001", "PROVINCE DU BRABANT FLAMAND"), PAJOTTEGEM_2024,
              totals("82000", "Arrondissement de Bastogne"), BASTOGNE_2024],
-    "2025": [totals("01000", "ROYAUME"), totals("03000", "REGION WALLONNE"), totals("60000", "PROVINCE DE LIEGE"),
+    "2025": [kingdom("01000", LIEGE_2025, NAMUR_2025), totals("03000", "REGION WALLONNE"), totals("60000", "PROVINCE DE LIEGE"),
              totals("62000", "Arrondissement de Liège"), LIEGE_2025, totals("90000", "PROVINCE DE NAMUR"),
              totals("92000", "Arrondissement de Namur"), NAMUR_2025],
 }
@@ -196,7 +201,7 @@ def test_empty_file_is_rejected(tmp_path):
 
 
 def test_unknown_commune_code_names_code_and_row(tmp_path):
-    path = write_workbook(tmp_path / "m.xlsx", {"2025": [totals("01000", "ROYAUME"), NAMUR_2025,
+    path = write_workbook(tmp_path / "m.xlsx", {"2025": [totals("03000", "REGION WALLONNE"), NAMUR_2025,
                                                         ["92999", "Atlantis", *NAMUR_2025[2:]]]})
     with pytest.raises(ParseError) as info:
         parse_statbel_movement(path, dataset="arrivals", sha256="0" * 64)
@@ -216,3 +221,55 @@ def test_text_in_a_value_cell_names_row_and_column(tmp_path):
 def test_sha256_is_computed_when_not_given(tmp_path):
     path = write_workbook(tmp_path / "m.xlsx", {"2025": [NAMUR_2025]})
     assert set(parse_statbel_movement(path, dataset="arrivals")["file_sha256"]) == {sha256_of(path)}
+
+
+# --- reconciliation with the publisher's Belgium row (01000) ------------------------------------
+
+
+def test_every_measure_of_every_sheet_reconciles_with_the_belgium_row(frame):
+    reconciliation = frame.attrs["reconciliation"]
+    assert sorted(reconciliation) == ["2018", "2024", "2025"]
+    assert {outcome for sheet in reconciliation.values() for outcome in sheet.values()} == {"reconciled"}
+    assert len(reconciliation["2025"]) == 12
+
+
+def test_a_commune_missing_from_the_sheet_is_caught_by_the_belgium_row(tmp_path):
+    # Liège's row lost on the way (a filtered export, a row deleted by hand): the kingdom row
+    # still counts it, so the immigrations of the remaining communes fall short.
+    path = write_workbook(tmp_path / "m.xlsx", {"2025": [kingdom("01000", LIEGE_2025, NAMUR_2025), NAMUR_2025]})
+    with pytest.raises(ParseError) as info:
+        parse_statbel_movement(path, dataset="arrivals", sha256="0" * 64)
+    assert str(info.value) == (
+        "dataset arrivals, file m.xlsx, row 5, column 'C': sheet '2025', POPULATION AU 1 JANVIER: "
+        "the communes (1 rows) add up to 113,000 but the publisher's Belgium row (01000) says 310,000 "
+        "(a commune missing, counted twice or shifted?)"
+    )
+
+
+def test_a_value_in_the_wrong_commune_column_is_caught(tmp_path):
+    namur = list(NAMUR_2025)
+    namur[9], namur[12] = namur[12], namur[9]  # immigrations and emigrations swapped in one row
+    path = write_workbook(tmp_path / "m.xlsx", {"2025": [kingdom("01000", LIEGE_2025, NAMUR_2025), LIEGE_2025, namur]})
+    with pytest.raises(ParseError, match=r"row 5, column 'J': sheet '2025', .* / IMMIGRATIONS: the communes \(2 rows\) add up "
+                                         r"to 4,100 but the publisher's Belgium row \(01000\) says 5,000"):
+        parse_statbel_movement(path, dataset="arrivals", sha256="0" * 64)
+
+
+def test_rows_without_a_commune_may_complete_the_national_total(tmp_path):
+    unknown = ["99999", "Commune inconnue", *(1 if c != 24 else None for c in range(2, 25))]
+    national = kingdom("01000", NAMUR_2025)
+    national[2:24] = [v + 1 for v in national[2:24]]
+    path = write_workbook(tmp_path / "m.xlsx", {"2025": [national, NAMUR_2025, unknown]})
+    frame = parse_statbel_movement(path, dataset="arrivals", sha256="0" * 64)
+    assert set(frame.attrs["reconciliation"]["2025"].values()) == {"reconciled with 1 row(s) without a commune"}
+    assert frame.attrs["dropped"]["pseudo_codes"] == 1
+
+
+def test_a_blank_commune_cell_or_no_belgium_row_is_reported_not_checked(tmp_path):
+    row = list(NAMUR_2025)
+    row[9] = None
+    path = write_workbook(tmp_path / "m.xlsx", {"2025": [kingdom("01000", NAMUR_2025), row], "2024": [BASTOGNE_2024]})
+    reconciliation = parse_statbel_movement(path, dataset="arrivals", sha256="0" * 64).attrs["reconciliation"]
+    assert reconciliation["2025"]["immigrations"] == "not checked: a commune cell is blank"
+    assert reconciliation["2025"]["births"] == "reconciled"
+    assert set(reconciliation["2024"].values()) == {"not checked: no Belgium row (01000)"}

@@ -380,23 +380,28 @@ IMMO_FIELDS = [
 ]  # fmt: skip
 
 
-def _immo(path: Path, rows: list[list[object]], groups: list[str] = IMMO_GROUPS) -> Path:
+def _immo(
+    path: Path, rows: list[list[object]], groups: list[str] = IMMO_GROUPS, *, country: list[list[object]] | None = None
+) -> Path:
+    """The commune sheet, and with ``country`` the annual workbook's Belgium sheet before it."""
     with xlsxwriter.Workbook(str(path)) as book:
-        sheet = book.add_worksheet("Par commune")
-        sheet.write(0, 0, "Catégories immobilières")
-        for i, label in enumerate(["refnis", "localité", "année", "période"]):
-            sheet.write(2, i, label)
-        for g, group in enumerate(groups):
-            start = 5 + 5 * g  # a blank separator column before each group
-            sheet.write(1, start, group)
-            for f, field in enumerate(IMMO_FIELDS):
-                sheet.write(2, start + f, field)
-        sheet.write(2, 27, 0)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    sheet.write(3 + r, c, value)
-            sheet.write_formula(3 + r, 27, f"=ROW()-{3 + r}", None, 1)
+        sheets = ([("Belgique", country)] if country is not None else []) + [("Par commune", rows)]
+        for name, sheet_rows in sheets:
+            sheet = book.add_worksheet(name)
+            sheet.write(0, 0, "Catégories immobilières")
+            for i, label in enumerate(["refnis", "localité", "année", "période"]):
+                sheet.write(2, i, label)
+            for g, group in enumerate(groups):
+                start = 5 + 5 * g  # a blank separator column before each group
+                sheet.write(1, start, group)
+                for f, field in enumerate(IMMO_FIELDS):
+                    sheet.write(2, start + f, field)
+            sheet.write(2, 27, 0)
+            for r, row in enumerate(sheet_rows):
+                for c, value in enumerate(row):
+                    if value is not None:
+                        sheet.write(3 + r, c, value)
+                sheet.write_formula(3 + r, 27, f"=ROW()-{3 + r}", None, 1)
     return path
 
 
@@ -432,6 +437,51 @@ def test_immo_missing_property_group(tmp_path):
         "dataset statbel_real_estate, file immo.xlsx, row 3, column 'Appartements / nombre transactions': "
         "header not found (searched by its text, in any position)"
     )
+
+
+ANNUAL_COMMUNES = [
+    _immo_row("11001", "2010", "Y", [120, 252000, 225000, 290000]),
+    _immo_row("13002", "2010", "Y", [3, None, None, None]),
+    _immo_row("11001", "2011", "Y", [110, 255000, 226000, 291000]),
+    _immo_row("13002", "2011", "Y", [None, None, None, None]),
+]
+
+
+def test_immo_annual_sales_reconcile_with_the_belgium_sheet(tmp_path):
+    country = [_immo_row("01000", "2010", "Y", [123, 250000, 220000, 290000]),
+               _immo_row("01000", "2011", "Y", [110, 255000, 226000, 291000])]  # fmt: skip
+    path = _immo(tmp_path / "immo.xlsx", ANNUAL_COMMUNES, country=country)
+    reconciliation = parse_statbel_immo_annual(path, dataset=IMMO).attrs["reconciliation"]
+    assert reconciliation["sales_houses"] == {"2010": "reconciled", "2011": "reconciled"}
+    # The empty apartment counts are 0 on both sheets.
+    assert reconciliation["sales_apartments"] == {"2010": "reconciled", "2011": "reconciled"}
+
+
+def test_immo_annual_commune_missing_against_the_belgium_sheet(tmp_path):
+    country = [_immo_row("01000", "2010", "Y", [123, 250000, 220000, 290000]),
+               _immo_row("01000", "2011", "Y", [140, 255000, 226000, 291000])]  # fmt: skip
+    path = _immo(tmp_path / "immo.xlsx", ANNUAL_COMMUNES, country=country)
+    message = _error(parse_statbel_immo_annual, path, dataset=IMMO)
+    assert message == (
+        "dataset statbel_real_estate, file immo.xlsx, row 5, column "
+        "'Toutes les maisons avec 2, 3, 4 ou plus de façades (excl. appartements) / nombre transactions': "
+        "sheet 'Belgique', 2011: the communes' sales add up to 110 but the publisher's Belgium row says 140 "
+        "(a commune missing or counted twice?)"
+    )
+
+
+def test_immo_annual_suppressed_count_or_no_belgium_sheet_is_not_checked(tmp_path):
+    rows = [*ANNUAL_COMMUNES[:3], _immo_row("13002", "2011", "Y", ["*", None, None, None])]
+    country = [_immo_row("01000", "2011", "Y", [999, 255000, 226000, 291000])]
+    reconciliation = parse_statbel_immo_annual(
+        _immo(tmp_path / "immo.xlsx", rows, country=country), dataset=IMMO
+    ).attrs["reconciliation"]
+    assert reconciliation["sales_houses"] == {
+        "2010": "not checked: no Belgium row for the year",
+        "2011": "not checked: a commune count is suppressed",
+    }
+    alone = parse_statbel_immo_annual(_immo(tmp_path / "alone.xlsx", ANNUAL_COMMUNES), dataset=IMMO)
+    assert alone.attrs["reconciliation"]["sales_houses"] == {"*": "not checked: no België sheet"}
 
 
 def test_immo_annual_period_in_a_quarterly_parse(tmp_path):
