@@ -1,6 +1,7 @@
 """Size change versus the previous load of a dataset: a file that suddenly holds far fewer rows
 is truncated or mis-filtered more often than the country lost communes (the "row count dropped
-more than 15 %" rule of production data platforms)."""
+more than 15 %" rule of production data platforms), applied year by year: if no year lost more
+than 15 %, neither did the total."""
 
 from __future__ import annotations
 
@@ -10,20 +11,61 @@ MAX_DROP = 0.15
 
 
 @dataclass(frozen=True)
-class SizeChange:
+class YearlySizeChange:
+    """The same rule year by year: a load may add years and grow, but no year it holds may lose
+    more than ``max_drop`` of the rows the previous load of that year had (a year that vanished
+    counts as 0 rows). Catches a truncated year that a growing total would hide."""
+
     dataset: str
-    rows: int
-    previous_rows: int | None
-    passed: bool
+    rows: dict[str, int]  # year -> rows now, for the years this load covers
+    previous: dict[str, int]  # year -> rows in the latest earlier load of that year
+    max_drop: float = MAX_DROP
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        return tuple(sorted(y for y in self.rows if self.previous.get(y)))
+
+    @property
+    def drops(self) -> tuple[tuple[str, int, int], ...]:
+        """(year, rows now, rows before) for each year that lost too much."""
+        return tuple(
+            (y, self.rows[y], self.previous[y])
+            for y in self.compared
+            if self.rows[y] < (1 - self.max_drop) * self.previous[y]
+        )
+
+    @property
+    def passed(self) -> bool:
+        return not self.drops
 
     def message(self) -> str:
-        if self.previous_rows is None:
-            return f"dataset {self.dataset}: {self.rows} rows; no previous load to compare with"
-        change = (self.rows - self.previous_rows) / self.previous_rows if self.previous_rows else 0.0
-        verdict = "within bounds" if self.passed else f"a drop of more than {MAX_DROP:.0%}: truncated or mis-filtered input?"
-        return f"dataset {self.dataset}: {self.rows} rows against {self.previous_rows} in the previous load ({change:+.1%}), {verdict}"
+        total = sum(self.rows.values())
+        if not self.compared:
+            return f"dataset {self.dataset}: {total} rows; no previous load of these years to compare with"
+        if self.passed:
+            return (
+                f"dataset {self.dataset}: {total} rows; {len(self.compared)} year(s) compared with their previous "
+                f"load, none lost more than {self.max_drop:.0%}"
+            )
+        lost = "; ".join(
+            f"{year}: {now} rows against {before} ({(now - before) / before:+.1%})" for year, now, before in self.drops
+        )
+        return (
+            f"dataset {self.dataset}: a drop of more than {self.max_drop:.0%} in {len(self.drops)} year(s), "
+            f"truncated or mis-filtered input? {lost}"
+        )
 
 
-def size_change(dataset: str, rows: int, previous_rows: int | None, max_drop: float = MAX_DROP) -> SizeChange:
-    passed = previous_rows is None or previous_rows == 0 or rows >= (1 - max_drop) * previous_rows
-    return SizeChange(dataset, rows, previous_rows, passed)
+def yearly_size_change(
+    dataset: str,
+    rows: dict[str, int],
+    previous: dict[str, int],
+    *,
+    years: tuple[str, ...] | None = None,
+    max_drop: float = MAX_DROP,
+) -> YearlySizeChange:
+    """Compare ``rows`` per year with ``previous``. ``years`` are the years this load covers
+    (a partitioned run: its partitions); by default every year now or before, so a year that a
+    whole-series file no longer holds counts as a drop to 0."""
+    covered = years if years is not None else tuple(sorted(set(rows) | set(previous)))
+    return YearlySizeChange(dataset, {y: int(rows.get(y, 0)) for y in covered}, dict(previous), max_drop)

@@ -185,6 +185,16 @@ class Dataset:
         known = ", ".join(f.id for f in self.files)
         raise CatalogError(f"dataset {self.id} has no file {file_id!r}; its files are: {known}")
 
+    @property
+    def partition_years(self) -> tuple[int, ...] | None:
+        """The years a yearly dataset is loaded by, one per partition: for a dataset whose every
+        file is published once a year under its year (TF_SOC_POP_STRUCT_{year}), the years the
+        catalog lists for those files. None for a dataset with a file that restates a whole series
+        (a panel or a workbook of every year), which is reloaded whole."""
+        if not self.files or not all(f.per_year and f.years is not None for f in self.files):
+            return None
+        return tuple(sorted({year for f in self.files for year in f.years.years()}))
+
     def licence_of(self, spec: FileSpec) -> str:
         return spec.licence or self.licence
 

@@ -61,8 +61,9 @@ def generate_and_archive_sample(seed: int = 20250101) -> tuple[float, float]:
     return generated - started, time.perf_counter() - generated
 
 
-def execute_pipeline():
-    """Materialise every asset and run every check in process; returns the Dagster result."""
+def execute_pipeline(years: tuple[str, str] | None = None):
+    """Materialise every asset and run every check in process; returns the Dagster result. The
+    yearly datasets load ``years`` (first, last), by default every archived year."""
     _set_environment()
     import dagster as dg
 
@@ -78,12 +79,21 @@ def execute_pipeline():
     # what a person reads (COHESION_LOG_LEVEL=DEBUG brings them back).
     level = os.environ.get("COHESION_LOG_LEVEL", "INFO").upper()
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config), instance
+    from orchestration.partitions import range_tags, tags_for_archived_years
+
+    # The yearly datasets over every archived year (or the years asked for), in this one run.
+    tags = range_tags(*years) if years else tags_for_archived_years()
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags), instance
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from orchestration.report import build_run_report, print_summary, write_run_report
 
+    years = None
+    if args.years:  # checked before anything is fetched or generated
+        from orchestration.partitions import year_span
+
+        years = year_span(args.years)
     timings: dict[str, float] = {}
     if args.sample:
         timings["sample generation"], timings["archive"] = generate_and_archive_sample()
@@ -98,7 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if fetched.failed:
             raise CohesionError("; ".join(item.line() for item in fetched.failed))
     prepare_dbt()
-    result, instance = execute_pipeline()
+    result, instance = execute_pipeline(years)
     report = build_run_report(result, instance, timings)
     write_run_report(report, paths().reports)
     print_summary(report)
@@ -205,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     origin.add_argument("--online", action="store_true", help="download new releases from the publishers first")
     origin.add_argument("--offline", action="store_true", help="use only what the raw archive holds")
     origin.add_argument("--source-dir", help="archive files downloaded by hand from DIR first")
+    run.add_argument(
+        "--years",
+        metavar="FIRST[..LAST]",
+        help="reload the yearly datasets (one file per year) for these years only; the others stay as "
+        "loaded (default: every archived year)",
+    )
     run.set_defaults(func=_cmd_run)
 
     sub.add_parser("prepare", help="build the dbt manifest (dbt parse)").set_defaults(func=_cmd_prepare)

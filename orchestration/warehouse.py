@@ -15,5 +15,25 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
         con.unregister("incoming_frame")
 
 
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame, *, column: str, values: list[str]
+) -> None:
+    """Replace the rows whose ``column`` is one of ``values`` by ``frame``, in one transaction
+    (a partitioned load: the other partitions' rows stay). Creates the table on first use."""
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    con.register("incoming_frame", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS SELECT * FROM incoming_frame LIMIT 0')
+        con.execute(f'DELETE FROM "{schema}"."{table}" WHERE "{column}" IN (SELECT unnest(?::VARCHAR[]))', [values])
+        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM incoming_frame')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming_frame")
+
+
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame:
     return con.execute(f'SELECT * FROM "{schema}"."{table}"').df()

@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ingestion.load import RAW_DATASETS
+from orchestration.partitions import partitions_for, run_years
 from orchestration.warehouse import read_table
 
 
@@ -37,30 +38,44 @@ def _raw_contract_check(dataset: str) -> dg.AssetChecksDefinition:
 raw_contract_checks = [_raw_contract_check(d) for d in RAW_DATASETS]
 
 
-def _previous_rows(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
-    """Rows of the load before this run's (the latest materialization is this run's own)."""
-    records = instance.fetch_materializations(key, limit=2).records
-    if len(records) < 2:
-        return None
-    rows = records[1].asset_materialization.metadata.get("rows")
-    return int(rows.value) if rows is not None else None
+def _previous_rows_by_year(instance: dg.DagsterInstance, key: dg.AssetKey, run_id: str) -> dict[str, int]:
+    """Per year, the rows of the latest load before this run that held that year (a partitioned
+    dataset's years may each have been loaded by a different run)."""
+    previous: dict[str, int] = {}
+    for record in instance.fetch_materializations(key, limit=_HISTORY).records:  # newest first
+        if record.run_id == run_id:
+            continue
+        entry = record.asset_materialization.metadata.get("rows_by_year")
+        for year, rows in (entry.value if entry is not None else {}).items():
+            previous.setdefault(str(year), int(rows))
+    return previous
+
+
+# Materializations looked back through: a range run records one per partition.
+_HISTORY = 200
 
 
 def _size_change_check(dataset: str) -> dg.AssetChecksDefinition:
     key = dg.AssetKey(["raw", dataset])
+    partitioned = partitions_for(dataset) is not None
 
     @dg.asset_check(
         asset=key,
         name="size_change",
         blocking=True,
-        description=f"`{dataset}` has not lost more than 15 % of its rows since the previous load.",
+        description=f"No year of `{dataset}` lost more than 15 % of its rows since its previous load.",
     )
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        from expectations.size_change import size_change
+        from expectations.size_change import yearly_size_change
 
         with duckdb.get_connection() as con:
-            rows = con.execute(f'select count(*) from raw."{dataset}"').fetchall()[0][0]
-        result = size_change(dataset, rows, _previous_rows(context.instance, key))
+            counts = con.execute(
+                f'select substr(period, 1, 4), count(*) from raw."{dataset}" group by 1 order by 1'
+            ).fetchall()
+        rows = {str(year): int(n) for year, n in counts}
+        years = run_years(context.run.tags) if partitioned else None
+        previous = _previous_rows_by_year(context.instance, key, context.run.run_id)
+        result = yearly_size_change(dataset, rows, previous, years=years)
         return dg.AssetCheckResult(passed=result.passed, description=result.message(), metadata={"summary": result.message()})
 
     return _check

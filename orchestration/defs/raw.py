@@ -1,25 +1,47 @@
 """One asset per dataset: the archived publisher files, parsed into ``raw.<dataset>``."""
 
 
+import warnings
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ingestion.load import RAW_DATASETS, load_dataset, load_reference_communes, source_manifest
+from orchestration.partitions import partitions_for
 from orchestration.settings import paths
-from orchestration.warehouse import replace_table
+from orchestration.warehouse import replace_rows, replace_table
+
+
+# Dagster marks backfill_policy as beta; the single-run policy is what lets one run load many years.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
 
 def _raw_dataset_asset(dataset: str) -> dg.AssetsDefinition:
+    partitions = partitions_for(dataset)
+    description = f"Archived publisher files of `{dataset}`, parsed into canonical rows (table raw.{dataset})."
+    if partitions is not None:
+        description += " Partitioned by year: a run parses the files of its years and replaces only their rows."
+
     @dg.asset(
         key=["raw", dataset],
         group_name="raw",
         kinds={"python", "duckdb"},
-        description=f"Archived publisher files of `{dataset}`, parsed into canonical rows (table raw.{dataset}).",
+        description=description,
+        partitions_def=partitions,
+        # One run loads a range of years (all of them in `make run`), not one run per year.
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions is not None else None,
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        loaded = load_dataset(dataset, paths())
-        with duckdb.get_connection() as con:
-            replace_table(con, "raw", dataset, loaded.frame)
+        if partitions is None:
+            loaded = load_dataset(dataset, paths())
+            with duckdb.get_connection() as con:
+                replace_table(con, "raw", dataset, loaded.frame)
+        else:
+            years = [int(key) for key in context.partition_keys]
+            loaded = load_dataset(dataset, paths(), years=years)
+            with duckdb.get_connection() as con:
+                # Per-year files are archived under their year: their vintage is the year.
+                replace_rows(con, "raw", dataset, loaded.frame, column="vintage", values=[str(y) for y in years])
         for line in loaded.describe():
             context.log.info(line)
         return dg.MaterializeResult(metadata=loaded.metadata())

@@ -3,6 +3,8 @@
 
 import dagster as dg
 
+from orchestration.partitions import tags_for_archived_years
+
 REFRESH_JOB = "refresh_and_publish"
 
 refresh_job = dg.define_asset_job(
@@ -11,6 +13,10 @@ refresh_job = dg.define_asset_job(
     description="Parse every archived file, check it, run dbt (models and tests), publish if all passed.",
 )
 
+
 # Statbel publishes the population on 1 January figures in spring and fiscal income in autumn;
 # a run in early December picks up the year's releases.
-yearly_refresh = dg.ScheduleDefinition(job=refresh_job, cron_schedule="0 6 1 12 *", execution_timezone="Europe/Brussels")
+@dg.schedule(job=refresh_job, cron_schedule="0 6 1 12 *", execution_timezone="Europe/Brussels")
+def yearly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Everything, with the yearly datasets over every archived year (one run, not one per year)."""
+    return dg.RunRequest(tags={"cohesion/trigger": "yearly_refresh", **tags_for_archived_years()})

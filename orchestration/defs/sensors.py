@@ -6,8 +6,9 @@ into the raw archive right away: the raw assets parse the archive and never down
 started without the new bytes would re-publish the old ones, and ``has_update`` would keep
 answering "changed" every day. Then it requests one run of the refresh job per changed dataset,
 for ``raw/<dataset>``, the archive manifest ``raw/source_files`` (so ``_sources`` names the new
-file) and everything downstream of them. The run key names the archived vintage and checksum of
-each new file, so the same bytes never start two runs.
+file) and everything downstream of them; for a dataset loaded by year, only the years of the new
+files. The run key names the archived vintage and checksum of each new file, so the same bytes
+never start two runs.
 
 Network errors are logged and the file is skipped until the next tick; they never fail the
 sensor. A tick stops asking after :data:`TIME_BUDGET_SECONDS` and resumes from there next time.
@@ -31,6 +32,7 @@ from ingestion.errors import ArchiveError, CatalogError, DownloadError
 from ingestion.fetch import has_update
 from ingestion.load import RAW_DATASETS
 from orchestration.defs.schedules import REFRESH_JOB
+from orchestration.partitions import PARTITIONED, range_tags
 from orchestration.settings import paths
 
 ONE_DAY_SECONDS = 24 * 60 * 60
@@ -76,6 +78,13 @@ class PollResult:
     problems: tuple[str, ...]  # one line per file that could not be checked or downloaded (a warning)
     checked: int
     resume_at: str | None  # label of the first file not checked (time budget spent), or None
+
+    def partition_tags(self, dataset: str) -> dict[str, str]:
+        """For a dataset loaded by year, the run covers the years of its new files only."""
+        years = sorted({u.year for u in self.updates if u.dataset == dataset and u.year is not None})
+        if dataset not in PARTITIONED or not years:
+            return {}
+        return range_tags(str(years[0]), str(years[-1]))
 
     def run_keys(self) -> dict[str, str]:
         """Dataset -> run key: the dataset and the marker of each of its new files."""
@@ -199,7 +208,7 @@ def publisher_release_sensor(context: dg.SensorEvaluationContext) -> Iterator[dg
         yield dg.RunRequest(
             run_key=run_key,
             asset_selection=refresh_selection(dataset, asset_graph),
-            tags={"cohesion/trigger": "publisher_release", "cohesion/dataset": dataset},
+            tags={"cohesion/trigger": "publisher_release", "cohesion/dataset": dataset, **result.partition_tags(dataset)},
         )
 
 

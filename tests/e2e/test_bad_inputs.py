@@ -26,6 +26,7 @@ from ingestion.archive import RawArchive
 from ingestion.catalog import load_catalog
 from ingestion.fetch import fetch
 from ingestion.files import sha256_of
+from orchestration.partitions import PARTITIONED
 
 pytestmark = pytest.mark.e2e
 
@@ -312,8 +313,9 @@ def _raised(error: SerializableErrorInfo) -> str:
     return error.message.strip()
 
 
-def run_raw_asset(dataset: str, data_dir: Path) -> RawRun:
-    """Materialise ``raw/<dataset>`` and run its blocking check in process, as the refresh job would."""
+def run_raw_asset(dataset: str, data_dir: Path, file: str) -> RawRun:
+    """Materialise ``raw/<dataset>`` and run its blocking check in process, as the refresh job would;
+    for a dataset loaded by year, the partition of the new ``file``'s year, as the sensor would."""
     import dagster as dg
     from dagster_duckdb import DuckDBResource
 
@@ -328,8 +330,10 @@ def run_raw_asset(dataset: str, data_dir: Path) -> RawRun:
         resources={**defs.resources, "duckdb": DuckDBResource(database=str(data_dir / "warehouse.duckdb"))},
     )
     instance = dg.DagsterInstance.ephemeral()
+    match = load_catalog().match_filename(file)
+    partition = str(match.year) if dataset in PARTITIONED and match is not None else None
     result = local.resolve_implicit_global_asset_job_def().execute_in_process(
-        asset_selection=[dg.AssetKey(["raw", dataset])], instance=instance, raise_on_error=False
+        asset_selection=[dg.AssetKey(["raw", dataset])], instance=instance, raise_on_error=False, partition_key=partition
     )
     report = build_run_report(result, instance, {})
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
@@ -409,7 +413,7 @@ def test_bad_input_stops_the_run_and_changes_nothing_published_or_archived(case:
     fetched = fetch(load_catalog(), archive, source_dir=bad_file.parent, retrieved_at=BAD_VINTAGE_AT)
     assert [item.status for item in fetched.items] == ["stored"], fetched.summary()
 
-    run = run_raw_asset(case.dataset, data_copy)
+    run = run_raw_asset(case.dataset, data_copy, case.file)
 
     _assert_stopped(case, run, before, data_copy, fetched.stored[0].entry.path.parent)
 
@@ -436,6 +440,6 @@ def test_file_that_is_not_what_its_name_says_is_refused_by_fetch_and_by_the_pars
     # Copied into the archive by hand all the same, it is still stopped, by the parser.
     match = catalog.match_filename(case.file)
     stored = archive.store(bad_file, spec=match.file, year=match.year, origin="source_dir", retrieved_at=BAD_VINTAGE_AT)
-    run = run_raw_asset(case.dataset, data_copy)
+    run = run_raw_asset(case.dataset, data_copy, case.file)
 
     _assert_stopped(case, run, before, data_copy, stored.entry.path.parent)

@@ -23,6 +23,14 @@ SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "asset_graph.json"
 DATA_DIR = Path(tempfile.gettempdir()) / "cohesion-asset-graph-snapshot"
 
 
+def _partitions(definition: Any) -> dict[str, Any]:
+    """A partitioned asset's partition keys (first..last and how many); nothing when unpartitioned."""
+    if definition is None:
+        return {}
+    keys = definition.get_partition_keys()
+    return {"partitions": f"{keys[0]}..{keys[-1]} ({len(keys)})"}
+
+
 def asset_graph_snapshot(defs: Any) -> dict[str, Any]:
     """The parts of a code location a change must not alter unnoticed, as sorted plain data."""
     graph = defs.resolve_asset_graph()
@@ -31,6 +39,7 @@ def asset_graph_snapshot(defs: Any) -> dict[str, Any]:
         key.to_user_string(): {
             "group": graph.get(key).group_name,
             "upstream": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
+            **_partitions(graph.get(key).partitions_def),
         }
         for key in graph.get_all_asset_keys()
     }

@@ -14,6 +14,7 @@ from ingestion.download import DownloadResult
 from ingestion.errors import DownloadError
 from orchestration.defs import sensors
 from orchestration.defs.schedules import refresh_job
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, YEAR_PARTITIONS
 
 RETRIEVED = "2026-03-02T06:00:00Z"
 
@@ -128,7 +129,7 @@ def _definitions() -> dg.Definitions:
     """A small graph shaped like the real one: two raw datasets, the manifest, a staging model of
     one of them and the publish asset that depends on everything."""
 
-    @dg.asset(key=["raw", "statbel_population"])
+    @dg.asset(key=["raw", "statbel_population"], partitions_def=YEAR_PARTITIONS)
     def population() -> None: ...
 
     @dg.asset(key=["raw", "statbel_income"])
@@ -173,6 +174,14 @@ def test_sensor_requests_a_run_of_the_changed_dataset_and_what_depends_on_it(arc
         "published/release", "raw/source_files", "raw/statbel_population", "staging/stg_raw__statbel_population",
     ]
     assert request.tags["cohesion/dataset"] == "statbel_population"
+    # Population is loaded by year: the run covers the new year's partition only.
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2026", "2026")
+
+
+def test_a_dataset_reloaded_whole_gets_no_partition_tags(archive, tmp_path, monkeypatch):
+    requests, _ = evaluate(monkeypatch, FakePublisher(tmp_path, {"statbel_income/panel"}))
+    assert [r.tags["cohesion/dataset"] for r in requests] == ["statbel_income"]
+    assert RANGE_START_TAG not in requests[0].tags and "dagster/partition" not in requests[0].tags
 
 
 def test_sensor_skips_when_nothing_changed_and_survives_network_errors(archive, tmp_path, monkeypatch):

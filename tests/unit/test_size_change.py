@@ -1,21 +1,29 @@
-from expectations.size_change import size_change
+from expectations.size_change import yearly_size_change
 
 
-def test_first_load_passes_and_says_there_is_nothing_to_compare():
-    result = size_change("statbel_population", 48612, None)
-    assert result.passed
-    assert result.message() == "dataset statbel_population: 48612 rows; no previous load to compare with"
-
-
-def test_a_new_year_is_growth_and_passes():
-    assert size_change("statbel_population", 55380, 48612).passed
-
-
-def test_a_drop_of_more_than_fifteen_percent_fails_with_the_numbers():
-    result = size_change("statbel_income", 8000, 16268)
+def test_a_year_that_lost_rows_fails_even_when_the_total_grew():
+    before = {"2023": 6780, "2024": 6780}
+    now = {"2023": 6780, "2024": 1200, "2025": 6780}  # 2024 truncated, 2025 added: total grew
+    result = yearly_size_change("statbel_population", now, before)
     assert not result.passed
     assert result.message() == (
-        "dataset statbel_income: 8000 rows against 16268 in the previous load (-50.8%), "
-        "a drop of more than 15%: truncated or mis-filtered input?"
+        "dataset statbel_population: a drop of more than 15% in 1 year(s), truncated or mis-filtered input? "
+        "2024: 1200 rows against 6780 (-82.3%)"
     )
-    assert size_change("statbel_income", 13900, 16268).passed  # -14.6 %
+
+
+def test_a_year_a_series_file_no_longer_holds_is_a_drop_to_zero():
+    result = yearly_size_change("statbel_income", {"2022": 9000}, {"2021": 9000, "2022": 9000})
+    assert result.drops == (("2021", 0, 9000),)
+
+
+def test_a_partitioned_load_is_compared_on_its_own_years_only():
+    before = {"2019": 6780, "2020": 6780}
+    result = yearly_size_change("statbel_population", {"2020": 6700}, before, years=("2020",))
+    assert result.passed and result.compared == ("2020",)
+    assert result.message() == (
+        "dataset statbel_population: 6700 rows; 1 year(s) compared with their previous load, none lost more than 15%"
+    )
+    first = yearly_size_change("statbel_population", {"2026": 6780}, before, years=("2026",))
+    assert first.passed
+    assert first.message() == "dataset statbel_population: 6780 rows; no previous load of these years to compare with"
