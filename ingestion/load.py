@@ -111,16 +111,16 @@ def load_dataset(
     archive = RawArchive(paths.raw)
     entries = current_entries(archive, dataset)
     if years is not None:
+        archived = sorted({e.year for e in entries if e.year is not None})
         wanted = {int(y) for y in years}
-        entries = [e for e in entries if e.year in wanted]
-        missing = sorted(wanted - {e.year for e in entries})
+        missing = sorted(wanted - set(archived))
         if missing:
-            archived = sorted({e.year for e in current_entries(archive, dataset) if e.year is not None})
             raise ArchiveError(
                 f"dataset {dataset}: no archived file for year(s) {', '.join(map(str, missing))} "
                 f"(archived years: {', '.join(map(str, archived)) or 'none'}); fetch them first, "
                 "or run only the years that are archived"
             )
+        entries = [e for e in entries if e.year in wanted]
     frames, files = [], []
     for entry in entries:
         frame = parse_entry(entry, catalog)

@@ -56,7 +56,7 @@ def range_tags(first: str, last: str) -> dict[str, str]:
 
 def tags_for_archived_years() -> dict[str, str]:
     """Tags for a run of every archived year (empty without partitions or archived files)."""
-    span = archived_range() if YEAR_PARTITIONS is not None else None
+    span = archived_range()
     return range_tags(*span) if span else {}
 
 

@@ -133,6 +133,11 @@ def _reconcile_with_country_sheet(path: Path, frame: pd.DataFrame, *, dataset: s
     for key in _SALES:
         rows = frame[frame["measure"] == key]
         label = " / ".join(IMMO_HEADERS[key][0])
+        values, _ = parse_cells(
+            country[sheet.columns[where[key]]], row_numbers=pd.Series(country.index + 1, index=country.index),
+            dataset=dataset, file=file, column=label,
+        )
+        country_sales = pd.Series(np.nan_to_num(values), index=country.index)  # blank = no sale, as for communes
         outcome[key] = {}
         for period, part in rows.groupby("period", sort=True):
             if period not in totals:
@@ -142,8 +147,7 @@ def _reconcile_with_country_sheet(path: Path, frame: pd.DataFrame, *, dataset: s
                 outcome[key][period] = "not checked: a commune count is suppressed"
                 continue
             index = totals[period]
-            total = pd.to_numeric(pd.Series([sheet.at[index, sheet.columns[where[key]]]]), errors="coerce").iloc[0]
-            total = 0.0 if pd.isna(total) else float(total)
+            total = float(country_sales.at[index])
             communes = float(part["value"].sum())
             if communes != total:
                 raise ParseError(

@@ -4,6 +4,7 @@ end-to-end tests (it takes about a minute)."""
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +43,15 @@ def sample_run(tmp_path_factory) -> PipelineRun:
 
     cli.generate_and_archive_sample()
     return run_pipeline(data_dir)
+
+
+@pytest.fixture
+def data_copy(sample_run, tmp_path, monkeypatch) -> Path:
+    """A copy of the good sample run's data folder (archive, warehouse, published release), to
+    break or refresh without touching the shared run."""
+    assert sample_run.success, f"the good sample run failed, nothing to work on: {sample_run.report['reason']}"
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_run.data_dir, data_dir)
+    monkeypatch.setenv("COHESION_DATA_DIR", str(data_dir))
+    return data_dir
+

@@ -13,7 +13,6 @@ still stop it.
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from dagster_shared.error import SerializableErrorInfo
 
+from fixtures.dagster_runs import materialize_on_copy
 from ingestion.archive import RawArchive
 from ingestion.catalog import load_catalog
 from ingestion.fetch import fetch
@@ -317,24 +317,12 @@ def run_raw_asset(dataset: str, data_dir: Path, file: str) -> RawRun:
     """Materialise ``raw/<dataset>`` and run its blocking check in process, as the refresh job would;
     for a dataset loaded by year, the partition of the new ``file``'s year, as the sensor would."""
     import dagster as dg
-    from dagster_duckdb import DuckDBResource
 
-    from orchestration.definitions import defs
     from orchestration.report import build_run_report
 
-    # The code location's own assets and checks, pointed explicitly at the copy's warehouse: the
-    # good run must not be touched.
-    local = dg.Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
-        resources={**defs.resources, "duckdb": DuckDBResource(database=str(data_dir / "warehouse.duckdb"))},
-    )
-    instance = dg.DagsterInstance.ephemeral()
     match = load_catalog().match_filename(file)
     partition = str(match.year) if dataset in PARTITIONED and match is not None else None
-    result = local.resolve_implicit_global_asset_job_def().execute_in_process(
-        asset_selection=[dg.AssetKey(["raw", dataset])], instance=instance, raise_on_error=False, partition_key=partition
-    )
+    result, instance = materialize_on_copy(data_dir, ["raw", dataset], partition=partition)
     report = build_run_report(result, instance, {})
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     return RawRun(
@@ -357,15 +345,6 @@ class Before:
     published: Path
     published_sha256: str
     archived: dict[Path, str]
-
-
-@pytest.fixture
-def data_copy(sample_run, tmp_path, monkeypatch) -> Path:
-    assert sample_run.success, f"the good sample run failed, nothing to corrupt: {sample_run.report['reason']}"
-    data_dir = tmp_path / "data"
-    shutil.copytree(sample_run.data_dir, data_dir)
-    monkeypatch.setenv("COHESION_DATA_DIR", str(data_dir))
-    return data_dir
 
 
 def _snapshot(data_dir: Path) -> Before:

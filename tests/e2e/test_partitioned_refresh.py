@@ -4,11 +4,12 @@ run with the archived years named."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from fixtures.dagster_runs import materialize_on_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -18,35 +19,12 @@ POPULATION = ["raw", "statbel_population"]
 def _run_population(data_dir: Path, partition: str, instance=None):
     """``raw/statbel_population`` and its checks for one year, on ``data_dir``'s warehouse; pass
     the ``instance`` of an earlier run to give the size-change check its history."""
-    import dagster as dg
-    from dagster_duckdb import DuckDBResource
-
-    from orchestration.definitions import defs
-
-    local = dg.Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
-        resources={**defs.resources, "duckdb": DuckDBResource(database=str(data_dir / "warehouse.duckdb"))},
-    )
-    instance = instance or dg.DagsterInstance.ephemeral()
-    result = local.resolve_implicit_global_asset_job_def().execute_in_process(
-        asset_selection=[dg.AssetKey(POPULATION)], instance=instance, raise_on_error=False, partition_key=partition
-    )
-    return result, instance
+    return materialize_on_copy(data_dir, POPULATION, partition=partition, instance=instance)
 
 
 def _rows_by_year(data_dir: Path) -> dict[str, int]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return dict(con.execute("select period, count(*) from raw.statbel_population group by 1 order by 1").fetchall())
-
-
-@pytest.fixture
-def data_copy(sample_run, tmp_path, monkeypatch) -> Path:
-    assert sample_run.success, sample_run.report["reason"]
-    data_dir = tmp_path / "data"
-    shutil.copytree(sample_run.data_dir, data_dir)
-    monkeypatch.setenv("COHESION_DATA_DIR", str(data_dir))
-    return data_dir
 
 
 def test_one_year_is_reloaded_and_the_other_years_stay(data_copy):
