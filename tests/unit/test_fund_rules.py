@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -26,10 +27,29 @@ def _parse(document: dict[str, Any], **kwargs: Any):
     return parse_fund_rules(document, source="test.yml", **kwargs)
 
 
+def test_scope_is_the_country_or_listed_regions() -> None:
+    base = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    assert _parse({**base, "scope": ["BE-VLG"]}).scope == ("BE-VLG",)
+    # Listed in any order, kept in the fixed order; all three regions are the country.
+    assert _parse({**base, "scope": ["BE-BRU", "BE-VLG"]}).scope == ("BE-VLG", "BE-BRU")
+    assert _parse({**base, "scope": ["BE-VLG", "BE-WAL", "BE-BRU"]}).scope == ("BE",)
+    without = {k: v for k, v in base.items() if k != "scope"}
+    assert _parse(without).scope == ("BE",)
+    for bad, message in (
+        (["Flanders"], "expected BE (the whole country) or a list of regions among ['BE-VLG', 'BE-WAL', 'BE-BRU'], found ['Flanders']"),
+        (["BE-VLG", "BE-VLG"], "a region is listed twice in ['BE-VLG', 'BE-VLG']"),
+        ([], "expected BE (the whole country) or a list of regions"),
+    ):
+        with pytest.raises(FundRulesError, match=re.escape(message)) as info:
+            _parse({**base, "scope": bad})
+        assert info.value.key == "scope"
+
+
 def test_shipped_rules_load_with_the_method_defaults() -> None:
     rules = load_fund_rules(RULES_FILE, known_indicators=KNOWN)
-    assert rules.version == "2025.1"
-    assert rules.adopted == date(2025, 6, 30)
+    assert rules.version == "2025.2"
+    assert rules.adopted == date(2026, 12, 3)
+    assert rules.scope == ("BE",)
     assert rules.budget.cents_for(2019) == 40_000_000_00
     assert rules.budget.cents_for(2031) == 55_000_000_00  # the default
     assert rules.gate_a.indicator == "arrivals_per_1000_3y"

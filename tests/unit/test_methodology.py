@@ -18,7 +18,7 @@ EXPECTED = {
     "employment": {"unemployment_rate": 1, "youth_unemployment_rate": 1, "employment_rate_20_64": -1},
     "education": {"school_delay_rate": 1, "early_leavers_rate": 1, "language_support_share": 1},
     "housing": {"price_to_income_houses": 1, "sales_per_1000_inhabitants": -1},
-    "arrivals_diversity": {"arrivals_per_1000_3y": 1, "share_non_belgian": 1, "share_non_belgian_change_5y": 1},
+    "arrivals_diversity": {"arrivals_per_1000_3y": 1, "newcomers_per_1000_3y": 1, "share_non_belgian": 1, "share_non_belgian_change_5y": 1},
     "demography_needs": {"share_age_0_2": 1, "share_age_3_17": 1, "dependency_ratio": 1},
 }
 ALLOWED = {i for d in EXPECTED.values() for i in d}
@@ -37,8 +37,11 @@ def _error(data: dict, **kwargs) -> MethodologyError:
 
 def test_repository_file_loads_with_the_parameters_of_method_section_3():
     m = load_methodology(CONFIG, allowed_indicators=ALLOWED)
-    assert m.version == "2026.1"
-    assert m.adopted == dt.date(2026, 1, 15)
+    assert m.version == "2026.2"
+    assert m.adopted == dt.date(2026, 12, 3)
+    e = m.editions
+    assert (e.max_lag_years, e.min_region_coverage, e.min_domains, e.min_weight_share) == (3, 0.65, 3, 0.5)
+    assert e.regional_supplements == ("BE-VLG",)
     assert m.base_year == 2022
     assert [(d.id, d.weight) for d in m.domains] == [
         ("income", 22.5), ("employment", 22.5), ("education", 13.5), ("housing", 13.5),
@@ -141,6 +144,25 @@ def test_indicator_outside_the_allowed_set_is_refused(raw):
     err = _error(data, allowed_indicators=ALLOWED - {"dependency_ratio"})
     assert err.key == "indicators.dependency_ratio"
     assert "unknown indicator 'dependency_ratio'" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("max_lag_years", -1, "expected a whole number >= 0, found -1"),
+        ("min_region_coverage", 0, "expected a number > 0, found 0"),
+        ("min_domains", 7, "expected a whole number <= 6, found 7"),
+        ("min_weight_share", 1.5, "expected a number <= 1, found 1.5"),
+        ("regional_supplements", ["Flanders"], "expected a list of regions among ['BE-VLG', 'BE-WAL', 'BE-BRU']"),
+        ("regional_supplements", ["BE-VLG", "BE-VLG"], "a region is listed twice"),
+    ],
+)
+def test_edition_settings_are_checked(raw, key, value, message):
+    data = copy.deepcopy(raw)
+    data["editions"][key] = value
+    err = _error(data)
+    assert err.key == f"editions.{key}"
+    assert message in str(err)
 
 
 def test_indicator_in_two_domains_is_refused(raw):

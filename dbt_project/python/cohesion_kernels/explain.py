@@ -62,11 +62,21 @@ class Explanation:
     previous_rank: int | None
     changes: tuple[Change, ...]  # domain contributions, largest absolute change first
     indicator_changes: tuple[Change, ...]  # indicator contributions, largest absolute change first
+    # Indicator -> the year its value describes, where the edition used an earlier reference period.
+    earlier_periods: tuple[tuple[str, int], ...] = ()
 
 
-def explain(result: IndexResult, nis_code: str, year: int, *, top: int = 3) -> Explanation:
-    """Explain one commune-year."""
-    return _Context(result, top).explain(str(nis_code), int(year))
+def explain(
+    result: IndexResult,
+    nis_code: str,
+    year: int,
+    *,
+    top: int = 3,
+    reference_periods: Mapping[tuple[int, str], int] | None = None,
+) -> Explanation:
+    """Explain one commune-year (``year`` is the edition; ``reference_periods`` maps (edition year,
+    indicator) to the year the value used describes)."""
+    return _Context(result, top, reference_periods).explain(str(nis_code), int(year))
 
 
 def explain_all(
@@ -76,9 +86,10 @@ def explain_all(
     *,
     langs: tuple[str, ...] = LANGUAGES,
     top: int = 3,
+    reference_periods: Mapping[tuple[int, str], int] | None = None,
 ) -> pd.DataFrame:
     """One text per commune, year and language: nis_code, year, lang, text (for a dbt model)."""
-    ctx = _Context(result, top)
+    ctx = _Context(result, top, reference_periods)
     rows = []
     for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
         ex = ctx.explain(str(code), int(year))
@@ -91,8 +102,14 @@ def explain_all(
 class _Context:
     """Averages and lookups computed once, so that explaining all communes stays fast."""
 
-    def __init__(self, result: IndexResult, top: int) -> None:
+    def __init__(
+        self, result: IndexResult, top: int, reference_periods: Mapping[tuple[int, str], int] | None = None
+    ) -> None:
         self.top = top
+        self.earlier: dict[int, tuple[tuple[str, int], ...]] = {}
+        for (edition, indicator), period in sorted((reference_periods or {}).items()):
+            if period != edition:
+                self.earlier[edition] = (*self.earlier.get(edition, ()), (indicator, period))
         idx = result.index
         self.rows = {
             (str(c), int(y)): (s, r, f, int(u), reason)
@@ -157,6 +174,7 @@ class _Context:
             previous_rank=prev_rank,
             changes=changes,
             indicator_changes=indicator_changes,
+            earlier_periods=self.earlier.get(year, ()),
         )
 
     def _changes(self, now: list[Item], before: list[Item]) -> tuple[Change, ...]:
@@ -182,6 +200,8 @@ _TEXT = {
         "change": "Since {prev}, the score went from {before} to {after} (rank {rank_before} to {rank_after}); the largest changes are in {items}.",
         "change_item": "{label} ({value} points)",
         "fixed": "Against the goalposts of the base year the score is {fixed}.",
+        "periods": "The values describe {year}, except {items}, the latest published.",
+        "period_item": "{label} ({period})",
         "and": " and ",
     },
     "fr": {
@@ -195,6 +215,8 @@ _TEXT = {
         "change": "Depuis {prev}, le score est passé de {before} à {after} (rang {rank_before} puis {rank_after}) ; les plus grands changements concernent {items}.",
         "change_item": "{label} ({value} points)",
         "fixed": "Mesuré avec les repères fixes de l'année de base, le score est de {fixed}.",
+        "periods": "Les valeurs portent sur {year}, sauf {items}, les dernières publiées.",
+        "period_item": "{label} ({period})",
         "and": " et ",
     },
     "nl": {
@@ -208,6 +230,8 @@ _TEXT = {
         "change": "Sinds {prev} ging de score van {before} naar {after} (rang {rank_before} naar {rank_after}); de grootste veranderingen betreffen {items}.",
         "change_item": "{label} ({value} punten)",
         "fixed": "Gemeten aan de vaste ijkpunten van het basisjaar is de score {fixed}.",
+        "periods": "De waarden gaan over {year}, behalve {items}, de laatst gepubliceerde.",
+        "period_item": "{label} ({period})",
         "and": " en ",
     },
 }
@@ -257,6 +281,12 @@ def explain_text(explanation: Explanation, commune_name: str, methodology: Metho
         )
     if ex.score_fixed_goalposts is not None and abs(ex.score_fixed_goalposts - ex.score) >= 0.05:
         out.append(t["fixed"].format(fixed=num(ex.score_fixed_goalposts)))
+    if ex.earlier_periods:
+        items = [
+            t["period_item"].format(label=methodology.indicator(i).label.get(lang), period=p)
+            for i, p in ex.earlier_periods
+        ]
+        out.append(t["periods"].format(year=ex.year, items=join(items)))
     return " ".join(out)
 
 

@@ -53,14 +53,11 @@ def gate_a(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
     communes = indicators[["nis_code", "year", "region_code"]].drop_duplicates()
     require_unique(communes, ["nis_code", "year"], "gate_a indicators (one region_code per commune-year)")
 
-    names = [g.indicator] + ([g.proxy_indicator] if g.allow_proxy and g.proxy_indicator else [])
-    rows = indicators.loc[indicators["indicator"].isin(names)]
+    rows = gate_a_rows(indicators, rules)
     require_unique(rows, ["nis_code", "year", "indicator"], "gate_a indicators")
     numerator = pd.to_numeric(rows["numerator"], errors="coerce").astype("float64")
     denominator = pd.to_numeric(rows["denominator"], errors="coerce").astype("float64")
-    usable = np.isfinite(numerator) & np.isfinite(denominator) & (denominator > 0)
-    if "flags" in rows.columns and g.excluded_flags:
-        usable &= ~rows["flags"].map(lambda f: _has_flag(f, g.excluded_flags)).astype(bool)
+    usable = gate_a_usable(rows, rules)
     rows = pd.DataFrame(
         {
             "nis_code": rows["nis_code"],
@@ -120,6 +117,25 @@ def gate_a(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
     return result.sort_values(["year", "nis_code"], ignore_index=True)
 
 
+def gate_a_rows(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+    """The rows of the gate-A indicator and, when allowed, of its proxy."""
+    g = rules.gate_a
+    names = [g.indicator] + ([g.proxy_indicator] if g.allow_proxy and g.proxy_indicator else [])
+    return indicators.loc[indicators["indicator"].isin(names)]
+
+
+def gate_a_usable(rows: pd.DataFrame, rules: FundRules) -> pd.Series:
+    """Whether each row can be compared with its reference: a raw numerator, a positive
+    denominator, and no flag of ``gate_a.excluded_flags`` (gate A is never fed imputed values)."""
+    g = rules.gate_a
+    numerator = pd.to_numeric(rows["numerator"], errors="coerce").astype("float64")
+    denominator = pd.to_numeric(rows["denominator"], errors="coerce").astype("float64")
+    usable = np.isfinite(numerator) & np.isfinite(denominator) & (denominator > 0)
+    if "flags" in rows.columns and g.excluded_flags:
+        usable &= ~rows["flags"].map(lambda f: _has_flag(f, g.excluded_flags)).astype(bool)
+    return usable
+
+
 def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
     """Gate B per commune-year of ``gate_a_result``.
 
@@ -148,7 +164,8 @@ def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -
                 "gate_b_threshold": pool[places - 1] if places > 0 else np.nan,
             }
         )
-    frame = frame.merge(pd.DataFrame(cutoffs), on="year", how="left")
+    cutoff_columns = ["year", "gate_b_pool", "gate_b_places", "gate_b_threshold"]
+    frame = frame.merge(pd.DataFrame(cutoffs, columns=cutoff_columns), on="year", how="left")
     passes = (frame["rank"] <= frame["gate_b_threshold"]).fillna(False)
     return pd.DataFrame(
         {

@@ -21,6 +21,9 @@ import yaml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
+# The fund's scope: the whole country, or one or more regions (ISO 3166-2:BE).
+NATIONAL_SCOPE = "BE"
+REGION_SCOPES: tuple[str, ...] = ("BE-VLG", "BE-WAL", "BE-BRU")
 
 
 class FundRulesError(ValueError):
@@ -128,6 +131,7 @@ class ProbabilityRules:
 class FundRules:
     version: str
     adopted: date
+    scope: tuple[str, ...]  # ("BE",) or regions among REGION_SCOPES
     budget: Budget
     gate_a: GateARules
     gate_b: GateBRules
@@ -170,6 +174,7 @@ def parse_fund_rules(
         {
             "version",
             "adopted",
+            "scope",
             "budget",
             "gate_a",
             "gate_b",
@@ -199,6 +204,7 @@ def parse_fund_rules(
     return FundRules(
         version=version.strip(),
         adopted=_date(r, r.get(top, "adopted", ""), "adopted"),
+        scope=_scope(r, top.get("scope", NATIONAL_SCOPE)),
         budget=budget,
         gate_a=_gate_a(r, r.get(top, "gate_a", ""), known),
         gate_b=_gate_b(r, r.get(top, "gate_b", "")),
@@ -211,6 +217,25 @@ def parse_fund_rules(
 
 
 # --- sections -------------------------------------------------------------------------------
+
+
+def _scope(r: _Reader, node: Any) -> tuple[str, ...]:
+    """``BE`` (the default) or a list of regions; a region listed twice, or BE mixed with regions,
+    is an error."""
+    if node == NATIONAL_SCOPE:
+        return (NATIONAL_SCOPE,)
+    items = node if isinstance(node, list) else [node]
+    if not items or any(i not in REGION_SCOPES for i in items):
+        r.fail(
+            "scope",
+            f"expected {NATIONAL_SCOPE} (the whole country) or a list of regions among {list(REGION_SCOPES)}, "
+            f"found {node!r}",
+        )
+    if len(set(items)) != len(items):
+        r.fail("scope", f"a region is listed twice in {node!r}")
+    if set(items) == set(REGION_SCOPES):
+        return (NATIONAL_SCOPE,)
+    return tuple(i for i in REGION_SCOPES if i in items)
 
 
 def _budget(r: _Reader, node: Any) -> Budget:

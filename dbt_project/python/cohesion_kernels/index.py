@@ -10,7 +10,7 @@ Called from a dbt Python model::
 
 Each year is computed on its own (screening, imputation, smoothing, outliers, normalisation,
 aggregation: see ``pipeline``); the fixed-goalpost score places every year against the
-methodology's base year (``goalposts``), which must therefore be among the years passed.
+methodology's base year (``goalposts``); it is NULL when the base year is not among the years.
 
 Output frames (one row per ...):
 - ``index`` (commune x year, every commune of the map): ``score`` 0-100 (NULL when unscored),
@@ -43,7 +43,7 @@ import pandas as pd
 from cohesion_kernels import aggregate, goalposts, imputation, outliers, pipeline, smoothing
 from cohesion_kernels.contributions import domain_contributions, indicator_contributions
 from cohesion_kernels.methodology import Methodology
-from cohesion_kernels.prepare import IndexInputError, prepare_years
+from cohesion_kernels.prepare import prepare_years
 
 INDEX_COLUMNS = (
     "nis_code", "year", "score", "rank", "score_fixed_goalposts", "indicators_used", "indicators_imputed",
@@ -92,16 +92,14 @@ def compute_index(
     """Compute the index for every year in ``indicators`` (input frames: see ``prepare``)."""
     m = methodology
     years = prepare_years(indicators, communes, m, population)
-    if m.base_year not in years:
-        raise IndexInputError(
-            "indicators",
-            f"the base year {m.base_year} of {m.source} (fixed goalposts) is not among the years passed "
-            f"{sorted(years)}; pass it too, or change base_year in a new methodology version",
-        )
     computed = {year: _compute_year(data, m) for year, data in years.items()}
-    base = computed[m.base_year]
+    # Without an edition for the base year there are no goalposts: every fixed-goalpost score is
+    # NULL (index_editions says why), never a score against another year's distributions.
+    base = computed.get(m.base_year)
     posts = (
-        goalposts.freeze(base.prep, base.smoothed.values, base.nominal) if base.nominal is not None else None
+        goalposts.freeze(base.prep, base.smoothed.values, base.nominal)
+        if base is not None and base.nominal is not None
+        else None
     )
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("index", "domains", "contrib", "treat", "values", "cov")}
     for year, y in computed.items():

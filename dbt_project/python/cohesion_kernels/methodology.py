@@ -20,6 +20,9 @@ import yaml
 NORMALISATIONS: tuple[str, ...] = ("rank_normal", "min_max", "z_score")
 AGGREGATIONS: tuple[str, ...] = ("exponential", "arithmetic", "geometric")
 LANGUAGES: tuple[str, ...] = ("en", "fr", "nl")
+# The national scope and Belgium's three regions (ISO 3166-2:BE), the scopes of index editions.
+NATIONAL_SCOPE = "BE"
+REGION_SCOPES: tuple[str, ...] = ("BE-VLG", "BE-WAL", "BE-BRU")
 CHOICE_NAMES: tuple[str, ...] = (
     "outlier_treatment",
     "winsorising_limit",
@@ -100,6 +103,21 @@ class Smoothing:
 
 
 @dataclass(frozen=True)
+class Editions:
+    """Which index editions a release holds (METHOD.md 3.1): edition Y takes each indicator's
+    latest reference period <= Y no older than ``max_lag_years``; an indicator enters the national
+    index only where it covers at least ``min_region_coverage`` of every region's communes (else
+    it can feed a regional supplement of ``regional_supplements``); an edition exists only with at
+    least ``min_domains`` domains carrying ``min_weight_share`` of the weight."""
+
+    max_lag_years: int
+    min_region_coverage: float
+    min_domains: int
+    min_weight_share: float
+    regional_supplements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Choice:
     name: str
     options: tuple[Any, ...]
@@ -124,6 +142,7 @@ class Methodology:
     base_year: int
     indicators: tuple[Indicator, ...]
     domains: tuple[Domain, ...]
+    editions: Editions
     screening: Screening
     imputation: Imputation
     outliers: Outliers
@@ -181,8 +200,8 @@ def methodology_from_mapping(
         top,
         "<root>",
         {
-            "version", "adopted", "base_year", "indicators", "domains", "screening", "imputation",
-            "outliers", "smoothing", "normalisation", "aggregation", "uncertainty",
+            "version", "adopted", "base_year", "indicators", "domains", "editions", "screening",
+            "imputation", "outliers", "smoothing", "normalisation", "aggregation", "uncertainty",
         },
     )
     version = r.text(r.get(top, "version", "<root>"), "version")
@@ -191,6 +210,8 @@ def methodology_from_mapping(
 
     indicators = _indicators(r, r.get(top, "indicators", "<root>"), allowed_indicators)
     domains = _domains(r, r.get(top, "domains", "<root>"), indicators)
+
+    editions = _editions(r, r.get(top, "editions", "<root>"), domains)
 
     sc = r.mapping(r.get(top, "screening", "<root>"), "screening")
     r.only(sc, "screening", {"min_indicator_coverage", "min_commune_indicator_share"})
@@ -261,6 +282,7 @@ def methodology_from_mapping(
         base_year=base_year,
         indicators=indicators,
         domains=domains,
+        editions=editions,
         screening=screening,
         imputation=imputation,
         outliers=outliers,
@@ -347,6 +369,31 @@ def _domains(r: _Reader, raw: Any, indicators: tuple[Indicator, ...]) -> tuple[D
         detail = " + ".join(f"{d.id} {d.weight:g}" for d in out)
         raise MethodologyError(r.source, "domains", f"domain weights must sum to 100, found {total:g} ({detail})")
     return tuple(out)
+
+
+def _editions(r: _Reader, raw: Any, domains: tuple[Domain, ...]) -> Editions:
+    ed = r.mapping(raw, "editions")
+    keys = ("max_lag_years", "min_region_coverage", "min_domains", "min_weight_share", "regional_supplements")
+    r.only(ed, "editions", set(keys))
+    supplements = r.get(ed, "regional_supplements", "editions")
+    if not isinstance(supplements, list) or any(s not in REGION_SCOPES for s in supplements):
+        raise MethodologyError(
+            r.source, "editions.regional_supplements",
+            f"expected a list of regions among {list(REGION_SCOPES)} (possibly empty), found {supplements!r}",
+        )
+    if len(set(supplements)) != len(supplements):
+        raise MethodologyError(r.source, "editions.regional_supplements", f"a region is listed twice in {supplements}")
+    return Editions(
+        max_lag_years=r.integer(r.get(ed, "max_lag_years", "editions"), "editions.max_lag_years", low=0, high=50),
+        min_region_coverage=r.number(
+            r.get(ed, "min_region_coverage", "editions"), "editions.min_region_coverage", low=0, high=1, low_open=True
+        ),
+        min_domains=r.integer(r.get(ed, "min_domains", "editions"), "editions.min_domains", low=1, high=len(domains)),
+        min_weight_share=r.number(
+            r.get(ed, "min_weight_share", "editions"), "editions.min_weight_share", low=0, high=1
+        ),
+        regional_supplements=tuple(str(s) for s in supplements),
+    )
 
 
 def _uncertainty(r: _Reader, raw: Any, domain_ids: tuple[str, ...]) -> Uncertainty:

@@ -49,7 +49,8 @@ def prepare_years(
     methodology: Methodology,
     population: pd.DataFrame | None = None,
 ) -> dict[int, YearData]:
-    """Validate the inputs and return one YearData per year present in ``indicators``."""
+    """Validate the inputs and return one YearData per year present in ``indicators`` (an edition
+    year: the values may describe earlier reference periods, see ``editions``)."""
     _require(indicators, "indicators", ["nis_code", "year", "indicator", "value"])
     _require(communes, "communes", ["nis_code", "arrondissement_code"])
     codes = communes["nis_code"].astype(str).to_numpy()
@@ -66,14 +67,8 @@ def prepare_years(
     frame["nis_code"] = frame["nis_code"].astype(str)
     frame["indicator"] = frame["indicator"].astype(str)
     frame = frame[frame["indicator"].isin(wanted)]
-    present = set(frame["indicator"].unique())
-    absent = [i for i in wanted if i not in present]
-    if absent:
-        raise IndexInputError(
-            "indicators",
-            f"no row at all for indicator(s) {absent} named in {methodology.source}; "
-            "compute them upstream or remove them from the methodology",
-        )
+    # An indicator of the methodology without any row is not an error: editions leave out what the
+    # files do not support (and publish why); here it is a column with no value, which screening drops.
     try:
         frame["year"] = pd.to_numeric(frame["year"], errors="raise").astype(int)
         for col in ("value", "numerator", "denominator"):

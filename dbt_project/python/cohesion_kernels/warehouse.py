@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from cohesion_kernels import fund
+from cohesion_kernels.editions import EditionPlan, plan_editions, population_for_editions, scope_communes
+from cohesion_kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from cohesion_kernels.index import IndexResult, compute_index
-from cohesion_kernels.methodology import Methodology, load_methodology
+from cohesion_kernels.methodology import NATIONAL_SCOPE, Methodology, load_methodology
 from cohesion_kernels.uncertainty import UncertaintyResult, run_uncertainty
 
 _REPO_CONFIG = Path(__file__).resolve().parents[3] / "config"
@@ -48,26 +50,40 @@ def in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class IndexInputs:
-    indicators: pd.DataFrame  # nis_code, year, indicator, value, numerator, denominator
-    communes: pd.DataFrame  # nis_code, arrondissement_code
-    population: pd.DataFrame  # nis_code, year, population
+    indicators: pd.DataFrame  # nis_code, year (edition), indicator, value, numerator, denominator, reference_period
+    communes: pd.DataFrame  # nis_code, arrondissement_code (the scope's communes)
+    population: pd.DataFrame  # nis_code, year (edition), population
+
+
+def edition_plan(commune_indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodology) -> EditionPlan:
+    """Which reference period of each indicator enters each edition and scope (``editions``)."""
+    commune_indicators, communes = in_key_order(commune_indicators), in_key_order(communes)
+    return plan_editions(commune_indicators, communes.astype({"nis_code": str, "region_code": str}), m)
 
 
 def index_inputs(
-    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, m: Methodology
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    m: Methodology,
+    scope: str = NATIONAL_SCOPE,
+    plan: EditionPlan | None = None,
 ) -> IndexInputs:
-    """Keep the methodology's indicators and the columns the index kernel reads."""
-    commune_indicators, communes, population = map(in_key_order, (commune_indicators, communes, population))
-    wanted = {i.id for i in m.indicators}
-    rows = commune_indicators.loc[commune_indicators["indicator"].isin(wanted)]
-    indicators = rows[["nis_code", "year", "indicator", "value", "numerator", "denominator"]].copy()
+    """The index kernel's inputs for one scope: the published editions' values (``year`` is the
+    edition year), the scope's communes, and each edition's population."""
+    plan = plan or edition_plan(commune_indicators, communes, m)
+    indicators = plan.scope_inputs(scope)
     indicators["nis_code"] = indicators["nis_code"].astype(str)
     indicators["year"] = indicators["year"].astype(int)
-    population = population.rename(columns={"value": "population"})[["nis_code", "year", "population"]].copy()
+    for column in ("value", "numerator", "denominator"):
+        indicators[column] = pd.to_numeric(indicators[column]).astype(float)
+    population = in_key_order(population).rename(columns={"value": "population"})[["nis_code", "year", "population"]].copy()
     population["nis_code"] = population["nis_code"].astype(str)
     population["year"] = population["year"].astype(int)
-    communes = communes[["nis_code", "arrondissement_code"]].astype(str)
-    return IndexInputs(indicators.reset_index(drop=True), communes, population)
+    population = population_for_editions(population, plan.published_years(scope), m.editions.max_lag_years)
+    members = scope_communes(in_key_order(communes).astype({"region_code": str}), scope)
+    communes = members[["nis_code", "arrondissement_code"]].astype(str).reset_index(drop=True)
+    return IndexInputs(indicators.reset_index(drop=True), communes, population.reset_index(drop=True))
 
 
 def run_index(inputs: IndexInputs, m: Methodology) -> IndexResult:
@@ -78,17 +94,89 @@ def run_draws(inputs: IndexInputs, m: Methodology) -> UncertaintyResult:
     return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population)
 
 
-def index_result(commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame) -> IndexResult:
-    """The index under the current methodology file, from the three frames the index models read
-    (dbt must see each model's `dbt.ref` calls in its own source, so the models pass frames)."""
+def index_result(
+    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+) -> IndexResult:
+    """The index of one scope under the current methodology file, from the three frames the index
+    models read (dbt must see each model's `dbt.ref` calls in its own source, so the models pass
+    frames). ``year`` is the edition year."""
     m = methodology()
-    return run_index(index_inputs(commune_indicators, communes, population, m), m)
+    return run_index(index_inputs(commune_indicators, communes, population, m, scope), m)
 
 
-def draws_result(commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame) -> UncertaintyResult:
+def draws_result(
+    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+) -> UncertaintyResult:
     """The Monte Carlo draws under the current methodology file (seeded: the same every run)."""
     m = methodology()
-    return run_draws(index_inputs(commune_indicators, communes, population, m), m)
+    return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
+
+
+def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
+    """(edition year, indicator) -> the reference period of the values used, for one scope."""
+    rows = plan.plan.loc[(plan.plan["scope"] == scope) & plan.plan["used"] & plan.plan["edition_published"]]
+    return {
+        (int(y), str(i)): int(p) for y, i, p in zip(rows["year"], rows["indicator"], rows["reference_period"], strict=True)
+    }
+
+
+def regional_index(
+    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame
+) -> pd.DataFrame:
+    """The regional supplements (``editions.regional_supplements``): each region's communes ranked
+    with the region's own indicators added, per published supplement edition."""
+    m = methodology()
+    plan = edition_plan(commune_indicators, communes, m)
+    parts = []
+    for scope in m.editions.regional_supplements:
+        if not plan.published_years(scope):
+            continue
+        result = run_index(index_inputs(commune_indicators, communes, population, m, scope, plan), m)
+        parts.append(result.index.assign(scope=scope))
+    columns = ["nis_code", "year", "scope", "score", "rank", "score_fixed_goalposts", "indicators_used", "indicators_imputed", "reason", "methodology_version"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def fund_index(national_index: pd.DataFrame, regional_index: pd.DataFrame, index_scope: str) -> pd.DataFrame:
+    """The index that ranks the fund's communes (``fund_editions.index_scope_for``): nis_code,
+    year, score, rank."""
+    if index_scope == NATIONAL_SCOPE:
+        frame = national_index
+    else:
+        frame = regional_index.loc[regional_index["scope"] == index_scope]
+    return frame[["nis_code", "year", "score", "rank"]].reset_index(drop=True)
+
+
+def fund_plan(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    national_index: pd.DataFrame,
+    regional_index: pd.DataFrame,
+    rules: fund.FundRules,
+    m: Methodology,
+) -> tuple[pd.DataFrame, str]:
+    """Per candidate year, whether the fund can be computed and why not (``fund_editions``), and
+    the scope of the index that ranks its communes."""
+    commune_indicators, communes = in_key_order(commune_indicators), in_key_order(communes)
+    index_scope = index_scope_for(rules, m.editions.regional_supplements)
+    index = fund_index(national_index, regional_index, index_scope)
+    index_years = sorted({int(y) for y in index.loc[index["score"].notna(), "year"]})
+    # Residents by nationality exist where the share of non-Belgians could be computed.
+    shares = commune_indicators.loc[
+        (commune_indicators["indicator"] == "share_non_belgian") & commune_indicators["value"].notna()
+    ]
+    plan = plan_fund_years(
+        commune_indicators,
+        communes.astype({"nis_code": str, "region_code": str}),
+        index_years,
+        shares["year"].unique(),
+        rules,
+        index_scope=index_scope,
+        candidate_years=[y for y, _ in rules.budget.by_year_cents],
+    )
+    return plan, index_scope
 
 
 def fund_eligibility(
@@ -97,22 +185,30 @@ def fund_eligibility(
     index: pd.DataFrame,
     draws: UncertaintyResult | None,
     rules: fund.FundRules,
+    years: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Per commune and year: both gates with value, threshold and result, eligibility, its
-    probability over the index's uncertainty draws, and the reason in words (EN and FR)."""
+    """Per commune of the fund's scope and computed year: both gates with value, threshold and
+    result, eligibility, its probability over the index's uncertainty draws, and the reason in
+    words (EN and FR). ``years``: the years the fund is computed for (default: every year)."""
     commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
-    regions = communes[["nis_code", "region_code"]].astype(str)
-    indicators = commune_indicators.merge(regions, on="nis_code", how="left")
+    members = fund_communes(communes.astype({"nis_code": str, "region_code": str}), rules)
+    regions = members[["nis_code", "region_code"]].astype(str)
+    indicators = commune_indicators.merge(regions, on="nis_code", how="inner")
+    if years is not None:
+        indicators = indicators.loc[indicators["year"].isin(list(years))]
     frame = fund.eligibility(indicators, index[["nis_code", "year", "rank"]], rules)
     frame["eligibility_probability"] = np.nan
     if draws is not None:
         for year, year_draws in draws.draws.items():
             in_year = frame["year"] == year
+            if not in_year.any():
+                continue
             codes = pd.Index(year_draws.nis_codes.astype(str))
             gate_a = frame.loc[in_year].set_index("nis_code")["gate_a_pass"]
             ranks = year_draws.ranks.T  # draws x communes -> communes x draws
-            passes = gate_a.reindex(codes).fillna(False).to_numpy(dtype=bool)
-            probability = pd.Series(fund.eligibility_probability(ranks, passes, rules), index=codes)
+            in_scope = codes.isin(gate_a.index)
+            passes = gate_a.reindex(codes[in_scope]).fillna(False).to_numpy(dtype=bool)
+            probability = pd.Series(fund.eligibility_probability(ranks[in_scope], passes, rules), index=codes[in_scope])
             frame.loc[in_year, "eligibility_probability"] = (
                 frame.loc[in_year, "nis_code"].map(probability).fillna(0.0).to_numpy()
             )
@@ -121,12 +217,22 @@ def fund_eligibility(
 
 
 def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
-    """The transition rules and the allocation run over every year (METHOD.md section 4)."""
+    """The transition rules and the allocation over the computed years (METHOD.md section 4);
+    each run of consecutive years is simulated on its own (a year without a fund breaks the
+    count of years outside the gates)."""
     eligibility, index, population = map(in_key_order, (eligibility, index, population))
     scored = index.loc[index["score"].notna(), ["nis_code", "year", "score", "rank"]]
     pop = population.rename(columns={"value": "population"})[["nis_code", "year", "population"]]
     frame = scored.merge(pop, on=["nis_code", "year"], how="left")
-    return fund.simulate_years(eligibility[["nis_code", "year", "eligible"]], frame, rules)
+    runs = split_into_runs(eligibility["year"].unique())
+    if not runs:
+        return pd.DataFrame(
+            columns=["nis_code", "year", "eligible", "status", "in_fund", "years_outside", "amount_cents", "guarantee_cents", "paid_cents"]
+        )
+    history = eligibility[["nis_code", "year", "eligible"]]
+    return pd.concat(
+        [fund.simulate_years(history.loc[history["year"].isin(run)], frame, rules) for run in runs], ignore_index=True
+    )
 
 
 def fund_lines(years: pd.DataFrame, needs_profile: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
