@@ -36,9 +36,10 @@ slices as (
         unit,
         map_vintage as source_map,
         file_id,
-        vintage
+        vintage,
+        source_file
     from staged
-    group by period, year, quarter, measure, unit, map_vintage, file_id, vintage
+    group by period, year, quarter, measure, unit, map_vintage, file_id, vintage, source_file
 
 ),
 
@@ -53,6 +54,7 @@ parts as (
         slices.source_map,
         slices.file_id,
         slices.vintage,
+        slices.source_file,
         commune_map.to_nis,
         commune_map.change,
         staged.nis_code as found_nis,
@@ -90,6 +92,7 @@ aggregated as (
         source_map,
         file_id,
         vintage,
+        source_file,
         count(*) as sources_expected,
         count(found_nis) as sources_found,
         count(value) as parts_valued,
@@ -99,7 +102,7 @@ aggregated as (
         max(status_rank) as status_rank,
         max(change) as change
     from parts
-    group by to_nis, period, year, quarter, measure, unit, source_map, file_id, vintage
+    group by to_nis, period, year, quarter, measure, unit, source_map, file_id, vintage, source_file
 
 ),
 
@@ -149,6 +152,7 @@ select
     cast(sources_found as {{ dbt.type_int() }}) as sources_found,
     cast('{{ dataset }}' as {{ dbt.type_string() }}) as dataset,
     file_id,
-    vintage
+    vintage,
+    source_file
 from combined
 {%- endmacro %}

@@ -5,8 +5,8 @@
 
 {#- One row per commune and year of a harmonised dataset, one set of columns per measure:
     `<m>` the value, `<m>__flag` why it is NULL (or `estimated`/`imputed` when an input is not
-    published as such), `<m>__vintage` the file vintage, `<m>__present` 1 when the dataset has
-    the measure that year. Annual periods only. -#}
+    published as such), `<m>__vintage` the file vintage, `<m>__file` the file's name,
+    `<m>__present` 1 when the dataset has the measure that year. Annual periods only. -#}
 {% macro pivot_measures(relation, measures) -%}
 select
     nis_code,
@@ -22,6 +22,7 @@ select
         end
     end) as {{ m }}__flag,
     max(case when measure = '{{ m }}' then vintage end) as {{ m }}__vintage,
+    max(case when measure = '{{ m }}' then source_file end) as {{ m }}__file,
     max(case when measure = '{{ m }}' then 1 else 0 end) as {{ m }}__present
     {%- if not loop.last %},{% endif %}
     {%- endfor %}
@@ -44,11 +45,12 @@ end
 
 
 {#- The columns of `pivot_measures` for an already computed indicator, so that it can be the
-    input of another: its value, `__flag` and `__vintage`. -#}
+    input of another: its value, `__flag`, `__vintage` and `__file`. -#}
 {% macro indicator_as_input(name, row) -%}
     {{ row }}.value as {{ name }},
     {{ indicator_flag(row) }} as {{ name }}__flag,
-    {{ row }}.source_vintage as {{ name }}__vintage
+    {{ row }}.source_vintage as {{ name }}__vintage,
+    {{ row }}.source_file as {{ name }}__file
 {%- endmacro %}
 
 
@@ -99,7 +101,8 @@ select
     numerator,
     denominator,
     {{ indicator_flags(info_flags, flag_columns) }} as flags,
-    source_vintage
+    source_vintage,
+    source_file
 from (
     select
         nis_code,
@@ -113,7 +116,8 @@ from (
         cast({{ den }} as {{ type_double() }}) as denominator,
         {{ why_null(numerator + denominator, [(den ~ ' = 0', 'zero_denominator')]) }} as why_null,
         {{ input_quality(numerator + denominator) }} as input_quality,
-        {{ numerator[0] }}__vintage as source_vintage
+        {{ numerator[0] }}__vintage as source_vintage,
+        {{ numerator[0] }}__file as source_file
     from {{ inputs }}
     where {{ present or numerator[0] }}__present = 1
 ) as {{ indicator }}_rows
@@ -132,7 +136,8 @@ select
     numerator,
     denominator,
     {{ indicator_flags(info_flags) }} as flags,
-    source_vintage
+    source_vintage,
+    source_file
 from (
     select
         nis_code,
@@ -143,7 +148,8 @@ from (
         cast(null as {{ type_double() }}) as denominator,
         {{ why_null([current, previous]) }} as why_null,
         {{ input_quality([current, previous]) }} as input_quality,
-        {{ current }}__vintage as source_vintage
+        {{ current }}__vintage as source_vintage,
+        {{ current }}__file as source_file
     from {{ inputs }}
     where {{ present or current }}__present = 1
 ) as {{ indicator }}_rows
@@ -158,4 +164,54 @@ from (
 {%- for f in info_flags %}{% do parts.append("'" ~ f ~ "'") %}{% endfor -%}
 {%- for c in flag_columns %}{% do parts.append(c) %}{% endfor -%}
 {{ flag_list(parts) }}
+{%- endmacro %}
+
+
+{#- Rows of a rate recomputed from counts where both are usable, else the publisher's rate as
+    published (flag `published_rate`, no numerator or denominator): `value = scale * numerator /
+    denominator` or `published`. Years: where the counts or the published rate are present. A
+    published rate is not additive, so a merged commune has it only from counts. -#}
+{% macro counts_or_published_rate(indicator, numerator, denominator, published, scale=1, inputs='inputs') -%}
+select
+    nis_code,
+    year,
+    indicator,
+    value,
+    numerator,
+    denominator,
+    {{ flag_list(['why_null', 'case when value is not null then input_quality end', 'published_rate']) }} as flags,
+    source_vintage,
+    source_file
+from (
+    select
+        nis_code,
+        cast(year as {{ dbt.type_int() }}) as year,
+        cast('{{ indicator }}' as {{ dbt.type_string() }}) as indicator,
+        cast(case when counts_usable then {{ scale }} * {{ numerator }} / {{ denominator }} else {{ published }} end
+            as {{ type_double() }}) as value,
+        -- The counts are shown whenever the published rate is not what the value is.
+        cast(case when counts_usable or {{ published }} is null then {{ numerator }} end as {{ type_double() }}) as numerator,
+        cast(case when counts_usable or {{ published }} is null then {{ denominator }} end as {{ type_double() }}) as denominator,
+        case
+            when counts_usable or {{ published }} is not null then null
+            -- Neither: why the counts are unusable when the dataset has them, else why the rate is.
+            when {{ numerator }}__present = 1
+                then {{ why_null([numerator, denominator], [(denominator ~ ' = 0', 'zero_denominator')]) }}
+            else {{ why_null([published]) }}
+        end as why_null,
+        case
+            when counts_usable then {{ input_quality([numerator, denominator]) }}
+            else {{ input_quality([published]) }}
+        end as input_quality,
+        case when not counts_usable and {{ published }} is not null then 'published_rate' end as published_rate,
+        case when counts_usable then {{ numerator }}__vintage else {{ published }}__vintage end as source_vintage,
+        case when counts_usable then {{ numerator }}__file else {{ published }}__file end as source_file
+    from (
+        select
+            {{ inputs }}.*,
+            {{ numerator }} is not null and {{ denominator }} is not null and {{ denominator }} <> 0 as counts_usable
+        from {{ inputs }}
+        where {{ numerator }}__present = 1 or {{ published }}__present = 1
+    ) as with_counts
+) as {{ indicator }}_rows
 {%- endmacro %}

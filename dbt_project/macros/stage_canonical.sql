@@ -1,5 +1,6 @@
-{#- Staging of one raw canonical table (DESIGN.md "Canonical frames"): typed columns, the year
-    and quarter read from the period, and one file per period and measure.
+{#- Staging of the raw canonical tables of one dataset, given as a list of relations (a dataset
+    may be fed by several raw tables of the same layout; DESIGN.md "Canonical frames"): typed columns, the year and quarter read from the period, and
+    one file per period and measure.
 
     Why one file per period and measure: a later vintage of a panel restates earlier years, the
     annual and the quarterly workbooks give different periods, and two files must never be mixed
@@ -8,10 +9,14 @@
     national file), then the newest vintage: vintages are 'YYYY' or 'YYYY-MM-DD'
     (ingestion/catalog.yml), so their text order is their time order. Two files of the same
     vintage are ordered by file id, only so that the choice is deterministic. -#}
-{% macro stage_canonical(source_relation) -%}
+{% macro stage_canonical(source_relations) -%}
 with source_rows as (
 
-    select * from {{ source_relation }}
+    {% for relation in source_relations -%}
+    select * from {{ relation }}
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
 
 ),
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 # tests/ is on sys.path under pytest (its conftest.py), so the fixture module imports as `fixtures`.
-from fixtures.fake_warehouse import HERSTAPPE, NEW_PANEL, OLD_PANEL, SAINT_JOSSE, YEARS, build_fake_warehouse
+from fixtures.fake_warehouse import DATASETS, HERSTAPPE, NEW_PANEL, OLD_PANEL, SAINT_JOSSE, YEARS, build_fake_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO / "dbt_project"
@@ -62,9 +62,9 @@ def test_each_layer_has_its_own_schema_and_published_models_enforce_contracts():
     assert models["published"]["+contract"] == {"enforced": True}
 
 
-def test_indicator_definitions_list_nineteen_indicators_with_a_known_unit_and_direction():
+def test_indicator_definitions_list_twenty_indicators_with_a_known_unit_and_direction():
     rows = _seed("indicator_definitions")
-    assert len(rows) == len(set(INDICATORS)) == 19
+    assert len(rows) == len(set(INDICATORS)) == 20
     assert {r["domain"] for r in rows} == {
         "income", "employment", "education", "housing", "arrivals_diversity", "demography_needs",
     }
@@ -181,9 +181,20 @@ def test_dbt_build_passes_every_model_test_and_unit_test(build: Build):
 @pytest.mark.slow
 def test_published_tables_have_565_communes_and_every_commune_year_indicator(build: Build):
     assert _one(build, "select count(*) from published.communes") == 565
-    assert _one(build, "select count(*) from published.commune_indicators") == 565 * len(YEARS) * len(INDICATORS)
+    pairs = _query(build, "select distinct indicator, year from published.commune_indicators")
+    assert _one(build, "select count(*) from published.commune_indicators") == 565 * len(pairs)
     years = _query(build, "select distinct year from published.commune_indicators order by year")
     assert [y for (y,) in years] == list(YEARS)
+    # An indicator-year enters only where some commune has a value: three years of data give no
+    # 5-year change and one year of 3-year sums (2024), every year of the others.
+    per_indicator = dict(_query(build, "select indicator, count(distinct year) from published.commune_indicators group by 1"))
+    assert "share_non_belgian_change_5y" not in per_indicator
+    assert (per_indicator["arrivals_per_1000_3y"], per_indicator["newcomers_per_1000_3y"]) == (1, 1)
+    assert per_indicator["share_non_belgian"] == len(YEARS)
+    assert _one(
+        build,
+        "select count(*) from (select indicator, year from published.commune_indicators group by 1, 2 having count(value) = 0)",
+    ) == 0
 
 
 @pytest.mark.slow
@@ -193,7 +204,7 @@ def test_fake_warehouse_holds_every_measure_of_every_dataset(build: Build):
             build,
             " union ".join(
                 f"select distinct dataset, measure from raw.{d}"
-                for d in ("statbel_population", "statbel_income", "statbel_real_estate", "arrivals", "employment", "schools")
+                for d in DATASETS
             ),
         )
     )
@@ -347,12 +358,12 @@ def test_three_year_arrivals_sum_across_maps_per_1000_inhabitants(build: Build):
     )
     assert (numerator, denominator) == (arrivals, population)
     assert value == pytest.approx(1000 * arrivals / population)
-    flags = _query(
+    # 2022 and 2023 lack two earlier years of arrivals: no commune has a 3-year sum, so those
+    # years are not years of the indicator (never a one- or two-year sum instead).
+    assert _query(
         build,
-        """select distinct flags from published.commune_indicators
-           where indicator = 'arrivals_per_1000_3y' and year < 2024""",
-    )
-    assert flags == [("insufficient_history",)]
+        "select count(*) from published.commune_indicators where indicator = 'arrivals_per_1000_3y' and year < 2024",
+    ) == [(0,)]
 
 
 @pytest.mark.slow
@@ -361,8 +372,9 @@ def test_published_columns_carry_english_and_french_descriptions_and_units(build
     published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
     assert sorted(n["alias"] for n in published) == [
         "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
-        "cohesion_index_uncertainty", "commune_indicators", "communes", "flag_definitions", "fund_allocation",
-        "fund_eligibility", "fund_transitions", "indicator_definitions", "indicator_treatments",
+        "cohesion_index_regional", "cohesion_index_uncertainty", "commune_indicators", "communes", "flag_definitions",
+        "fund_allocation", "fund_editions", "fund_eligibility", "fund_transitions", "index_edition_indicators",
+        "index_editions", "indicator_coverage", "indicator_definitions", "indicator_treatments",
     ]
     undocumented = [
         f"{n['alias']}.{name}"

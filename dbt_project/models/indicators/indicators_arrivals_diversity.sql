@@ -1,11 +1,13 @@
 -- Arrivals and diversity domain (METHOD.md section 2). Arrivals are international immigrations
 -- summed over three years; a year absent from the data makes the sum NULL (insufficient_history),
--- never a two-year sum. Where arrivals are not published, the yearly net change of residents of
--- foreign nationality stands in for them, always flagged proxy.
+-- never a two-year sum. Flanders publishes adult foreign newcomers instead (Agentschap Integratie
+-- & Inburgering): the same 3-year rate per 1,000 inhabitants, as an indicator of its own, since
+-- it counts adults with a residence right only. Where arrivals are not published, the yearly net
+-- change of residents of foreign nationality stands in for them, always flagged proxy.
 
 with arrivals as (
 
-    {{ pivot_measures(ref('harmonised_arrivals'), ['immigrations']) }}
+    {{ pivot_measures(ref('harmonised_arrivals'), ['immigrations', 'newcomers_adults']) }}
 
 ),
 
@@ -19,23 +21,24 @@ arrivals_inputs as (
 
     select
         arrivals.*,
-        before_1.immigrations as immigrations_y1,
-        case when before_1.nis_code is null then 'insufficient_history'
-            else before_1.immigrations__flag end as immigrations_y1__flag,
-        before_2.immigrations as immigrations_y2,
-        case when before_2.nis_code is null then 'insufficient_history'
-            else before_2.immigrations__flag end as immigrations_y2__flag,
+        {%- for m in ['immigrations', 'newcomers_adults'] %}
+        {%- for lag in [1, 2] %}
+        before_{{ lag }}_{{ m }}.{{ m }} as {{ m }}_y{{ lag }},
+        case when before_{{ lag }}_{{ m }}.nis_code is null then 'insufficient_history'
+            else before_{{ lag }}_{{ m }}.{{ m }}__flag end as {{ m }}_y{{ lag }}__flag,
+        {%- endfor %}
+        {%- endfor %}
         population.population_total,
         population.population_total__flag
     from arrivals
-    left join arrivals as before_1
-        on before_1.nis_code = arrivals.nis_code
-        and before_1.year = arrivals.year - 1
-        and before_1.immigrations__present = 1
-    left join arrivals as before_2
-        on before_2.nis_code = arrivals.nis_code
-        and before_2.year = arrivals.year - 2
-        and before_2.immigrations__present = 1
+    {%- for m in ['immigrations', 'newcomers_adults'] %}
+    {%- for lag in [1, 2] %}
+    left join arrivals as before_{{ lag }}_{{ m }}
+        on before_{{ lag }}_{{ m }}.nis_code = arrivals.nis_code
+        and before_{{ lag }}_{{ m }}.year = arrivals.year - {{ lag }}
+        and before_{{ lag }}_{{ m }}.{{ m }}__present = 1
+    {%- endfor %}
+    {%- endfor %}
     left join population
         on population.nis_code = arrivals.nis_code
         and population.year = arrivals.year
@@ -74,6 +77,8 @@ population_inputs as (
 )
 
 {{ ratio_indicator('arrivals_per_1000_3y', ['immigrations', 'immigrations_y1', 'immigrations_y2'], ['population_total'], scale=1000, inputs='arrivals_inputs') }}
+union all
+{{ ratio_indicator('newcomers_per_1000_3y', ['newcomers_adults', 'newcomers_adults_y1', 'newcomers_adults_y2'], ['population_total'], scale=1000, inputs='arrivals_inputs') }}
 union all
 {{ difference_indicator('arrivals_proxy_net_non_belgian', 'population_non_belgian', 'population_non_belgian_y1', inputs='population_inputs', info_flags=['proxy']) }}
 union all

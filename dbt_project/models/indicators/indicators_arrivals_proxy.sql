@@ -19,6 +19,7 @@ proxy_inputs as (
             else coalesce(population.population_non_belgian__flag, three_before.population_non_belgian__flag)
         end as net_non_belgian_3y__flag,
         population.population_non_belgian__vintage as net_non_belgian_3y__vintage,
+        population.population_non_belgian__file as net_non_belgian_3y__file,
         population.population_non_belgian__present as net_non_belgian_3y__present
     from population
     left join population as three_before

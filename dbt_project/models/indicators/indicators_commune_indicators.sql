@@ -26,12 +26,16 @@ definitions as (
 
 ),
 
-indicator_years as (
+published_years as (
 
-    -- The years of the population file: every indicator needs residents as a denominator or as
-    -- the frame of its commune-year, so earlier years of other files (arrivals of 2017 feeding
-    -- the 3-year sum of 2019) are inputs, not indicator years of their own.
-    select distinct year from {{ ref('harmonised_statbel_population') }} where quarter is null
+    -- An indicator-year enters only where some commune has a value: a year in which an input
+    -- file has data but the indicator cannot be computed anywhere (real-estate sales of a year
+    -- without a population file) is not a year of that indicator. Within a kept year every
+    -- commune has its row, NULL value included, with the reason in `flags`.
+    select indicator, year
+    from indicator_rows
+    group by indicator, year
+    having count(value) > 0
 
 )
 
@@ -47,7 +51,10 @@ select
     definitions.direction,
     definitions.source_dataset,
     indicator_rows.source_vintage,
+    indicator_rows.source_file,
     indicator_rows.flags
 from indicator_rows
+inner join published_years
+    on published_years.indicator = indicator_rows.indicator
+    and published_years.year = indicator_rows.year
 left join definitions on definitions.indicator = indicator_rows.indicator
-where indicator_rows.year in (select year from indicator_years)

@@ -10,5 +10,6 @@ select
     cast(direction as {{ dbt.type_int() }}) as direction,
     cast(source_dataset as {{ dbt.type_string() }}) as source_dataset,
     cast(source_vintage as {{ dbt.type_string() }}) as source_vintage,
+    cast(source_file as {{ dbt.type_string() }}) as source_file,
     cast(flags as {{ dbt.type_string() }}) as flags
 from {{ ref('indicators_commune_indicators') }}

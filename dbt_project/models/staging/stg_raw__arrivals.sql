@@ -1,1 +1,1 @@
-{{ stage_canonical(source('raw', 'arrivals')) }}
+{{ stage_canonical([source('raw', 'arrivals')]) }}

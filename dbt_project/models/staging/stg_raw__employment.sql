@@ -1,1 +1,1 @@
-{{ stage_canonical(source('raw', 'employment')) }}
+{{ stage_canonical([source('raw', 'employment')]) }}

@@ -1,1 +1,1 @@
-{{ stage_canonical(source('raw', 'schools')) }}
+{{ stage_canonical([source('raw', 'schools')]) }}

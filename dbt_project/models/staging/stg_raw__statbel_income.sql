@@ -1,1 +1,1 @@
-{{ stage_canonical(source('raw', 'statbel_income')) }}
+{{ stage_canonical([source('raw', 'statbel_income')]) }}

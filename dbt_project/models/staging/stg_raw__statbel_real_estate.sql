@@ -1,1 +1,1 @@
-{{ stage_canonical(source('raw', 'statbel_real_estate')) }}
+{{ stage_canonical([source('raw', 'statbel_real_estate')]) }}
