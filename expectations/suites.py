@@ -37,7 +37,7 @@ class RangeRule:
 class DatasetContract:
     dataset: str
     ranges: tuple[RangeRule, ...]
-    # Files whose publisher covers the whole country: every commune of the declared map must be
+    # Files the catalog declares national (coverage): every commune of the declared map must be
     # present in every period. Regional files (Flemish exports) are reported, not gated, on coverage.
     national_file_ids: frozenset[str] | None = None  # None: every file is national
     key: tuple[str, ...] = ("file_id", "nis_code", "period", "measure")
@@ -50,10 +50,14 @@ _COMMON_RANGES: tuple[RangeRule, ...] = tuple(
 ) + (
     RangeRule("share", 0, 1, why="a share lies within 0-1"),
     RangeRule("percent", 0, 100, why="a percentage lies within 0-100"),
+    # No upper bound: a rate per 1,000 of a small group exceeds 1,000 (Damme 2016: 2,596.6 non-EU
+    # newcomers per 1,000 non-EU adults).
+    RangeRule("per_1000", 0, None, why="a rate per 1,000 is never negative"),
 )
 
 _SPECIFIC: dict[str, tuple[RangeRule, ...]] = {
     "statbel_population": (),
+    "statbel_population_totals": (),
     "statbel_income": (
         RangeRule("EUR", 0, None, why="incomes are not negative"),
         RangeRule("index", 0, 1000, why="prosperity index around 100"),
@@ -77,15 +81,13 @@ def measures_by_dataset() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-# Exports of provincies.incijfers.be cover Flanders and Brussels only: their coverage gaps are
-# reported per file and year, not gated (issue: never filled silently, never blocking either).
-REGIONAL_LAYOUTS: frozenset[str] = frozenset({"swing_csv", "swing_xlsx"})
-
-
 def national_file_ids(dataset: str) -> frozenset[str]:
+    """The files of ``dataset`` the catalog declares national (``coverage``). The others (exports
+    of provincies.incijfers.be cover Flanders and Brussels) have their coverage gaps reported per
+    file and year, not gated: never filled silently, never blocking either."""
     from ingestion.catalog import load_catalog
 
-    return frozenset(f.id for f in load_catalog().dataset(dataset).files if f.layout not in REGIONAL_LAYOUTS)
+    return frozenset(f.id for f in load_catalog().dataset(dataset).files if f.national)
 
 
 def coverage_gaps(coverage: pd.DataFrame) -> list[str]:

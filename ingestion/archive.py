@@ -2,8 +2,9 @@
 
 Layout: ``<root>/<dataset>/<vintage>/<filename>`` plus a sidecar ``<filename>.meta.json``
 (dataset, file id, layout, vintage, year, url, size, sha256, retrieved_at, etag, last_modified,
-origin). The vintage is the data year for one-file-per-year sources, else the UTC retrieval
-date (``YYYY-MM-DD``).
+origin, and how the file was recognised). The vintage is the data year for one-file-per-year
+sources, else the UTC retrieval date (``YYYY-MM-DD``). The file name is the catalog's, or the
+file's own name when it was recognised by its content under another one.
 
 Rules, so a published number can always be traced to the exact bytes it came from:
 
@@ -15,6 +16,8 @@ Rules, so a published number can always be traced to the exact bytes it came fro
 * Different bytes for an existing ``(dataset, vintage, filename)`` go beside the old ones under
   the vintage ``<vintage>+<sha8>``, the first 8 hex digits of the new file's SHA-256 (a
   publisher re-issued a year, or a fixed URL changed twice in one day).
+* The synthetic sample and real files never share an archive: storing a file of origin
+  ``sample`` into an archive holding real files, or the reverse, is refused.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -54,7 +57,9 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
 )
 
 _CHUNK = 1 << 20
-_SAFE_PART = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+\- ]*$")
+# Characters no archive path part may hold: separators, and what some file systems refuse.
+_UNSAFE_CHARS = frozenset('/\\:*?"<>|')
+_MAX_PART_BYTES = 255
 _META_FIELDS = (
     "dataset",
     "file_id",
@@ -70,6 +75,8 @@ _META_FIELDS = (
     "last_modified",
     "origin",
 )
+# Sidecar fields added later: absent from older sidecars, which read as the default.
+_OPTIONAL_META_FIELDS = {"recognised_by": None}
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,9 @@ class ArchiveEntry:
     last_modified: str | None
     origin: str
     path: Path = field(compare=False)
+    # How the file was recognised: "content" (its layout's signature), "name", or None (stored
+    # by a download or before recognition existed).
+    recognised_by: str | None = None
 
     @property
     def source_file(self) -> SourceFile:
@@ -100,6 +110,10 @@ class ArchiveEntry:
         data = asdict(self)
         data.pop("path")
         return data
+
+    @property
+    def is_sample(self) -> bool:
+        return self.origin == "sample"
 
 
 @dataclass(frozen=True)
@@ -145,11 +159,15 @@ class RawArchive:
         etag: str | None = None,
         last_modified: str | None = None,
         expected_sha256: str | None = None,
+        filename: str | None = None,
+        recognised_by: str | None = None,
     ) -> StoreResult:
         """Archive the file at ``source`` as ``spec`` (for ``year`` when it is per year).
 
         ``url`` defaults to the catalog URL (provenance, also for hand-downloaded files);
-        ``expected_sha256`` is the digest computed while downloading, checked against the copy.
+        ``expected_sha256`` is the digest computed while downloading, checked against the copy;
+        ``filename`` is the name to archive it under (default: the catalog's), e.g. the file's
+        own name when it was recognised by its content; ``recognised_by`` goes to the sidecar.
         """
         if origin not in ORIGINS:
             raise ArchiveError(f"origin must be one of {sorted(ORIGINS)}, found {origin!r}")
@@ -157,12 +175,13 @@ class RawArchive:
             raise ArchiveError(f"{spec.label}: a year is needed to archive {spec.filename!r}")
         stamp = format_timestamp(retrieved_at)
         file_year = year if spec.per_year else None
-        filename = spec.filename_for(file_year)
+        filename = filename if filename is not None else spec.filename_for(file_year)
         base_vintage = spec.vintage_for(file_year, datetime.fromisoformat(stamp.replace("Z", "+00:00")))
         for part in (spec.dataset, base_vintage, filename):
             _check_part(part)
         if url is None and spec.url is not None:
             url = spec.url_for(file_year)
+        self.check_origin(origin)
         digest = sha256_of(source)
         if expected_sha256 is not None and digest != expected_sha256:
             raise ArchiveError(
@@ -202,10 +221,39 @@ class RawArchive:
             last_modified=last_modified,
             origin=origin,
             path=target,
+            recognised_by=recognised_by,
         )
         meta_text = json.dumps(entry.meta(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         _publish_bytes(meta_text.encode("utf-8"), _meta_path(target), spec.label)
         return StoreResult(entry, created=True)
+
+    def check_origin(self, origin: str) -> None:
+        """Refuse to put ``origin`` files beside the other kind: the synthetic sample and real
+        files never share an archive (a release would mix invented and official numbers)."""
+        counts = Counter(entry.is_sample for entry in self.entries())
+        if origin == "sample" and counts[False]:
+            raise ArchiveError(
+                f"the archive {self.root} holds real publisher files ({counts[False]} files); the synthetic sample "
+                "cannot be mixed with them: use another COHESION_DATA_DIR"
+            )
+        if origin != "sample" and counts[True]:
+            raise ArchiveError(
+                f"the archive {self.root} holds the synthetic sample ({counts[True]} files); real files cannot be "
+                "mixed with it: use another COHESION_DATA_DIR"
+            )
+
+    def check_not_mixed(self) -> None:
+        """Refuse an archive that already mixes sample and real files (copied together by hand)."""
+        entries = self.entries()
+        sample = [e for e in entries if e.is_sample]
+        real = [e for e in entries if not e.is_sample]
+        if sample and real:
+            example = f"{real[0].dataset}/{real[0].vintage}/{real[0].filename}"
+            raise ArchiveError(
+                f"the archive {self.root} mixes the synthetic sample ({len(sample)} files) with real files "
+                f"({len(real)} files, e.g. {example}); they cannot be loaded together: keep one kind per "
+                "COHESION_DATA_DIR"
+            )
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -239,6 +287,7 @@ class RawArchive:
         try:
             data = json.loads(meta.read_text(encoding="utf-8"))
             values = {name: data[name] for name in _META_FIELDS}
+            values.update({name: data.get(name, default) for name, default in _OPTIONAL_META_FIELDS.items()})
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ArchiveError(f"archive sidecar {meta} is unreadable or incomplete ({exc!r})") from exc
         if not data_path.is_file():
@@ -277,8 +326,19 @@ def manifest_frame(archive: RawArchive, catalog: Catalog) -> pd.DataFrame:
 
 
 def _check_part(part: str) -> None:
-    # Each part becomes a path component: refuse anything that could climb out of the archive.
-    if not _SAFE_PART.match(part) or ".." in part:
+    # Each part becomes a path component: refuse anything that could climb out of the archive
+    # (separators, "..", a leading dot) or that a file system refuses (control characters,
+    # reserved characters, trailing spaces or dots, overlong names). Publishers' own names
+    # ("nieuwkomers ... 18_ jaar niet-EU -%2.csv", accents) pass.
+    unsafe = (
+        not part
+        or not part[0].isalnum()
+        or part != part.rstrip(" .")
+        or ".." in part
+        or any(ch in _UNSAFE_CHARS or ord(ch) < 32 or ord(ch) == 127 for ch in part)
+        or len(part.encode("utf-8")) > _MAX_PART_BYTES
+    )
+    if unsafe:
         raise ArchiveError(f"{part!r} cannot be used as an archive folder or file name")
 
 

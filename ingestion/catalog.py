@@ -17,6 +17,7 @@ import yaml
 
 from ingestion.canonical import MAP_VINTAGES
 from ingestion.errors import CatalogError
+from ingestion.geography import ISO_REGIONS
 
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yml")
 
@@ -35,12 +36,14 @@ KNOWN_LAYOUTS: frozenset[str] = frozenset(
         "swing_csv",
         "swing_xlsx",
         "canonical_csv",
+        "statbel_pop_totals",
     }
 )
 
 DATASET_IDS: tuple[str, ...] = (
     "statbel_refnis",
     "statbel_population",
+    "statbel_population_totals",
     "statbel_income",
     "statbel_real_estate",
     "arrivals",
@@ -57,7 +60,11 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _RANGE = re.compile(r"^(?P<first>\d{4})?(?:(?P<dots>\.\.)(?P<last>\d{4})?)?$")
 _DATASET_FIELDS = ("id", "publisher", "title", "licence", "attribution", "landing_page", "domain", "cadence", "files")
 _FILE_REQUIRED = ("id", "layout", "filename", "url", "years", "vintage", "map_vintage")
-_FILE_OPTIONAL = ("member", "sample", "licence", "attribution", "note")
+_FILE_OPTIONAL = ("member", "sample", "licence", "attribution", "note", "signature", "coverage")
+_SIGNATURE_FIELDS = ("labels", "member")
+NATIONAL = "national"
+# The kind of file a catalog name stands for (recognition compares it with the file's content).
+_NAME_KINDS = {".zip": "zip", ".xlsx": "xlsx", ".xls": "xls", ".csv": "text", ".txt": "text"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,18 @@ class MapVintageRule:
 
 
 @dataclass(frozen=True)
+class FileSignature:
+    """What a file must hold to be this catalog entry rather than another of the same layout.
+
+    ``labels``: every one must be among the file's own labels (Swing indicator labels, the
+    header of a crosswalk); ``member``: a zip must hold a member matching this pattern.
+    """
+
+    labels: tuple[str, ...] = ()
+    member: str | None = None
+
+
+@dataclass(frozen=True)
 class FileSpec:
     """One publisher file of a dataset, as declared in the catalog."""
 
@@ -103,6 +122,18 @@ class FileSpec:
     licence: str | None = None
     attribution: str | None = None
     note: str | None = None
+    signature: FileSignature | None = None
+    # The regions (ISO 3166-2) the publisher covers; all three for a national file.
+    coverage: tuple[str, ...] = ISO_REGIONS
+
+    @property
+    def national(self) -> bool:
+        return set(self.coverage) == set(ISO_REGIONS)
+
+    @property
+    def kind(self) -> str:
+        """The kind of file the catalog name stands for: zip, xlsx, xls, text or other."""
+        return _NAME_KINDS.get(Path(self.filename).suffix.lower(), "other")
 
     @property
     def per_year(self) -> bool:
@@ -321,6 +352,8 @@ def _file(ds_id: str, raw: Any, dataset_label: str) -> FileSpec:
     if optional_text["member"] is not None and not filename.lower().endswith(".zip"):
         raise CatalogError(f"{label}: member is only meaningful for a .zip file, not {filename!r}")
     return FileSpec(
+        signature=_signature(raw.get("signature"), label),
+        coverage=_coverage(raw.get("coverage", NATIONAL), label),
         dataset=ds_id,
         id=file_id,
         layout=layout,
@@ -332,6 +365,37 @@ def _file(ds_id: str, raw: Any, dataset_label: str) -> FileSpec:
         sample=sample,
         **optional_text,
     )
+
+
+def _signature(raw: Any, label: str) -> FileSignature | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw:
+        raise CatalogError(f"{label}: signature must be a mapping with labels and/or member, found {raw!r}")
+    extra = sorted(set(raw) - set(_SIGNATURE_FIELDS))
+    if extra:
+        raise CatalogError(f"{label}: unknown signature field(s) {extra}; allowed: {list(_SIGNATURE_FIELDS)}")
+    labels = raw.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
+        raise CatalogError(f"{label}: signature labels must be a list of non-empty texts, found {labels!r}")
+    member = raw.get("member")
+    if member is not None:
+        member = _text(member, f"{label}: signature member")
+    if not labels and member is None:
+        raise CatalogError(f"{label}: signature must list labels or name a member")
+    return FileSignature(labels=tuple(labels), member=member)
+
+
+def _coverage(raw: Any, label: str) -> tuple[str, ...]:
+    if raw == NATIONAL:
+        return ISO_REGIONS
+    ok = isinstance(raw, list) and raw and all(r in ISO_REGIONS for r in raw) and len(set(raw)) == len(raw)
+    if not ok:
+        raise CatalogError(
+            f"{label}: coverage must be 'national' or a list of distinct regions among {list(ISO_REGIONS)}, "
+            f"found {raw!r}"
+        )
+    return tuple(r for r in ISO_REGIONS if r in raw)
 
 
 def _years(raw: Any, label: str) -> YearRange | None:

@@ -46,3 +46,25 @@ class ArchiveError(CohesionError):
 
 class PublishError(CohesionError):
     """A release could not be written, verified or published; the previous one stays."""
+
+
+class RecognitionError(CohesionError):
+    """A file's content matches two layouts or catalog entries, or contradicts itself (two
+    years); or, for :class:`UnmatchedFileError`, matches nothing. ``verdicts`` holds, layout by
+    layout, why the file does (None) or does not have its signature; ``kind`` what the file is
+    (zip, xlsx, xls, text, ...)."""
+
+    def __init__(self, file: str, problem: str, *, verdicts: tuple = (), kind: str | None = None) -> None:
+        self.file = file
+        self.problem = problem
+        self.verdicts = verdicts
+        self.kind = kind
+        super().__init__(f"{file}: {problem}")
+
+
+class UnmatchedFileError(RecognitionError):
+    """A file matches no layout, or no catalog entry of the layout it has."""
+
+
+class CoverageError(CohesionError):
+    """A file the catalog declares national has no value at all in a whole region."""

@@ -2,9 +2,9 @@
 
 * ``mode="online"``: download every file in scope that has a URL (conditional requests).
 * ``mode="offline"``: touch no network; report what the archive holds and what is missing.
-* ``source_dir=DIR`` (either mode): archive the files found in DIR, matched to the catalog by
-  file name. Hand-downloaded files and the sample generator's output go in the same way; no
-  network is used.
+* ``source_dir=DIR`` (either mode): archive the files found in DIR, each recognised by its
+  content (:mod:`ingestion.recognise`; the name is only a hint) and archived under its own name.
+  Hand-downloaded files and the sample generator's output go in the same way; no network is used.
 
 Nothing here raises for a missing or failed file unless ``strict=True``: the report says what
 happened to each file, and why.
@@ -33,8 +33,10 @@ from ingestion.download import (
     request_headers,
     with_retries,
 )
-from ingestion.errors import ArchiveError, DownloadError
-from ingestion.files import content_problem
+from ingestion.errors import ArchiveError, DownloadError, RecognitionError, UnmatchedFileError
+from ingestion.files import content_problem, sha256_of
+from ingestion.filehead import KIND_NAMES
+from ingestion.recognise import LayoutVerdict, Recognition, recognise, unmatched_lines
 
 Status = Literal["stored", "unchanged", "missing", "failed", "unmatched"]
 _HASH_CHUNK = 1 << 16
@@ -46,7 +48,9 @@ class FetchItem:
 
     ``stored``: new bytes archived; ``unchanged``: the archive already held them (or, offline,
     holds the file); ``missing``: not available; ``failed``: a download or a check failed;
-    ``unmatched``: a file in the source folder that is not in the catalog.
+    ``unmatched``: a file in the source folder that is no catalog file. ``verdicts`` keeps, for a
+    file from a folder, each layout's verdict on it (why it is, or is not, that layout), and
+    ``kind`` what the file is (for the summary of those verdicts).
     """
 
     dataset: str | None
@@ -56,10 +60,19 @@ class FetchItem:
     status: Status
     reason: str
     entry: ArchiveEntry | None = None
+    verdicts: tuple[LayoutVerdict, ...] = ()
+    kind: str | None = None
 
     def line(self) -> str:
         where = f"{self.dataset}/{self.file_id}" if self.dataset else "(not in the catalog)"
         return f"{self.status:<9} {where} {self.filename}: {self.reason}"
+
+    def details(self) -> list[str]:
+        """For an unmatched file: why each layout that reads this kind of file refused it, and
+        how many layouts read other kinds (the full verdicts stay in ``verdicts``)."""
+        if self.status != "unmatched" or not self.verdicts:
+            return []
+        return unmatched_lines(self.verdicts, KIND_NAMES.get(self.kind or "", "this kind of file"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,11 @@ class FetchReport:
         counts = ", ".join(
             f"{len(self._with(s))} {s}" for s in ("stored", "unchanged", "missing", "failed", "unmatched")
         )
-        return "\n".join([f"fetch ({self.mode}): {counts}", *(item.line() for item in self.items)])
+        lines = [f"fetch ({self.mode}): {counts}"]
+        for item in self.items:
+            lines.append(item.line())
+            lines.extend(f"    {detail}" for detail in item.details())
+        return "\n".join(lines)
 
     def raise_for_problems(self) -> None:
         """Raise when a file is missing or failed, listing each with its reason."""
@@ -140,6 +157,7 @@ def fetch(
     elif mode == "offline":
         report = FetchReport(mode=mode, items=tuple(_offline(catalog, archive, dataset, year)))
     else:
+        archive.check_origin("download")  # before any download: the sample and real files never mix
         own_session = session is None
         http = session if session is not None else new_session()
         try:
@@ -310,39 +328,100 @@ def _from_folder(
 ) -> list[FetchItem]:
     if not folder.is_dir():
         raise ArchiveError(f"source folder {folder} does not exist or is not a folder")
-    items: list[FetchItem] = []
-    seen: set[tuple[str, str]] = set()
+    archive.check_origin(origin)  # before anything is archived: the sample and real files never mix
+    by_path: dict[Path, FetchItem] = {}
+    found: list[Recognition] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        match = catalog.match_filename(path.name)
-        if match is None:
-            items.append(
-                FetchItem(None, None, None, path.name, "unmatched", f"matches no file name in the catalog ({folder})")
-            )
+        try:
+            recognition = recognise(path, catalog)
+        except UnmatchedFileError as exc:
+            by_path[path] = _unrecognised(path, "unmatched", exc)
             continue
-        spec, file_year = match.file, match.year
+        except RecognitionError as exc:
+            by_path[path] = _unrecognised(path, "failed", exc, "; nothing was archived")
+            continue
+        spec, file_year = recognition.spec, recognition.year
         if dataset is not None and spec.dataset != dataset:
             continue
         if year is not None and (not _in_scope(spec, year) or (spec.per_year and file_year != year)):
             continue
+        found.append(recognition)
+    twins = _twins(found)
+    seen: set[tuple[str, str]] = set()
+    for recognition in found:
+        spec, file_year, path = recognition.spec, recognition.year, recognition.path
         seen.add((spec.dataset, spec.id))
-        problem = content_problem(path, path.name, member=spec.member_for(file_year))
-        if problem is not None:
-            items.append(_item(spec, file_year, "failed", f"{path} {problem}; nothing was archived"))
+        if path in twins:
+            by_path[path] = _found(recognition, "failed", f"{twins[path]}; nothing was archived")
             continue
-        result = archive.store(path, spec=spec, year=file_year, origin=origin, retrieved_at=retrieved_at)
-        vintage = result.entry.vintage
+        member = spec.member_for(file_year) if recognition.kind == "zip" else None
+        problem = content_problem(path, path.name, member=member)
+        if problem is not None:
+            by_path[path] = _found(recognition, "failed", f"{path} {problem}; nothing was archived")
+            continue
+        result = archive.store(
+            path, spec=spec, year=file_year, origin=origin, retrieved_at=retrieved_at, filename=path.name,
+            recognised_by=recognition.basis,
+        )
+        vintage, how = result.entry.vintage, _how(recognition)
         if result.created:
-            items.append(_item(spec, file_year, "stored", f"archived as vintage {vintage}", result.entry))
+            by_path[path] = _found(recognition, "stored", f"archived as vintage {vintage}{how}", result.entry)
         else:
-            items.append(_item(spec, file_year, "unchanged", f"same bytes as vintage {vintage}", result.entry))
+            by_path[path] = _found(recognition, "unchanged", f"same bytes as vintage {vintage}{how}", result.entry)
+    items = [by_path[path] for path in sorted(by_path)]
     if dataset is not None or year is not None:
         # The user asked for something specific: say what the folder did not have.
         for spec in _scope(catalog, dataset, year):
             if (spec.dataset, spec.id) not in seen:
                 file_year = year if spec.per_year else None
                 expected = _display_name(spec, file_year)
-                items.append(_item(spec, file_year, "missing", f"no file named {expected!r} in {folder}"))
+                items.append(
+                    _item(spec, file_year, "missing", f"no file in {folder} is {spec.label} (named like {expected!r})")
+                )
     return items
+
+
+def _how(recognition: Recognition) -> str:
+    """What a user needs to know about how a file was taken, when its name is not the catalog's."""
+    if recognition.basis != "content":
+        return (
+            f"; recognised by its name only: its content does not have the signature of layout "
+            f"{recognition.layout} ({recognition.content_reason()}), so its parser will say what is wrong"
+        )
+    catalog_name = _display_name(recognition.spec, recognition.year)
+    if recognition.name.lower() == catalog_name.lower():
+        return ""
+    return f"; recognised by its content as {recognition.describe()}, the catalog's name is {catalog_name!r}"
+
+
+def _twins(found: list[Recognition]) -> dict[Path, str]:
+    """Files of one folder that are the same catalog file (and year) with different bytes: which
+    one is current cannot be told, so none is archived."""
+    groups: dict[tuple[str, int | None], list[Recognition]] = {}
+    for recognition in found:
+        groups.setdefault((recognition.spec.label, recognition.year), []).append(recognition)
+    twins: dict[Path, str] = {}
+    for (label, file_year), group in groups.items():
+        if len(group) > 1 and len({sha256_of(r.path) for r in group}) > 1:
+            names = ", ".join(repr(r.name) for r in group)
+            what = f"{label} {file_year}" if file_year is not None else label
+            for recognition in group:
+                twins[recognition.path] = f"the folder holds {len(group)} different files that are {what} ({names}); keep one"
+    return twins
+
+
+def _found(recognition: Recognition, status: Status, reason: str, entry: ArchiveEntry | None = None) -> FetchItem:
+    spec = recognition.spec
+    return FetchItem(
+        spec.dataset, spec.id, recognition.year, recognition.name, status, reason, entry, recognition.verdicts,
+        recognition.kind,
+    )
+
+
+def _unrecognised(path: Path, status: Status, error: RecognitionError, suffix: str = "") -> FetchItem:
+    return FetchItem(
+        None, None, None, path.name, status, f"{error.problem}{suffix}", verdicts=error.verdicts, kind=error.kind
+    )
 
 
 def _item(

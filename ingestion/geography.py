@@ -36,6 +36,24 @@ REGIONS: dict[str, dict[str, str]] = {
 }
 
 
+# ISO 3166-2 codes of the three regions, in the order messages list them.
+ISO_REGIONS: tuple[str, ...] = ("BE-VLG", "BE-WAL", "BE-BRU")
+
+
+def iso_region(code: str) -> str:
+    """The region (ISO 3166-2) of a commune, from its REFNIS code: province 21 is Brussels; 23, 24
+    and 1x, 3x, 4x, 7x are Flanders; 25 and 5x, 6x, 8x, 9x are Wallonia."""
+    text = str(code).strip().zfill(5)
+    head = text[:2]
+    if head == "21":
+        return "BE-BRU"
+    if head in ("23", "24") or head[0] in "1347":
+        return "BE-VLG"
+    if head == "25" or head[0] in "5689":
+        return "BE-WAL"
+    raise ValueError(f"{code!r} is not the REFNIS code of a commune (no region for it)")
+
+
 def map_for_year(year: int) -> int:
     """The commune map in force on 1 January of ``year``."""
     return 565 if year >= 2025 else 581 if year >= 2019 else 589

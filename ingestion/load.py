@@ -1,7 +1,9 @@
 """From the raw archive to one canonical table per dataset (what the raw assets write).
 
 For every file of a dataset (and every year of a per-year file) the most recently retrieved
-archived copy is parsed; older vintages stay in the archive, untouched, for the record.
+archived copy is parsed; older vintages stay in the archive, untouched, for the record. A file
+the catalog declares national must have values in every region (ingestion/coverage.py), and an
+archive that mixes the synthetic sample with real files is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 from ingestion.archive import ArchiveEntry, RawArchive, manifest_frame
 from ingestion.canonical import CANONICAL_COLUMNS, empty_frame
 from ingestion.catalog import Catalog, load_catalog
+from ingestion.coverage import check_coverage
 from ingestion.errors import ArchiveError
 from ingestion.summary import reconciliation_summary
 from ingestion.geography import communes_565
@@ -23,6 +26,7 @@ from ingestion.parsers import parser_for
 
 RAW_DATASETS: tuple[str, ...] = (
     "statbel_population",
+    "statbel_population_totals",
     "statbel_income",
     "statbel_real_estate",
     "arrivals",
@@ -49,6 +53,8 @@ class LoadedFile:
     dropped: dict[str, int]
     # How the file's communes compared with the publisher's own Belgium totals, when it has some.
     reconciliation: str = ""
+    # Indicator labels the file carries that the Swing label table does not know (not loaded).
+    unknown_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,12 @@ class DatasetLoad:
             f"dataset {self.dataset}: {f.filename} (vintage {f.vintage}, sha256 {f.sha256[:12]}): {f.rows} rows, "
             f"map {'/'.join(map(str, f.map_vintages))}, periods {f.periods[0]}..{f.periods[-1]}, dropped {f.dropped}"
             + (f", Belgium totals: {f.reconciliation}" if f.reconciliation else "")
+            + (
+                f", {len(f.unknown_labels)} unknown label(s) not loaded (add them to swing_labels.csv): "
+                + "; ".join(repr(label) for label in f.unknown_labels)
+                if f.unknown_labels
+                else ""
+            )
             for f in self.files
         ]
 
@@ -78,6 +90,12 @@ class DatasetLoad:
             "rows_by_year": rows_by_year(self.frame),
             "belgium_totals": "; ".join(f"{f.filename}: {f.reconciliation}" for f in self.files if f.reconciliation)
             or "no file of this dataset carries a Belgium total",
+            "unknown_labels": "; ".join(
+                f"{f.filename}: {', '.join(repr(label) for label in f.unknown_labels)}"
+                for f in self.files
+                if f.unknown_labels
+            )
+            or "none",
         }
 
 
@@ -96,7 +114,8 @@ def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
     declared_map = spec.map_vintage_for(entry.year) if entry.year is not None else None
     parse = parser_for(entry.layout)
     frame = parse(entry.path, dataset=entry.dataset, sha256=entry.sha256, year=entry.year, map_vintage=declared_map)
-    attrs = {key: frame.attrs[key] for key in ("dropped", "reconciliation") if key in frame.attrs}
+    check_coverage(frame, spec, entry.filename)
+    attrs = {key: frame.attrs[key] for key in ("dropped", "reconciliation", "unknown_labels") if key in frame.attrs}
     frame = frame.assign(file_id=entry.file_id, vintage=entry.vintage)
     frame.attrs.update(attrs)
     return frame
@@ -109,6 +128,7 @@ def load_dataset(
     dataset's partitions), only the files of those years, each of which must be archived."""
     catalog = catalog or load_catalog()
     archive = RawArchive(paths.raw)
+    archive.check_not_mixed()  # a hand-copied folder could hold both: never load them together
     entries = current_entries(archive, dataset)
     if years is not None:
         archived = sorted({e.year for e in entries if e.year is not None})
@@ -136,6 +156,7 @@ def load_dataset(
                 periods=tuple(sorted(frame["period"].unique())) or ("-",),
                 dropped=frame.attrs.get("dropped", {}),
                 reconciliation=reconciliation_summary(frame.attrs.get("reconciliation", {})),
+                unknown_labels=tuple(frame.attrs.get("unknown_labels", ())),
             )
         )
     if frames:

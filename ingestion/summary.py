@@ -48,6 +48,8 @@ class ParseSummary:
     totals: tuple[MeasureTotal, ...]  # additive measures only, sorted by measure then period
     # The parser's comparison with the publisher's own Belgium totals, counted ("" when the file has none).
     belgium_totals: str = ""
+    # Indicator labels of the file no table knows (Swing exports): reported, never loaded.
+    unknown_labels: tuple[str, ...] = ()
 
     @property
     def suppressed(self) -> int:
@@ -88,6 +90,7 @@ class ParseSummary:
             "totals": totals,
             "total_gaps": gaps,
             "belgium_totals": self.belgium_totals,
+            "unknown_labels": list(self.unknown_labels),
         }
 
     def as_json(self) -> str:
@@ -106,6 +109,11 @@ class ParseSummary:
         ]
         if self.belgium_totals:
             lines.append(f"against the publisher's Belgium totals: {self.belgium_totals}")
+        if self.unknown_labels:
+            listed = "; ".join(repr(label) for label in self.unknown_labels)
+            lines.append(
+                f"unknown labels, not loaded (add them to ingestion/reference/swing_labels.csv): {listed}"
+            )
         if self.totals:
             lines.append("sums over communes (additive measures):")
             width = max(len(item.measure) for item in self.totals)
@@ -155,6 +163,7 @@ def summarise(frame: pd.DataFrame) -> ParseSummary:
         statuses=statuses,
         totals=_totals(frame),
         belgium_totals=reconciliation_summary(frame.attrs.get("reconciliation", {})),
+        unknown_labels=tuple(frame.attrs.get("unknown_labels", ())),
     )
 
 

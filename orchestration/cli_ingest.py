@@ -4,7 +4,11 @@ file (parse it, optionally harmonise it onto the 565 map, see its totals) before
 :func:`register` adds both subcommands to the `cohesion` argparse parser. Each command returns
 its exit code: 0 done, 1 some file failed to download (fetch), 2 a user error (unknown dataset,
 a file that is not what the catalog expects, a parse error), with one line on stderr naming the
-dataset, the file and, when known, the row and column.
+dataset, the file and, when known, the row and column. A file that matches no layout gets, after
+that line, one line per layout saying why it is not that layout.
+
+`cohesion parse FILE` recognises the file by its content (ingestion/recognise.py) and says what
+it is; `cohesion parse DATASET FILE` also checks it is a file of DATASET.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingestion.catalog import Catalog, FileSpec, load_catalog
-from ingestion.errors import CatalogError, CohesionError
+from ingestion.errors import CatalogError, CohesionError, RecognitionError, UnmatchedFileError
 
 if TYPE_CHECKING:  # pandas and the parsers load in seconds; `cohesion --help` should not wait
     import pandas as pd
 
     from ingestion.harmonise import HarmoniseReport
+    from ingestion.recognise import Recognition
     from ingestion.summary import ParseSummary
 
 OUT_SUFFIXES: tuple[str, ...] = (".parquet", ".csv")
@@ -40,6 +45,17 @@ class ResolvedFile:
     spec: FileSpec
     year: int | None
     map_vintage: int | None  # declared by the catalog for a per-year file, else None (the parser detects it)
+    recognition: Recognition | None = field(default=None, compare=False)
+
+    def recognised(self) -> str:
+        """How the file was recognised, for the text and JSON outputs."""
+        found = self.recognition
+        if found is None:
+            return ""
+        if found.basis != "content":
+            return f"recognised by its {found.basis} only: its content {found.content_reason()}"
+        year = f", year {found.year} from {found.year_from}" if found.year is not None else ""
+        return f"recognised by its content{year}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,7 @@ class ParsedFile:
             "layout": self.file.spec.layout,
             "year": self.file.year,
             "declared_map": self.file.map_vintage,
+            "recognised": self.file.recognised(),
             "sha256": self.sha256,
             "summary": self.summary.as_dict(),
             "harmonised": None
@@ -75,7 +92,10 @@ class ParsedFile:
         if self.file.map_vintage is not None:
             facts.append(f"map {self.file.map_vintage} per the catalog")
         facts.append(f"sha256 {self.sha256[:12]}")
-        lines = [f"{spec.label}: {self.file.path.name} ({', '.join(facts)})", self.summary.text()]
+        lines = [f"{spec.label}: {self.file.path.name} ({', '.join(facts)})"]
+        if self.file.recognised():
+            lines.append(self.file.recognised())
+        lines.append(self.summary.text())
         if self.harmonised is not None and self.report is not None:
             lines += [*self.report.lines(), self.harmonised.text()]
         return "\n".join(lines)
@@ -93,16 +113,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetch.add_argument("--year", type=int, metavar="Y", help="only the files of this year")
     origin = fetch.add_mutually_exclusive_group()
     origin.add_argument("--offline", action="store_true", help="touch no network: report what the archive holds")
-    origin.add_argument("--source-dir", metavar="DIR", help="archive the files found in DIR, matched by file name")
+    origin.add_argument(
+        "--source-dir", metavar="DIR", help="archive the files found in DIR, recognised by their content"
+    )
     fetch.set_defaults(func=cmd_fetch)
 
     parse = subparsers.add_parser(
         "parse",
-        help="parse one publisher file and print what it holds (nothing is loaded)",
-        description="Parse FILE as a file of dataset ID, print its rows, communes, periods and totals; "
-        "optionally harmonise it onto the 565-commune map and write the result.",
+        help="recognise and parse one publisher file and print what it holds (nothing is loaded)",
+        description="Recognise FILE by its content (or, with ID, check it is a file of dataset ID), parse it "
+        "and print its rows, communes, periods and totals; optionally harmonise it onto the 565-commune map "
+        "and write the result. A file that matches no layout is explained layout by layout.",
     )
-    parse.add_argument("dataset", metavar="ID", help="dataset id from the catalog (statbel_population, ...)")
+    parse.add_argument(
+        "dataset", metavar="ID", nargs="?", default=None,
+        help="dataset id from the catalog (statbel_population, ...); optional: the content says it",
+    )
     parse.add_argument("file", metavar="FILE", help="the publisher's file")
     parse.add_argument("--year", type=int, metavar="Y", help="the data year, when the file name does not say it")
     parse.add_argument("--harmonise", action="store_true", help="also move the rows onto the 565-commune map")
@@ -139,52 +165,45 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 # ---- parse -------------------------------------------------------------------------------
 
 
-def resolve_file(catalog: Catalog, dataset_id: str, path: Path, year: int | None = None) -> ResolvedFile:
-    """The catalog entry for ``path`` as a file of ``dataset_id``.
+def resolve_file(catalog: Catalog, dataset_id: str | None, path: Path, year: int | None = None) -> ResolvedFile:
+    """The catalog entry for the file at ``path``, recognised by its content (the name is a hint;
+    with ``dataset_id``, a file of that dataset only).
 
-    The file name picks the entry (as ``--source-dir`` does); a name the catalog does not know
-    is taken as the dataset's only file, if it has one. Raises :class:`CatalogError` for an
-    unknown dataset, a file of another dataset, an ambiguous name, or a missing year.
+    Raises :class:`CatalogError` for an unknown dataset or a file of another dataset,
+    :class:`~ingestion.errors.UnmatchedFileError` for a file that matches no layout, and
+    :class:`~ingestion.errors.RecognitionError` for two layouts or entries, or years that disagree.
     """
-    dataset = catalog.dataset(dataset_id)  # an unknown id fails here, listing the known ones
-    where = f"dataset {dataset_id}, file {path.name}"
-    match = catalog.match_filename(path.name)
-    if match is not None and match.dataset.id != dataset_id:
+    from ingestion.recognise import recognise
+
+    if dataset_id is not None:
+        catalog.dataset(dataset_id)  # an unknown id fails here, listing the known ones
+    where = f"dataset {dataset_id}, file {path.name}" if dataset_id else f"file {path.name}"
+    try:
+        found = recognise(path, catalog, dataset=dataset_id, year=year)
+    except RecognitionError as exc:
+        # The same error, its message starting with the dataset and file it is about.
+        raise type(exc)(where, exc.problem, verdicts=exc.verdicts, kind=exc.kind) from exc
+    if dataset_id is not None and found.dataset != dataset_id:
         raise CatalogError(
-            f"{where}: this is a file of dataset {match.dataset.id} ({match.file.label}), not of {dataset_id}; "
-            f"run: cohesion parse {match.dataset.id} {shlex.quote(str(path))}"
+            f"{where}: this is a file of dataset {found.dataset} ({found.spec.label}), not of {dataset_id}; "
+            f"run: cohesion parse {found.dataset} {shlex.quote(str(path))}"
         )
-    if match is not None:
-        spec, file_year = match.file, match.year
-        if year is not None and file_year is not None and year != file_year:
-            raise CatalogError(f"{where}: the file name says year {file_year} but --year says {year}")
-    elif len(dataset.files) == 1:
-        spec, file_year = dataset.files[0], None
-    else:
-        known = "; ".join(f"{f.id} ({f.filename})" for f in dataset.files)
-        raise CatalogError(
-            f"{where}: the name matches none of the dataset's files; name it as the publisher does. "
-            f"Its files are: {known}"
-        )
-    file_year = file_year if file_year is not None else year
-    if spec.per_year and file_year is None:
-        raise CatalogError(
-            f"{where}: {spec.label} is one file per year ({spec.filename}) and the name carries no year; "
-            "give it with --year"
-        )
-    declared = spec.map_vintage_for(file_year) if spec.per_year and file_year is not None else None
-    return ResolvedFile(dataset_id, path, spec, file_year, declared)
+    spec = found.spec
+    declared = spec.map_vintage_for(found.year) if spec.per_year and found.year is not None else None
+    return ResolvedFile(found.dataset, path, spec, found.year, declared, found)
 
 
 def parse_file(
-    dataset_id: str,
+    dataset_id: str | None,
     path: str | Path,
     *,
     year: int | None = None,
     harmonise: bool = False,
     catalog: Catalog | None = None,
+    resolved: ResolvedFile | None = None,
 ) -> ParsedFile:
-    """Parse one file as the catalog says, summarise it, and optionally harmonise it."""
+    """Parse one file as the catalog says, summarise it, and optionally harmonise it
+    (``resolved``: the file already recognised)."""
     from ingestion.files import sha256_of
     from ingestion.harmonise import harmonise_frame
     from ingestion.parsers import parser_for
@@ -192,11 +211,12 @@ def parse_file(
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"dataset {dataset_id}, file {path}: no such file")
-    resolved = resolve_file(catalog or load_catalog(), dataset_id, path, year)
+        where = f"dataset {dataset_id}, file {path}" if dataset_id else f"file {path}"
+        raise FileNotFoundError(f"{where}: no such file")
+    resolved = resolved or resolve_file(catalog or load_catalog(), dataset_id, path, year)
     parse = parser_for(resolved.spec.layout)
     sha256 = sha256_of(path)
-    frame = parse(path, dataset=dataset_id, sha256=sha256, year=resolved.year, map_vintage=resolved.map_vintage)
+    frame = parse(path, dataset=resolved.dataset, sha256=sha256, year=resolved.year, map_vintage=resolved.map_vintage)
     summary = summarise(frame)
     if not harmonise:
         return ParsedFile(resolved, sha256, frame, summary)
@@ -229,10 +249,23 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if out is not None and not out.parent.is_dir():
         # Checked before parsing: a large file should not be parsed for nothing.
         return _fail("parse", f"cannot write {out}: the folder {out.parent} does not exist")
+    from ingestion.parsers import reference_layouts
+
+    path = Path(args.file)
     try:
-        parsed = parse_file(args.dataset, args.file, year=args.year, harmonise=args.harmonise)
+        if not path.is_file():
+            where = f"dataset {args.dataset}, file {path}" if args.dataset else f"file {path}"
+            raise FileNotFoundError(f"{where}: no such file")
+        resolved = resolve_file(load_catalog(), args.dataset, path, args.year)
+        if resolved.spec.layout in reference_layouts():
+            reference = _reference_file(resolved)
+            print(json.dumps(reference, ensure_ascii=False) if args.json else reference["text"])
+            return 0
+        parsed = parse_file(args.dataset, path, year=args.year, harmonise=args.harmonise, resolved=resolved)
         if out is not None:
             write_frame(parsed.frame, out)
+    except UnmatchedFileError as exc:
+        return _fail("parse", exc, details=_verdict_lines(exc))
     except (CohesionError, OSError) as exc:
         return _fail("parse", exc)
     if args.json:
@@ -246,10 +279,36 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference_file(resolved: ResolvedFile) -> dict[str, Any]:
+    """A reference table (REFNIS list, crosswalk) is not parsed into measures: what it is, and
+    how many rows it holds."""
+    from ingestion.files import sha256_of
+    from ingestion.parsers import reference_layouts
+
+    path, spec = resolved.path, resolved.spec
+    rows = len(reference_layouts()[spec.layout](path, dataset=resolved.dataset))
+    sha256 = sha256_of(path)
+    text = (
+        f"{spec.label}: {path.name} (layout {spec.layout}, sha256 {sha256[:12]})\n{resolved.recognised()}\n"
+        f"a reference table (the geography seeds are checked against it; no measures are loaded): {rows:,} rows"
+    )
+    return {
+        "dataset": resolved.dataset, "file": path.name, "file_id": spec.id, "layout": spec.layout,
+        "recognised": resolved.recognised(), "sha256": sha256, "reference_rows": rows, "text": text,
+    }
+
+
+def _verdict_lines(error: UnmatchedFileError) -> list[str]:
+    """Every layout's reason, the layouts that read this kind of file first."""
+    return [f"  {v.line()}" for v in sorted(error.verdicts, key=lambda v: (v.other_kind, v.layout))]
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _fail(command: str, problem: object) -> int:
+def _fail(command: str, problem: object, details: list[str] | None = None) -> int:
     print(f"cohesion {command}: {_one_line(str(problem))}", file=sys.stderr)
+    for line in details or ():
+        print(line, file=sys.stderr)
     return 2

@@ -1,7 +1,9 @@
 """Parsers, one module per publisher layout; :func:`parser_for` finds the one for a layout id.
 
-Every parser returns the canonical frame of :mod:`ingestion.canonical`. Modules are imported on
-first use so that importing :mod:`ingestion` stays cheap.
+Every parser returns the canonical frame of :mod:`ingestion.canonical`. Every module also exports
+``SIGNATURES`` (:class:`ingestion.signature.Signature` per layout id): how its files are
+recognised by their content; :func:`signatures` collects them, reference layouts included.
+Modules are imported on first use so that importing :mod:`ingestion` stays cheap.
 """
 
 from __future__ import annotations
@@ -9,15 +11,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ingestion.errors import CatalogError
 
+if TYPE_CHECKING:
+    from ingestion.signature import Signature
+
 Parser = Callable[..., pd.DataFrame]
 
 _MODULES: tuple[str, ...] = (
     "statbel_population",
+    "statbel_pop_totals",
     "statbel_income",
     "statbel_real_estate",
     "statbel_movement",
@@ -25,6 +32,8 @@ _MODULES: tuple[str, ...] = (
     "swing",
     "canonical_csv",
 )
+# Reference tables (code lists, crosswalks): recognised like the others, read by their own functions.
+_REFERENCE_MODULES: tuple[str, ...] = ("statbel_refnis",)
 
 
 @cache
@@ -37,6 +46,28 @@ def layouts() -> dict[str, Parser]:
         if overlap:
             raise RuntimeError(f"layout(s) {sorted(overlap)} defined twice (again in {name})")
         registry.update(module.LAYOUTS)
+    return registry
+
+
+@cache
+def reference_layouts() -> dict[str, Callable[..., pd.DataFrame]]:
+    """Layouts of reference tables (not canonical frames), mapped to their reader."""
+    registry: dict[str, Callable[..., pd.DataFrame]] = {}
+    for name in _REFERENCE_MODULES:
+        registry.update(importlib.import_module(f"ingestion.parsers.{name}").REFERENCE_LAYOUTS)
+    return registry
+
+
+@cache
+def signatures() -> dict[str, Signature]:
+    """Every layout's signature, by layout id (canonical and reference layouts)."""
+    registry: dict[str, Signature] = {}
+    for name in (*_MODULES, *_REFERENCE_MODULES):
+        module = importlib.import_module(f"ingestion.parsers.{name}")
+        overlap = set(registry) & set(module.SIGNATURES)
+        if overlap:
+            raise RuntimeError(f"signature(s) of {sorted(overlap)} defined twice (again in {name})")
+        registry.update(module.SIGNATURES)
     return registry
 
 

@@ -22,7 +22,9 @@ import pandas as pd
 from ingestion import geography
 from ingestion.canonical import MAP_VINTAGES, SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.signature import Signature, Year, year_of
 
 KEY_COLUMNS: tuple[str, ...] = ("nis_code", "map_vintage", "year")
 MEASURES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "measures.csv"
@@ -215,3 +217,42 @@ def parse_canonical_csv(
 
 
 LAYOUTS = {"canonical_csv": parse_canonical_csv}
+
+
+# --- signature: the key columns, and measures of one dataset -------------------------------------
+
+
+def _header(head: FileHead) -> list[str]:
+    return [cell.strip() for cell in next(csv.reader(head.lines[:1], delimiter=","), [])]
+
+
+def _check_canonical(head: FileHead) -> str | None:
+    header = _header(head)
+    if header[: len(KEY_COLUMNS)] != list(KEY_COLUMNS):
+        found = ",".join(header[: len(KEY_COLUMNS)]) or "nothing"
+        return f"its header does not start with {','.join(KEY_COLUMNS)} (found {found!r})"
+    return None
+
+
+def _canonical_datasets(head: FileHead) -> frozenset[str] | None:
+    """The datasets whose measures include every measure column of the file."""
+    measures = set(_header(head)[len(KEY_COLUMNS) :])
+    registry = _measures(MEASURES_SEED)
+    owners = registry.groupby("dataset")["measure"].agg(set)
+    return frozenset(d for d, known in owners.items() if measures and measures <= known)
+
+
+def _canonical_year(head: FileHead) -> tuple[Year, ...]:
+    if len(head.lines) < 2:
+        return ()
+    first = next(csv.reader(head.lines[1:2], delimiter=","), [])
+    position = KEY_COLUMNS.index("year")
+    found = year_of(first[position]) if position < len(first) else None
+    return (Year(found, "the year column (row 2)"),) if found is not None else ()
+
+
+SIGNATURES = {
+    "canonical_csv": Signature(
+        kinds=frozenset({"text"}), check=_check_canonical, year=_canonical_year, datasets=_canonical_datasets
+    )
+}

@@ -18,7 +18,9 @@ import pandas as pd
 from ingestion import geography
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.signature import Signature
 
 HEADER: tuple[str, ...] = ("jaar", "maand", "level", "zonegeog", "graad", "diff1an")
 COMMUNE_LEVEL = "5"
@@ -162,3 +164,14 @@ def parse_onem_rates(
 
 
 LAYOUTS = {"onem_rates": parse_onem_rates}
+
+
+def _check_onem(head: FileHead) -> str | None:
+    if not head.lines:
+        return "has no text lines"
+    found = [cell.strip().strip('"').lower() for cell in head.lines[0].split(";")]
+    missing = [name for name in HEADER if name not in found]
+    return f"its header has no {', '.join(missing)} (ONEM's header is {';'.join(HEADER)})" if missing else None
+
+
+SIGNATURES = {"onem_rates": Signature(kinds=frozenset({"text"}), check=_check_onem)}

@@ -24,20 +24,22 @@ import pandas as pd
 
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.labels import normalise_label
 from ingestion.parsers.statbel_population import (
     cell_text,
     check_declared_year,
     find_columns,
     header_paths,
     long_rows,
-    normalise_label,
     parse_cells,
     read_sheet,
     read_statbel_text,
     refnis_code,
     select_communes,
 )
+from ingestion.signature import Signature, Year, find_row, find_sheet, require_columns, row_labels, statbel_header
 
 # --------------------------------------------------------------------------------------------
 # TF_PSNL_INC_TAX_MUNTY: one row per commune and income year
@@ -348,4 +350,66 @@ def _fisc_year(titles: pd.DataFrame, file: str, year: int | None, *, dataset: st
 LAYOUTS = {
     "statbel_income_panel": parse_statbel_income_panel,
     "statbel_fisc_workbook": parse_statbel_fisc_workbook,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Signatures: how each layout's files are told from any other by their content
+# --------------------------------------------------------------------------------------------
+
+
+def _check_panel(head: FileHead) -> str | None:
+    header = statbel_header(head, _PANEL_PREFIX)
+    if isinstance(header, str):
+        return header
+    return require_columns(
+        header,
+        ("CD_YEAR",),
+        ("CD_MUNTY_REFNIS", "CD_REFNIS"),
+        ("MS_NBR_NON_ZERO_INC",),
+        ("MS_TOT_NET_TAXABLE_INC",),
+        what="the TF_PSNL_INC_TAX_MUNTY panel",
+    )
+
+
+def _fisc_header(head: FileHead) -> tuple[str, int] | str:
+    """The sheet ``Totaal`` (or ``Total``) and its header row, or why the file has none."""
+    sheet = find_sheet(head, _FISC_SHEETS)
+    if sheet is None:
+        found = ", ".join(repr(n) for n in head.sheet_names[:6]) or "none"
+        return f"has no sheet {' or '.join(map(repr, _FISC_SHEETS))} (sheets: {found})"
+    rows = head.rows(sheet)
+    header = find_row(rows, (option[0] for option in FISC_HEADERS["nis_code"]))
+    if header is None:
+        return f"sheet {sheet!r} has no 'NIS code' header in its first {len(rows)} rows"
+    income = {normalise_label(o[0]) for o in FISC_HEADERS["net_taxable_income_total"]}
+    if not income & row_labels(rows[header]):
+        return f"sheet {sheet!r} has no 'Totaal netto belastbaar inkomen' header beside its 'NIS code'"
+    return sheet, header
+
+
+def _check_fisc(head: FileHead) -> str | None:
+    found = _fisc_header(head)
+    return found if isinstance(found, str) else None
+
+
+def _fisc_content_year(head: FileHead) -> tuple[Year, ...]:
+    """The income year in the title rows above the header ("Inkomstenjaar 2022")."""
+    found = _fisc_header(head)
+    if isinstance(found, str):
+        return ()
+    sheet, header = found
+    for row in head.rows(sheet)[:header]:
+        for cell in row:
+            match = _TITLE_YEAR.search(normalise_label(cell))
+            if match:
+                return (Year(int(match.group(1)), f"the title of sheet {sheet!r}"),)
+    return ()
+
+
+SIGNATURES = {
+    "statbel_income_panel": Signature(kinds=frozenset({"zip", "text"}), check=_check_panel),
+    "statbel_fisc_workbook": Signature(
+        kinds=frozenset({"xls", "xlsx"}), check=_check_fisc, year=_fisc_content_year
+    ),
 }

@@ -22,7 +22,9 @@ import python_calamine
 from ingestion import geography
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.signature import Signature
 
 HEADER_ROWS = (1, 2, 3)  # 0-based: rows 2, 3 and 4 of the sheet
 FIRST_DATA_ROW = 4  # 0-based: row 5
@@ -338,3 +340,22 @@ def parse_statbel_movement(
 
 
 LAYOUTS = {"statbel_movement": parse_statbel_movement}
+
+
+# --- signature: a year sheet whose header rows 2-4 name the code and the international moves ---
+
+
+def _check_movement(head: FileHead) -> str | None:
+    year_sheets = [n for n in head.sheet_names if _YEAR_SHEET.match(n)]
+    if not year_sheets:
+        found = ", ".join(repr(n) for n in head.sheet_names[:6]) or "none"
+        return f"has no sheet named by a year (sheets: {found})"
+    rows = head.rows(year_sheets[-1])
+    headers = {normalise_header(cell) for r in HEADER_ROWS if r < len(rows) for cell in rows[r]}
+    for wanted in (CODE_HEADER[0], _INTERNATIONAL):
+        if wanted not in headers:
+            return f"sheet {year_sheets[-1]!r} has no {wanted!r} header in rows 2-4"
+    return None
+
+
+SIGNATURES = {"statbel_movement": Signature(kinds=frozenset({"xlsx", "xls"}), check=_check_movement)}

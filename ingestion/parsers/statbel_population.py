@@ -27,6 +27,17 @@ from ingestion import geography
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
 from ingestion.files import sha256_of
+from ingestion.filehead import FileHead
+from ingestion.labels import normalise_label
+from ingestion.signature import (
+    Signature,
+    StatbelHeader,
+    Year,
+    first_field,
+    require_columns,
+    statbel_header,
+    year_of,
+)
 
 MEASURES_CSV = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "measures.csv"
 
@@ -269,17 +280,6 @@ def cell_text(cells: pd.Series) -> pd.Series:
         return str(value).strip()
 
     return pd.Series([one(v) for v in cells.to_numpy(dtype=object)], index=cells.index, dtype=object)
-
-
-def normalise_label(value: object) -> str:
-    """Header text compared loosely: case, accents, apostrophes and spacing do not matter."""
-    if _is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKD", str(value).replace("\u2019", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.casefold().split())
 
 
 def header_paths(frame: pd.DataFrame, group_row: int, field_row: int) -> list[tuple[str, ...]]:
@@ -681,3 +681,43 @@ def _whole_numbers(cells: pd.Series, rows: pd.Series, *, dataset: str, file: str
 
 
 LAYOUTS = {"statbel_pop_struct": parse_statbel_pop_struct}
+
+
+# --------------------------------------------------------------------------------------------
+# Signature: how a TF_SOC_POP_STRUCT file is told from any other by its content
+# --------------------------------------------------------------------------------------------
+
+
+def _pop_struct_header(head: FileHead) -> StatbelHeader | str:
+    header = statbel_header(head, _MEMBER_PREFIX)
+    if isinstance(header, str):
+        return header
+    missing = require_columns(
+        header, _CODE_COLUMNS, ("CD_SEX",), ("CD_NATLTY",), ("CD_AGE",), ("MS_POPULATION",), what="a TF_SOC_POP_STRUCT table"
+    )
+    return missing or header
+
+
+def _pop_struct_year(head: FileHead) -> tuple[Year, ...]:
+    """CD_YEAR of the first data line and the year in the zip member's name, where present."""
+    header = _pop_struct_header(head)
+    if isinstance(header, str):
+        return ()
+    found = []
+    in_column = year_of(first_field(header, "CD_YEAR") or "")
+    if in_column is not None:
+        found.append(Year(in_column, "CD_YEAR (row 2)"))
+    in_member = year_in_name(header.member, _MEMBER_PREFIX) if header.member else None
+    if in_member is not None:
+        found.append(Year(in_member, f"the zip member {header.member}"))
+    return tuple(found)
+
+
+def _check_pop_struct(head: FileHead) -> str | None:
+    header = _pop_struct_header(head)
+    return header if isinstance(header, str) else None
+
+
+SIGNATURES = {
+    "statbel_pop_struct": Signature(kinds=frozenset({"zip", "text"}), check=_check_pop_struct, year=_pop_struct_year)
+}

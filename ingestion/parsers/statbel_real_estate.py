@@ -13,6 +13,7 @@ when blanks count as 0 (1,652 quarterly rows have exactly one of the two blank),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +21,20 @@ import pandas as pd
 
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.labels import normalise_label
 from ingestion.parsers.statbel_population import (
     cell_text,
     find_columns,
     header_paths,
     long_rows,
-    normalise_label,
     parse_cells,
     read_sheet,
     refnis_code,
     select_communes,
 )
+from ingestion.signature import Signature, find_row, find_sheet, row_labels
 
 _SHEETS = ("Par commune", "Per gemeente")
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -276,4 +279,44 @@ def _periods(
 LAYOUTS = {
     "statbel_immo_quarterly": parse_statbel_immo_quarterly,
     "statbel_immo_annual": parse_statbel_immo_annual,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Signatures: the commune sheet's header, and the period of its first row (Qn or Y)
+# --------------------------------------------------------------------------------------------
+
+
+def _immo_check(quarterly: bool) -> Callable[[FileHead], str | None]:
+    layout = "quarterly" if quarterly else "annual"
+    expected = {"Q1", "Q2", "Q3", "Q4"} if quarterly else {"Y"}
+
+    def check(head: FileHead) -> str | None:
+        sheet = find_sheet(head, _SHEETS)
+        if sheet is None:
+            found = ", ".join(repr(n) for n in head.sheet_names[:6]) or "none"
+            return f"has no sheet {' or '.join(map(repr, _SHEETS))} (sheets: {found})"
+        rows = head.rows(sheet)
+        field_row = find_row(rows[1:], ["refnis"])
+        if field_row is None:
+            return f"sheet {sheet!r} has no 'refnis' header row"
+        field_row += 1
+        labels = row_labels(rows[field_row])
+        needed = [("période", "periode"), ("nombre transactions", "aantal transacties")]
+        for options in needed:
+            if not {normalise_label(o) for o in options} & labels:
+                return f"sheet {sheet!r} has no {options[0]!r} header"
+        position = next(i for i, c in enumerate(rows[field_row]) if normalise_label(c) in ("période", "periode"))
+        first = rows[field_row + 1] if field_row + 1 < len(rows) else ()
+        period = str(first[position]).strip().upper() if position < len(first) else ""
+        if period not in expected:
+            return f"the first period of sheet {sheet!r} is {period!r}, not {' or '.join(sorted(expected))} ({layout} data)"
+        return None
+
+    return check
+
+
+SIGNATURES = {
+    "statbel_immo_quarterly": Signature(kinds=frozenset({"xlsx", "xls"}), check=_immo_check(quarterly=True)),
+    "statbel_immo_annual": Signature(kinds=frozenset({"xlsx", "xls"}), check=_immo_check(quarterly=False)),
 }

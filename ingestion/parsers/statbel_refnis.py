@@ -7,6 +7,7 @@ checked against them. SOURCES.md sections 1.1 and 2.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import pandas as pd
 import python_calamine
 
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
+from ingestion.labels import normalise_label
 from ingestion.parsers.statbel_population import cell_text, read_sheet, read_statbel_text
+from ingestion.signature import Signature, require_columns, statbel_header
 
 REFNIS_COLUMNS: tuple[str, ...] = (
     "level",
@@ -146,3 +150,48 @@ def _fail_first(
 # layout ids for these files map here.
 LAYOUTS: dict[str, object] = {}
 REFERENCE_LAYOUTS = {"statbel_refnis": parse_refnis_list, "pinc_crosswalk": parse_crosswalk_workbook}
+
+
+# Signatures of the two reference layouts.
+_REFNIS_COLUMNS = ("LVL_REFNIS", "CD_REFNIS", "DT_VLDT_START", "DT_VLDT_END")
+# PinC names a Belgium-wide map `gemeentenbe<year>` (the current one plain `gemeentenbe`); its
+# `gemeente<year>` tables cover Flanders and Brussels only and are not the national crosswalks.
+_NATIONAL_MAP = re.compile(r"^gemeentenbe(\d{4})?$")
+
+
+def _check_refnis(head: FileHead) -> str | None:
+    header = statbel_header(head, "TU_COM_REFNIS")
+    if isinstance(header, str):
+        return header
+    return require_columns(header, *((c,) for c in _REFNIS_COLUMNS), what="the TU_COM_REFNIS code list")
+
+
+def _crosswalk_header(head: FileHead) -> list[str] | str:
+    if not head.sheet_names:
+        return head.workbook_problem or "the workbook has no sheet"
+    rows = head.rows(head.sheet_names[0])
+    first = [str(c).strip() for c in rows[0] if str(c).strip()] if rows else []
+    if len(first) != 2:
+        return f"the first row of sheet {head.sheet_names[0]!r} has {len(first)} filled cells; a crosswalk has 2"
+    if not all(_NATIONAL_MAP.match(normalise_label(c)) for c in first):
+        return (
+            f"its header {' | '.join(first)!r} is not a Belgium-wide PinC crosswalk (gemeentenbe<year> | "
+            "gemeentenbe…)"
+        )
+    return first
+
+
+def _check_crosswalk(head: FileHead) -> str | None:
+    found = _crosswalk_header(head)
+    return found if isinstance(found, str) else None
+
+
+def _crosswalk_labels(head: FileHead) -> frozenset[str]:
+    found = _crosswalk_header(head)
+    return frozenset() if isinstance(found, str) else frozenset(found)
+
+
+SIGNATURES = {
+    "statbel_refnis": Signature(kinds=frozenset({"zip", "text"}), check=_check_refnis),
+    "pinc_crosswalk": Signature(kinds=frozenset({"xlsx"}), check=_check_crosswalk, labels=_crosswalk_labels),
+}

@@ -1,68 +1,51 @@
 """Swing exports of provincies.incijfers.be (and other `*.incijfers.be` sites), CSV and xlsx.
 
-SOURCES.md section 10.0 and 10.1 A. A wide table: one row per area, named in Dutch (no NIS code),
-one column per indicator and year. Quirks handled here:
-- CSV: `;`, quoted text, decimal comma, headers `"<indicator label>|<year>"`;
-- xlsx: two header rows (labels, then years as text), and each block's label sits in the block's
-  LAST column, so labels attach to the columns on their left; `[%]` rates are fractions;
+SOURCES.md sections 10.0-10.3. Reading (two formats, wide and long shapes, footers) is in
+:mod:`ingestion.parsers.swing_tables`; this module decides what the values mean:
+- every indicator label is looked up in the one label table ``ingestion/reference/swing_labels.csv``
+  (:mod:`ingestion.swing_labels`): a label with a measure of the dataset is loaded; a known label
+  without a measure is skipped and counted; an unknown label is reported in
+  ``frame.attrs["unknown_labels"]`` and never guessed; a file with no known label, or with a label
+  mapped to another dataset, is an error;
+- `[%]` rates are percent points in CSV and fractions in xlsx, converted to the measure's unit;
 - special values `-` no value, `x` suppressed, `?` missing, `nvt` not applicable: never 0;
-- pseudo-areas (`Buiten Vlaanderen en Brussel`, `Niet te lokaliseren…`) are dropped and counted;
-- exports are restated on the 2025 map, so names are matched against the 565 communes.
-Only labels mapped for the dataset below become measures; the others are listed in attrs.
+- pseudo-areas (`Buiten Vlaanderen en Brussel`, `Niet te lokaliseren…`, codes 9999x) are dropped
+  and counted;
+- areas: with a NIS column (long shape) the code decides and must agree with the name when both
+  are given; otherwise Dutch or French names are matched against the 565 communes (exports are
+  restated on the 2025 map).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
-from dataclasses import dataclass
-from numbers import Number
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import python_calamine
 
+from ingestion import geography
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
+from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.labels import label_key
 from ingestion.names import match_names, normalise_name
+from ingestion.parsers.swing_tables import (
+    Row,
+    Table,
+    csv_header,
+    long_header,
+    number,
+    read_csv,
+    read_xlsx,
+    wide_labels,
+    wide_xlsx_labels,
+)
+from ingestion.signature import Signature
+from ingestion.swing_labels import SWING_LABELS_CSV, SwingLabel, swing_labels
 
 SWING_MAP = 565
-
-
-@dataclass(frozen=True)
-class SwingMeasure:
-    """Where one Swing indicator lands. ``percentage``: published as a percentage (percent
-    points in CSV, a fraction in xlsx), converted to the measure's unit (percent or share)."""
-
-    measure: str
-    unit: str
-    percentage: bool = False
-
-
-# One dict per dataset: Swing label (verbatim, whitespace-normalised on lookup) -> our measure.
-# Units must equal dbt_project/seeds/measures.csv (a unit test checks it).
-ARRIVALS_LABELS: dict[str, SwingMeasure] = {
-    # Agentschap Integratie & Inburgering: adult foreign newcomers (SOURCES.md 10.3, 3.1).
-    "nieuwkomers": SwingMeasure("newcomers_adults", "persons"),
-}
-EMPLOYMENT_LABELS: dict[str, SwingMeasure] = {
-    "werkzoekenden zonder werk (jaargemiddelde) [aantal]": SwingMeasure("jobseekers", "persons"),
-    "werkzoekendengraad (jaargemiddelde) [%]": SwingMeasure("unemployment_rate", "percent", percentage=True),
-}
-SCHOOLS_LABELS: dict[str, SwingMeasure] = {
-    # WP = by the pupils' commune of residence (SOURCES.md 10.2, 2.1).
-    "leerlingen basisonderwijs die thuis geen Nederlands spreken (t.o.v. lln bo) - WP": SwingMeasure(
-        "share_home_language_other_primary", "share", percentage=True
-    ),
-}
-SWING_MEASURES: dict[str, dict[str, SwingMeasure]] = {
-    "arrivals": ARRIVALS_LABELS,
-    "employment": EMPLOYMENT_LABELS,
-    "schools": SCHOOLS_LABELS,
-}
 
 # Swing's special values (the xlsx legend "Speciale waarden"); none of them is ever 0.
 SPECIAL_VALUES: dict[str, str] = {"-": "no_value", "x": "suppressed", "?": "missing", "nvt": "not_applicable"}
@@ -70,312 +53,220 @@ PSEUDO_AREAS: frozenset[str] = frozenset(
     {"Buiten Vlaanderen en Brussel", "Niet te lokaliseren", "Niet te lokaliseren - Brussel",
      "Niet te lokaliseren - Vlaanderen"}
 )
-_YEAR = re.compile(r"^\d{4}$")
-_COMMA_NUMBER = re.compile(r"^-?\d+(,\d+)?$")
-
-
-@dataclass(frozen=True)
-class _Column:
-    """One indicator x year column; ``label`` is verbatim, ``ref`` is how a user finds it in the file."""
-
-    index: int
-    label: str
-    year: str
-    ref: str
-
-
-@dataclass(frozen=True)
-class _Table:
-    """A Swing table read from either format: indicator columns and area rows (file row, name, cells)."""
-
-    columns: tuple[_Column, ...]
-    rows: tuple[tuple[int, str, tuple[object, ...]], ...]
-    geo_column: str
-    fractions: bool  # xlsx stores percentages as fractions, CSV as percent points
-
-
-def _label_key(label: str) -> str:
-    return " ".join(str(label).split())
 
 
 def is_pseudo_area(name: str) -> bool:
     return name in PSEUDO_AREAS or normalise_name(name).startswith("niet te lokaliseren")
 
 
-def _excel_column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-# --- reading the two formats ---------------------------------------------------------------
-
-
-def _read_csv(path: Path, dataset: str) -> _Table:
-    file = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(dataset, file, f"not UTF-8 text (byte {exc.start}); expected a Swing CSV export") from None
-    if not text.strip():
-        raise ParseError(
-            dataset, file, 'the file is empty; expected a header "gemeenten";"<indicator>|<year>";…', row=1
-        )
-    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
-    header = [cell.strip() for cell in lines[0]]
-    if len(header) < 2:
-        raise ParseError(
-            dataset,
-            file,
-            f"the header is one single column {lines[0][0][:80] if lines[0] else ''!r}; expected ';'-separated "
-            "columns \"gemeenten\";\"<indicator>|<year>\";… (is the delimiter ';'?)",
-            row=1,
-        )
-    if "|" in header[0]:
-        raise ParseError(
-            dataset,
-            file,
-            f"column 1 must name the areas (for example 'gemeenten'), found the indicator column {header[0]!r}",
-            row=1,
-            column=header[0],
-        )
-    columns = []
-    for index, text_ in enumerate(header[1:], start=1):
-        label, _, year = text_.rpartition("|")
-        if not label or not _YEAR.match(year.strip()):
-            raise ParseError(
-                dataset, file, f"expected a header '<indicator label>|<year>', found {text_!r}", row=1, column=text_
-            )
-        columns.append(_Column(index, label, year.strip(), text_))
-    rows = []
-    for offset, cells in enumerate(lines[1:]):
-        line = offset + 2
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            raise ParseError(
-                dataset, file, f"expected {len(header)} ';'-separated fields as in the header, found {len(cells)}",
-                row=line,
-            )
-        rows.append((line, cells[0].strip(), tuple(cells)))
-    return _Table(tuple(columns), tuple(rows), header[0], fractions=False)
-
-
-def _year_text(cell: object) -> str | None:
-    if isinstance(cell, Number) and not isinstance(cell, bool) and not _is_blank(cell) and float(cell).is_integer():
-        cell = str(int(cell))
-    return cell.strip() if isinstance(cell, str) and _YEAR.match(cell.strip()) else None
-
-
-def _is_blank(cell: object) -> bool:
-    if cell is None:
-        return True
-    if isinstance(cell, float) and math.isnan(cell):
-        return True
-    return isinstance(cell, str) and not cell.strip()
-
-
-def _read_xlsx(path: Path, dataset: str) -> _Table:
-    file = path.name
-    try:
-        sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="calamine")
-    except (python_calamine.CalamineError, ValueError, OSError) as exc:
-        raise ParseError(dataset, file, f"not a readable xlsx workbook ({exc}); expected a Swing xlsx export") from None
-    if sheet.empty:
-        raise ParseError(dataset, file, "the workbook's first sheet is empty; expected a Swing table", row=1)
-    grid = sheet.to_numpy(dtype=object)
-    # The years row: every filled cell right of column A is a year (as text in Swing exports).
-    year_row = next(
-        (
-            r
-            for r in range(min(len(grid), 20))
-            if any(_year_text(c) for c in grid[r, 1:])
-            and all(_year_text(c) or _is_blank(c) for c in grid[r, 1:])
-        ),
-        None,
-    )
-    if year_row is None or year_row == 0:
-        raise ParseError(
-            dataset, file,
-            "no header row of years (2014, 2015, …) under a row of indicator labels in the first 20 rows",
-            row=1,
-        )
-    label_row = year_row - 1
-    year_cols = [c for c in range(1, grid.shape[1]) if _year_text(grid[year_row, c])]
-    columns = []
-    pending: list[int] = []
-    # Swing writes each block's label in its LAST column: labels attach to the columns on their left.
-    for c in year_cols:
-        pending.append(c)
-        label = grid[label_row, c]
-        if _is_blank(label):
-            continue
-        years = [int(_year_text(grid[year_row, p]) or 0) for p in pending]
-        if years != sorted(set(years)):
-            raise ParseError(
-                dataset, file,
-                f"the years under label {label!r} are not increasing ({years}); expected each block's label in "
-                f"its last column (columns {_excel_column(pending[0])}–{_excel_column(c)})",
-                row=label_row + 1, column=_excel_column(c),
-            )
-        for p in pending:
-            columns.append(_Column(p, str(label), str(_year_text(grid[year_row, p])), _excel_column(p)))
-        pending = []
-    if pending:
-        raise ParseError(
-            dataset, file,
-            f"columns {_excel_column(pending[0])}–{_excel_column(pending[-1])} have years but no indicator label in "
-            f"row {label_row + 1} (a block's label is in its last column)",
-            row=label_row + 1, column=_excel_column(pending[-1]),
-        )
-    rows = []
-    end = len(grid)
-    for r in range(year_row + 1, len(grid)):
-        name = grid[r, 0]
-        if _is_blank(name):
-            end = r  # a blank row ends the table; the legend, sources and footnotes follow
-            break
-        rows.append((r + 1, str(name).strip(), tuple(grid[r])))
-    # The footer holds text only; a named row with numbers below the gap is a table cut in two.
-    for r in range(end + 1, len(grid)):
-        if not _is_blank(grid[r, 0]) and any(_number(grid[r, c]) is not None for c in year_cols):
-            raise ParseError(
-                dataset, file, f"row {r + 1} ({grid[r, 0]!r}) holds numbers below the blank row {end + 1} that "
-                "ends the table; remove the blank row",
-                row=r + 1, column="A",
-            )
-    geo = grid[label_row, 0] if not _is_blank(grid[label_row, 0]) else "A"
-    return _Table(tuple(columns), tuple(rows), str(geo), fractions=True)
-
-
 # --- values ---------------------------------------------------------------------------------
 
 
-def _number(cell: object) -> float | None:
-    if _is_blank(cell):
-        return None
-    if isinstance(cell, Number) and not isinstance(cell, bool):
-        return float(cell)
-    if isinstance(cell, str) and _COMMA_NUMBER.match(cell.strip()):
-        return float(cell.strip().replace(",", "."))
-    return None
-
-
 def _value(
-    cell: object, spec: SwingMeasure, *, fractions: bool, dataset: str, file: str, row: int, column: str
+    cell: object, spec: SwingLabel, *, fractions: bool, dataset: str, file: str, row: int, column: str
 ) -> tuple[float | None, str]:
-    if _is_blank(cell):
+    if cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and cell != cell):
         return None, "missing"
     if isinstance(cell, str) and cell.strip().lower() in SPECIAL_VALUES:
         return None, SPECIAL_VALUES[cell.strip().lower()]
-    number = _number(cell)
-    if number is None:
+    value = number(cell)
+    if value is None:
         raise ParseError(
             dataset, file,
             f"expected a number (decimal comma) or one of {sorted(SPECIAL_VALUES)}, found {cell!r}",
             row=row, column=column,
         )
     if not spec.percentage:
-        return number, "published"
+        return value, "published"
     top = 1.0 if fractions else 100.0
-    if not 0 <= number <= top:
+    if not 0 <= value <= top:
         kind = "a fraction between 0 and 1 (xlsx stores [%] as fractions)" if fractions else "a percentage 0–100"
-        raise ParseError(dataset, file, f"expected {kind}, found {number}", row=row, column=column)
-    percent = number * 100 if fractions else number
+        raise ParseError(dataset, file, f"expected {kind}, found {value}", row=row, column=column)
+    percent = value * 100 if fractions else value
     converted = percent if spec.unit == "percent" else percent / 100
     return round(converted, 10), "published"
 
 
-# --- shared core ----------------------------------------------------------------------------
+# --- labels ---------------------------------------------------------------------------------
 
 
-def _some(items: dict[str, None] | list[str], limit: int = 3) -> str:
-    names = list(items)
-    shown = ", ".join(repr(n) for n in names[:limit])
-    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+def _some(items: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in items[:limit])
+    return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-def _parse(
-    path: Path, table: _Table, *, dataset: str, sha256: str | None, year: int | None, map_vintage: int | None
-) -> pd.DataFrame:
-    file = path.name
-    if dataset not in SWING_MEASURES:
+def _resolve_labels(labels: Sequence[str], *, dataset: str, file: str) -> tuple[dict[str, SwingLabel], list[str], int]:
+    """The labels loaded for ``dataset`` (label -> table row), the unknown ones, and how many
+    known labels were skipped (no measure)."""
+    table = swing_labels()
+    unknown = [label for label in labels if label_key(label) not in table]
+    known = {label: table[label_key(label)] for label in labels if label_key(label) in table}
+    if not known:
         raise ParseError(
-            dataset, file, f"no Swing label mapping for dataset {dataset!r}; mapped: {sorted(SWING_MEASURES)}"
+            dataset, file,
+            f"none of the file's {len(labels)} indicator label(s) ({_some(list(labels))}) is in the Swing label table "
+            f"{SWING_LABELS_CSV.name}; add each with its dataset and measure (or an empty measure and a note): labels "
+            "are never guessed",
+            row=1,
         )
+    foreign = {label: spec for label, spec in known.items() if spec.used and spec.dataset != dataset}
+    if foreign:
+        label, spec = next(iter(foreign.items()))
+        raise ParseError(
+            dataset, file,
+            f"the label {label!r} is mapped to dataset {spec.dataset} (measure {spec.measure}) in "
+            f"{SWING_LABELS_CSV.name}, not to {dataset}: this is a file of dataset {spec.dataset}",
+            row=1, column=label,
+        )
+    used = {label: spec for label, spec in known.items() if spec.used}
+    if not used:
+        raise ParseError(
+            dataset, file,
+            f"none of the file's indicator labels feeds a measure of dataset {dataset}: "
+            f"{len(known)} known but not used ({_some(list(known))}), {len(unknown)} unknown; see the notes in "
+            f"{SWING_LABELS_CSV.name}",
+            row=1,
+        )
+    return used, unknown, len(known) - len(used)
+
+
+# --- areas ----------------------------------------------------------------------------------
+
+
+@cache
+def _name_keys(vintage: int) -> dict[str, frozenset[str]]:
+    """Per commune of a map, the normalised names it may be given (NL, FR and, on 565, DE)."""
+    names = geography.commune_names(vintage)
+    keys = {
+        code: {normalise_name(nl), normalise_name(fr)}
+        for code, nl, fr in zip(names["nis_code"], names["name_nl"], names["name_fr"], strict=True)
+    }
+    if vintage == geography.CURRENT_MAP:
+        current = geography.communes_565()
+        for code, de in zip(current["nis_code"], current["name_de"], strict=True):
+            if isinstance(de, str) and de.strip():
+                keys[code].add(normalise_name(de))
+    return {code: frozenset(k) for code, k in keys.items()}
+
+
+def _codes_by_number(
+    rows: list[Row], table: Table, *, dataset: str, file: str, map_vintage: int | None
+) -> tuple[dict[int, str], int]:
+    """Each commune row's code from its NIS column, checked against the map and the name."""
+    codes = [row.code for row in rows]
+    vintage = map_vintage or geography.detect_map_vintage(
+        [c for c in codes if any(geography.is_commune_code(c, v) for v in geography.MAPS)] or codes,
+        dataset=dataset, file=file,
+    )
+    names = _name_keys(vintage)
+    found = {}
+    for row in rows:
+        if not geography.is_commune_code(row.code, vintage):
+            raise ParseError(
+                dataset, file, f"code {row.code} is not a commune of the {vintage} map", row=row.line,
+                column=table.code_column,
+            )
+        if row.name and normalise_name(row.name) not in names[row.code]:
+            raise ParseError(
+                dataset, file,
+                f"the name {row.name!r} is not commune {row.code} of the {vintage} map (NIS column {table.code_column!r}); "
+                "the code and the name must agree",
+                row=row.line, column=table.name_column,
+            )
+        found[row.line] = row.code
+    return found, vintage
+
+
+def _area_codes(
+    rows: list[Row], table: Table, *, dataset: str, file: str, map_vintage: int | None
+) -> tuple[dict[int, str], int]:
+    """Per row (by line), the commune code; and the map the codes are on."""
+    if table.code_column is not None:
+        return _codes_by_number(rows, table, dataset=dataset, file=file, map_vintage=map_vintage)
     if map_vintage not in (None, SWING_MAP):
         raise ParseError(
             dataset, file,
             f"the catalog declares map {map_vintage}, but Swing names are matched on the {SWING_MAP} map only",
         )
-    mapping = {_label_key(k): v for k, v in SWING_MEASURES[dataset].items()}
-    labels = dict.fromkeys(col.label for col in table.columns)
-    kept = [col for col in table.columns if _label_key(col.label) in mapping]
-    if not kept:
-        raise ParseError(
-            dataset, file,
-            f"none of the file's {len(labels)} indicator(s) ({_some(labels)}) is mapped for dataset {dataset}; "
-            f"mapped labels: {list(mapping)}",
-            row=1,
-        )
-    seen: dict[tuple[str, str], str] = {}
+    first_row: dict[str, int] = {}
+    for row in rows:
+        first_row.setdefault(row.name, row.line)
+    codes = match_names([row.name for row in rows], dataset=dataset, file=file, rows=first_row,
+                        column=table.name_column)
+    return {row.line: codes[row.name] for row in rows}, SWING_MAP
+
+
+# --- shared core ----------------------------------------------------------------------------
+
+
+def _parse(
+    path: Path, table: Table, *, dataset: str, sha256: str | None, year: int | None, map_vintage: int | None
+) -> pd.DataFrame:
+    file = path.name
+    labels = list(dict.fromkeys(col.label for col in table.columns))
+    used, unknown, skipped = _resolve_labels(labels, dataset=dataset, file=file)
+    kept = [col for col in table.columns if col.label in used]
+    seen: dict[tuple[str, str | None], str] = {}
     for col in kept:
-        key = (mapping[_label_key(col.label)].measure, col.year)
+        key = (used[col.label].measure or "", col.year)
         if key in seen:
+            where = f" year {col.year}" if col.year else ""
             raise ParseError(
-                dataset, file,
-                f"measure {key[0]} year {col.year} comes from two columns ({seen[key]} and {col.ref})",
+                dataset, file, f"measure {key[0]}{where} comes from two columns ({seen[key]} and {col.ref})",
                 row=1, column=col.ref,
             )
         seen[key] = col.ref
+    rows = list(table.rows)
     if year is not None:
-        file_years = sorted({col.year for col in kept})
-        kept = [col for col in kept if col.year == str(year)]
-        if not kept:
+        file_years = sorted({col.year for col in kept if col.year} | {row.year for row in rows if row.year})
+        kept = [col for col in kept if col.year in (None, str(year))]
+        rows = [row for row in rows if row.year in (None, str(year))]
+        if str(year) not in file_years:
             raise ParseError(
                 dataset, file, f"the catalog declares year {year} but the file has years {', '.join(file_years)}",
                 row=1,
             )
 
     pseudo = 0
-    communes: list[tuple[int, str, tuple[object, ...]]] = []
-    first_row: dict[str, int] = {}
-    for line, name, cells in table.rows:
-        if is_pseudo_area(name):
+    communes: list[Row] = []
+    first_row: dict[tuple[str, str | None], int] = {}
+    area_column = table.code_column or table.name_column
+    for row in rows:
+        if (row.code is not None and geography.is_pseudo_code(row.code)) or (row.name and is_pseudo_area(row.name)):
             pseudo += 1
             continue
-        if name in first_row:
+        if row.code is None and not row.name:
+            raise ParseError(dataset, file, "the row names no area", row=row.line, column=area_column)
+        key = (row.code or row.name, row.year)
+        if key in first_row:
+            what = f"area {key[0]!r}" + (f" year {row.year}" if row.year else "")
             raise ParseError(
-                dataset, file, f"area {name!r} appears twice (also row {first_row[name]})", row=line,
-                column=table.geo_column,
+                dataset, file, f"{what} appears twice (also row {first_row[key]})", row=row.line, column=area_column
             )
-        first_row[name] = line
-        communes.append((line, name, cells))
+        first_row[key] = row.line
+        communes.append(row)
     if not communes:
         raise ParseError(dataset, file, "no commune row found under the header", row=2)
-    codes = match_names(
-        [n for _, n, _ in communes], dataset=dataset, file=file, rows=first_row, column=table.geo_column
-    )
+    codes, vintage = _area_codes(communes, table, dataset=dataset, file=file, map_vintage=map_vintage)
 
     records = []
-    for line, name, cells in communes:
+    for row in communes:
         for col in kept:
-            spec = mapping[_label_key(col.label)]
+            spec = used[col.label]
+            cell = row.cells[col.index] if col.index < len(row.cells) else None
             value, status = _value(
-                cells[col.index], spec, fractions=table.fractions, dataset=dataset, file=file, row=line, column=col.ref
+                cell, spec, fractions=table.fractions, dataset=dataset, file=file, row=row.line, column=col.ref
             )
             records.append(
-                {"nis_code": codes[name], "period": col.year, "measure": spec.measure, "value": value,
-                 "unit": spec.unit, "status": status}
+                {"nis_code": codes[row.line], "period": col.year or row.year, "measure": spec.measure,
+                 "value": value, "unit": spec.unit, "status": status}
             )
     source = SourceFile(dataset, str(path), sha256 or sha256_of(path))
-    frame = make_frame(records, source=source, map_vintage=SWING_MAP)
+    frame = make_frame(records, source=source, map_vintage=vintage)
     frame.attrs["dropped"] = {"totals_rows": 0, "pseudo_codes": pseudo}
-    frame.attrs["matched_communes"] = len(codes)
-    frame.attrs["unmapped_labels"] = [label for label in labels if _label_key(label) not in mapping]
+    frame.attrs["matched_communes"] = len(set(codes.values()))
+    frame.attrs["unknown_labels"] = unknown
+    frame.attrs["skipped_labels"] = skipped
     return frame
 
 
@@ -387,13 +278,15 @@ def parse_swing_csv(
     year: int | None = None,
     map_vintage: int | None = None,
 ) -> pd.DataFrame:
-    """A Swing CSV export (`;`, decimal comma, `"<label>|<year>"` headers) as a canonical frame.
+    """A Swing CSV export (`;`, decimal comma), wide (`"<label>|<year>"` headers) or long (one row
+    per area and year) as a canonical frame.
 
-    ``year`` keeps only that year's columns. ``frame.attrs``: ``dropped`` (pseudo-areas),
-    ``matched_communes`` and ``unmapped_labels`` (indicators of the file with no measure).
+    ``year`` keeps only that year. ``frame.attrs``: ``dropped`` (pseudo-areas),
+    ``matched_communes``, ``unknown_labels`` (labels not in the label table, not loaded) and
+    ``skipped_labels`` (how many known labels feed no measure).
     """
     path = Path(path)
-    return _parse(path, _read_csv(path, dataset), dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage)
+    return _parse(path, read_csv(path, dataset), dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage)
 
 
 def parse_swing_xlsx(
@@ -404,9 +297,73 @@ def parse_swing_xlsx(
     year: int | None = None,
     map_vintage: int | None = None,
 ) -> pd.DataFrame:
-    """A Swing xlsx export (labels row, years row, label in each block's last column)."""
+    """A Swing xlsx export: wide (labels row, years row, label in each block's last column) or long."""
     path = Path(path)
-    return _parse(path, _read_xlsx(path, dataset), dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage)
+    return _parse(path, read_xlsx(path, dataset), dataset=dataset, sha256=sha256, year=year, map_vintage=map_vintage)
 
 
 LAYOUTS = {"swing_csv": parse_swing_csv, "swing_xlsx": parse_swing_xlsx}
+
+
+# --- signatures -----------------------------------------------------------------------------
+
+
+def _csv_labels(head: FileHead) -> list[str] | str:
+    if not head.lines:
+        return "has no text lines"
+    header = csv_header(head.lines[0])
+    if len(header) < 2:
+        return "its first line has no ';'-separated columns"
+    wide = wide_labels(header)
+    if wide is not None:
+        return list(dict.fromkeys(label for label, _ in wide))
+    long = long_header(header)
+    if long is not None:
+        return [header[i] for i in long.labels]
+    return (
+        "its header is neither wide ('<area>;<label>|<year>;…') nor long (a name or NIS column, a year column "
+        "'jaar'/'perioden', then labels)"
+    )
+
+
+def _xlsx_labels(head: FileHead) -> list[str] | str:
+    if not head.sheet_names:
+        return head.workbook_problem or "the workbook has no sheet"
+    rows = head.rows(head.sheet_names[0])
+    wide = wide_xlsx_labels(rows)
+    if wide:
+        return list(dict.fromkeys(wide))
+    for row in rows[:20]:
+        long = long_header(list(row))
+        if long is not None:
+            return [str(row[i]).strip() for i in long.labels]
+    return (
+        f"its first sheet {head.sheet_names[0]!r} has neither a row of years under a row of indicator labels "
+        "nor a long header (a name or NIS column, a year column, then labels)"
+    )
+
+
+def _signature(read: Callable[[FileHead], list[str] | str], kinds: frozenset[str]) -> Signature:
+    """A Swing signature: a wide or long header (``read`` returns its labels, or why not)."""
+
+    def check(head: FileHead) -> str | None:
+        found = read(head)
+        return found if isinstance(found, str) else None
+
+    def labels(head: FileHead) -> frozenset[str]:
+        found = read(head)
+        return frozenset() if isinstance(found, str) else frozenset(found)
+
+    def datasets(head: FileHead) -> frozenset[str] | None:
+        # The label table says whose file it is; unknown labels leave it to the catalog entry.
+        table = swing_labels()
+        owners = frozenset(table[label_key(x)].dataset for x in labels(head) if label_key(x) in table)
+        return owners or None
+
+    return Signature(kinds=kinds, check=check, labels=labels, datasets=datasets)
+
+
+SIGNATURES = {
+    "swing_csv": _signature(_csv_labels, frozenset({"text"})),
+    "swing_xlsx": _signature(_xlsx_labels, frozenset({"xlsx"})),
+}

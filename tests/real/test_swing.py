@@ -11,8 +11,7 @@ import pytest
 import xlsxwriter
 
 from ingestion.errors import ParseError
-from ingestion.parsers.canonical_csv import measure_units
-from ingestion.parsers.swing import SWING_MEASURES, parse_swing_csv, parse_swing_xlsx
+from ingestion.parsers.swing import parse_swing_csv, parse_swing_xlsx
 
 BRUSSELS = 19
 
@@ -70,9 +69,12 @@ def test_vdab_truths(vdab):
     assert one(vdab, "73028", "2024", "jobseekers")["status"] == "suppressed"  # `x`
     assert one(vdab, "73028", "2014", "jobseekers")["status"] == "no_value"  # `-`
     assert sorted(vdab["period"].unique()) == [str(y) for y in range(2014, 2025)]
-    unmapped = vdab.attrs["unmapped_labels"]
-    assert len(unmapped) == 19
-    assert "WZW vorig jaar wonend in een andere  gemeente [aantal] (1)" in unmapped  # verbatim, double space
+    # 21 labels, all in the label table: 3 loaded, 18 known and skipped (incl. the one with a double space).
+    assert sorted(vdab["measure"].unique()) == ["jobseekers", "unemployment_rate", "unemployment_rate_18_24"]
+    assert (vdab.attrs["skipped_labels"], vdab.attrs["unknown_labels"]) == (18, [])
+    assert len(vdab) == 285 * 11 * 3
+    youth = one(vdab, "41002", "2014", "unemployment_rate_18_24")
+    assert youth["unit"] == "percent" and 0 < youth["value"] < 100
 
 
 @pytest.mark.real
@@ -83,15 +85,54 @@ def test_home_language_truths(home_language):
     assert one(home_language, "73028", "2024", "share_home_language_other_primary")[["value", "status"]].tolist() == [
         0.0, "published"]
     assert home_language["value"].dropna().between(0, 1).all()
-    assert len(home_language.attrs["unmapped_labels"]) == 6
+    assert (home_language.attrs["skipped_labels"], home_language.attrs["unknown_labels"]) == (5, [])
+    assert len(home_language) == 304 * 11 * 2  # primary and secondary shares
     assert home_language.attrs["dropped"]["pseudo_codes"] == 4  # incl. `Buiten Vlaanderen en Brussel` with values
 
 
+NEWCOMERS = {
+    # file: (measure, Aalst 2014, Antwerpen 2024)
+    "nieuwkomers - gemeenten.csv": ("newcomers_adults", 444, 9778),
+    "nieuwkomers niet-EU - gemeenten.csv": ("newcomers_adults_non_eu", None, None),
+    "nieuwkomers per 1.000 inwoners 18_ jaar - gemeenten.csv": ("newcomers_per_1000_adults", None, None),
+    "nieuwkomers niet-EU per 1.000 inwoners 18_ jaar niet-EU -%2.csv": (
+        "newcomers_non_eu_per_1000_adults_non_eu", None, None),
+}
+
+
 @pytest.mark.real
-def test_a_file_with_no_mapped_indicator_is_an_error(data_real):
+@pytest.mark.parametrize("name", sorted(NEWCOMERS))
+def test_every_newcomers_export_parses_into_its_own_measure(data_real, name):
+    frame = parse_swing_csv(data_real / "pinc-abii-nieuwkomers" / name, dataset="arrivals")
+    measure, aalst, antwerpen = NEWCOMERS[name]
+    assert set(frame["measure"]) == {measure} and len(frame) == 304 * 11
+    assert frame.attrs["unknown_labels"] == [] and frame.attrs["dropped"]["pseudo_codes"] == 4
+    assert set(frame.loc[frame.nis_code.str.startswith("21"), "status"]) <= {"no_value", "missing"}  # Flemish only
+    if aalst is not None:
+        assert one(frame, "41002", "2014", measure)["value"] == aalst
+        assert one(frame, "11002", "2024", measure)["value"] == antwerpen
+
+
+@pytest.mark.real
+def test_the_rates_keep_their_published_values(data_real):
+    folder = data_real / "pinc-abii-nieuwkomers"
+    non_eu = parse_swing_csv(folder / "nieuwkomers niet-EU per 1.000 inwoners 18_ jaar niet-EU -%2.csv",
+                             dataset="arrivals")
+    assert one(non_eu, "44084", "2016", "newcomers_non_eu_per_1000_adults_non_eu")["value"] == 198.9  # Aalter
+    assert one(non_eu, "31006", "2016", "newcomers_non_eu_per_1000_adults_non_eu")["value"] == 2596.6  # Damme
+    assert set(non_eu["unit"]) == {"per_1000"}
+
+
+@pytest.mark.real
+def test_a_label_of_another_dataset_is_an_error_naming_both(data_real):
     path = data_real / "pinc-abii-nieuwkomers" / "nieuwkomers niet-EU - gemeenten.csv"
-    with pytest.raises(ParseError, match=r"none of the file's 1 indicator\(s\) \('nieuwkomers niet-EU'\) is mapped"):
-        parse_swing_csv(path, dataset="arrivals")
+    with pytest.raises(ParseError) as caught:
+        parse_swing_csv(path, dataset="employment")
+    assert str(caught.value) == (
+        "dataset employment, file nieuwkomers niet-EU - gemeenten.csv, row 1, column 'nieuwkomers niet-EU': the "
+        "label 'nieuwkomers niet-EU' is mapped to dataset arrivals (measure newcomers_adults_non_eu) in "
+        "swing_labels.csv, not to employment: this is a file of dataset arrivals"
+    )
 
 
 @pytest.mark.real
@@ -160,7 +201,7 @@ def test_xlsx_labels_attach_to_the_columns_on_their_left(tmp_path):
     assert one(frame, "41002", "2023", "unemployment_rate")["value"] == 7.2
     assert one(frame, "41002", "2024", "unemployment_rate")["value"] == 7.6
     assert one(frame, "41002", "2024", "jobseekers")["value"] == 3246  # not the WZW block next to it
-    assert frame.attrs["unmapped_labels"] == [LABEL_OTHER]
+    assert (frame.attrs["skipped_labels"], frame.attrs["unknown_labels"]) == (1, [])  # LABEL_OTHER is known
     assert frame.attrs["dropped"] == {"totals_rows": 0, "pseudo_codes": 2}
 
 
@@ -202,13 +243,6 @@ def test_declared_year_absent_names_both_years(tmp_path):
     path = write_csv(tmp_path / "n.csv", [["Aalst", 646, 662]])
     with pytest.raises(ParseError, match=r"the catalog declares year 2019 but the file has years 2023, 2024"):
         parse_swing_csv(path, dataset="arrivals", sha256="0" * 64, year=2019)
-
-
-def test_units_of_the_mappings_match_the_measures_registry():
-    for dataset, labels in SWING_MEASURES.items():
-        units = measure_units(dataset)
-        for spec in labels.values():
-            assert units.get(spec.measure) == spec.unit, (dataset, spec.measure)
 
 
 # --- bad inputs: each message names the dataset, the file and the row or column -------------
@@ -274,11 +308,29 @@ def test_csv_duplicated_commune(tmp_path):
     )
 
 
-def test_dataset_without_mapping(tmp_path):
+def test_dataset_without_swing_labels(tmp_path):
     path = write_csv(tmp_path / "n.csv", [["Aalst", 646, 662]])
     assert message(parse_swing_csv, path, dataset="statbel_income") == (
-        "dataset statbel_income, file n.csv: no Swing label mapping for dataset 'statbel_income'; mapped: "
-        "['arrivals', 'employment', 'schools']"
+        "dataset statbel_income, file n.csv, row 1, column 'nieuwkomers': the label 'nieuwkomers' is mapped to "
+        "dataset arrivals (measure newcomers_adults) in swing_labels.csv, not to statbel_income: this is a file of "
+        "dataset arrivals"
+    )
+
+
+def test_unknown_labels_are_reported_and_never_loaded(tmp_path):
+    header = ["gemeenten", "nieuwkomers|2024", "bewoners met een groene wagen|2024"]
+    path = write_csv(tmp_path / "n.csv", [["Aalst", 662, 12]], header=header)
+    frame = parse_swing_csv(path, dataset="arrivals", sha256="0" * 64)
+    assert frame.attrs["unknown_labels"] == ["bewoners met een groene wagen"]
+    assert set(frame["measure"]) == {"newcomers_adults"} and len(frame) == 1
+
+
+def test_a_file_with_only_unknown_labels_is_an_error(tmp_path):
+    path = write_csv(tmp_path / "n.csv", [["Aalst", 12]], header=["gemeenten", "bewoners met een groene wagen|2024"])
+    assert message(parse_swing_csv, path) == (
+        "dataset arrivals, file n.csv, row 1: none of the file's 1 indicator label(s) ('bewoners met een groene "
+        "wagen') is in the Swing label table swing_labels.csv; add each with its dataset and measure (or an empty "
+        "measure and a note): labels are never guessed"
     )
 
 

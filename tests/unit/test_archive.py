@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def test_store_writes_the_file_and_its_sidecar(tmp_path: Path, pop: FileSpec) ->
         "etag": '"e1"',
         "last_modified": None,
         "origin": "download",
+        "recognised_by": None,
     }
     assert not entry.path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)  # read-only
     assert entry.source_file.name == "TF_SOC_POP_STRUCT_2015.zip"
@@ -166,11 +168,12 @@ def test_manifest_frame_is_the_sources_table(tmp_path: Path, catalog: Catalog, p
     archive = RawArchive(tmp_path / "raw")
     archive.store(write(tmp_path / "p.zip", b"pop"), spec=pop, year=2015, origin="download", retrieved_at=FIXED)
     counts = catalog.dataset("schools").file("counts")
-    archive.store(write(tmp_path / "s.csv", b"nis_code\n"), spec=counts, year=2024, origin="sample", retrieved_at=FIXED)
+    archive.store(write(tmp_path / "s.csv", b"nis_code\n"), spec=counts, year=2024, origin="source_dir",
+                  retrieved_at=FIXED)  # fmt: skip
     frame = manifest_frame(archive, catalog)
     assert tuple(frame.columns) == MANIFEST_COLUMNS
     assert frame[["dataset", "vintage", "file", "origin"]].values.tolist() == [
-        ["schools", "2024", "schools_2024.csv", "sample"],
+        ["schools", "2024", "schools_2024.csv", "source_dir"],
         ["statbel_population", "2015", "TF_SOC_POP_STRUCT_2015.zip", "download"],
     ]
     assert frame.loc[0, "licence"] == "as stated by the data team for each delivery"  # the file's own terms
@@ -183,3 +186,70 @@ def test_manifest_frame_is_the_sources_table(tmp_path: Path, catalog: Catalog, p
 def test_manifest_of_an_empty_archive_has_the_columns(tmp_path: Path, catalog: Catalog) -> None:
     frame = manifest_frame(RawArchive(tmp_path / "nothing"), catalog)
     assert tuple(frame.columns) == MANIFEST_COLUMNS and len(frame) == 0
+
+
+# ---- a file's own name, and the sample never beside real files ------------------------------------
+
+
+def test_a_recognised_file_is_archived_under_its_own_name(tmp_path: Path, catalog: Catalog) -> None:
+    archive = RawArchive(tmp_path / "raw")
+    spec = catalog.dataset("arrivals").file("newcomers_non_eu_rate")
+    own = "nieuwkomers niet-EU per 1.000 inwoners 18_ jaar niet-EU -%2.csv"
+    entry = archive.store(write(tmp_path / "x.csv", b"rates"), spec=spec, origin="source_dir", retrieved_at=FIXED,
+                          filename=own, recognised_by="content").entry  # fmt: skip
+    assert entry.path.relative_to(tmp_path / "raw").as_posix() == f"arrivals/2025-03-01/{own}"
+    meta = json.loads(entry.path.with_name(own + ".meta.json").read_text())
+    assert (meta["filename"], meta["layout"], meta["recognised_by"]) == (own, "swing_csv", "content")
+    assert archive.entries() == (entry,)
+
+
+@pytest.mark.parametrize("name", ["../escape.csv", "a/b.csv", ".hidden.csv", "x\\y.csv", "name.", "tab\there.csv", ""])
+def test_a_name_that_could_leave_the_archive_is_refused(tmp_path: Path, rates: FileSpec, name: str) -> None:
+    with pytest.raises(ArchiveError, match=r"cannot be used as an archive folder or file name$"):
+        RawArchive(tmp_path / "raw").store(write(tmp_path / "r.csv", b"x"), spec=rates, origin="download",
+                                           filename=name)  # fmt: skip
+    assert not (tmp_path / "raw").exists()
+
+
+def test_real_files_are_refused_into_an_archive_that_holds_the_sample(tmp_path: Path, rates: FileSpec,
+                                                                       pop: FileSpec) -> None:  # fmt: skip
+    archive = RawArchive(tmp_path / "raw")
+    archive.store(write(tmp_path / "s.csv", b"synthetic"), spec=rates, origin="sample", retrieved_at=FIXED)
+    before = tree(tmp_path / "raw")
+    for origin in ("download", "source_dir"):
+        with pytest.raises(ArchiveError) as caught:
+            archive.store(write(tmp_path / "p.zip", b"real"), spec=pop, year=2015, origin=origin)
+        assert str(caught.value) == (
+            f"the archive {tmp_path / 'raw'} holds the synthetic sample (1 files); real files cannot be mixed with "
+            "it: use another COHESION_DATA_DIR"
+        )
+    assert tree(tmp_path / "raw") == before
+
+
+def test_the_sample_is_refused_into_an_archive_of_real_files(tmp_path: Path, rates: FileSpec, pop: FileSpec) -> None:
+    archive = RawArchive(tmp_path / "raw")
+    archive.store(write(tmp_path / "p.zip", b"real"), spec=pop, year=2015, origin="download", retrieved_at=FIXED)
+    before = tree(tmp_path / "raw")
+    with pytest.raises(ArchiveError) as caught:
+        archive.store(write(tmp_path / "s.csv", b"synthetic"), spec=rates, origin="sample", retrieved_at=FIXED)
+    assert str(caught.value) == (
+        f"the archive {tmp_path / 'raw'} holds real publisher files (1 files); the synthetic sample cannot be mixed "
+        "with them: use another COHESION_DATA_DIR"
+    )
+    assert tree(tmp_path / "raw") == before
+
+
+def test_an_archive_mixed_by_hand_is_refused(tmp_path: Path, rates: FileSpec, pop: FileSpec) -> None:
+    real = RawArchive(tmp_path / "real")
+    real.store(write(tmp_path / "p.zip", b"real"), spec=pop, year=2015, origin="download", retrieved_at=FIXED)
+    sample = RawArchive(tmp_path / "sample")
+    sample.store(write(tmp_path / "s.csv", b"synthetic"), spec=rates, origin="sample", retrieved_at=FIXED)
+    shutil.copytree(tmp_path / "sample" / "employment", tmp_path / "real" / "employment")  # copied by hand
+    with pytest.raises(ArchiveError) as caught:
+        real.check_not_mixed()
+    assert str(caught.value) == (
+        f"the archive {tmp_path / 'real'} mixes the synthetic sample (1 files) with real files (1 files, e.g. "
+        "statbel_population/2015/TF_SOC_POP_STRUCT_2015.zip); they cannot be loaded together: keep one kind per "
+        "COHESION_DATA_DIR"
+    )
+    sample.check_not_mixed()  # one kind only: fine

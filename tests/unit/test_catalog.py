@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-from ingestion.catalog import DATASET_IDS, DEFAULT_CATALOG_PATH, KNOWN_LAYOUTS, Catalog, load_catalog, parse_catalog
+from ingestion.catalog import (
+    DATASET_IDS,
+    DEFAULT_CATALOG_PATH,
+    KNOWN_LAYOUTS,
+    Catalog,
+    YearRange,
+    load_catalog,
+    parse_catalog,
+)
 from ingestion.errors import CatalogError
 
 MEASURES = Path(__file__).resolve().parents[2] / "dbt_project/seeds/measures.csv"
@@ -50,7 +58,7 @@ def minimal(**file_overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_the_shipped_catalog_has_the_seven_datasets(catalog: Catalog) -> None:
+def test_the_shipped_catalog_has_the_eight_datasets(catalog: Catalog) -> None:
     assert catalog.ids == DATASET_IDS
     assert catalog.path == DEFAULT_CATALOG_PATH
     assert {spec.layout for spec in catalog.files()} <= KNOWN_LAYOUTS
@@ -66,6 +74,8 @@ def test_the_sample_files_are_the_generator_s_names(catalog: Catalog) -> None:
     sample = {spec.filename for spec in catalog.files() if spec.sample}
     assert sample == {
         "TF_SOC_POP_STRUCT_{year}.zip",
+        "nieuwkomers - gemeenten.csv",
+        "flanders_youth.csv",
         "TF_PSNL_INC_TAX_MUNTY.zip",
         "FR_immo_statbel_trimestre_par_commune.xlsx",
         "NL_immo_statbel_jaar.xlsx",
@@ -165,6 +175,14 @@ def test_unknown_layout_is_rejected(tmp_path: Path) -> None:
         ({"url": "ftp://example.org/{year}.zip"}, "url must start with https:// or http://"),
         ({"member": "x.txt", "filename": "x_{year}.csv"}, "member is only meaningful for a .zip file"),
         ({"sample": "yes"}, "sample must be true or false, found 'yes'"),
+        ({"coverage": "flanders"}, "coverage must be 'national' or a list of distinct regions among ['BE-VLG', "
+                                   "'BE-WAL', 'BE-BRU'], found 'flanders'"),
+        ({"coverage": ["BE-VLG", "BE-VLG"]}, "coverage must be 'national' or a list of distinct regions"),
+        ({"coverage": []}, "coverage must be 'national' or a list of distinct regions"),
+        ({"signature": {"labels": []}}, "signature must list labels or name a member"),
+        ({"signature": {"labels": [""]}}, "signature labels must be a list of non-empty texts, found ['']"),
+        ({"signature": {"colour": "red"}}, "unknown signature field(s) ['colour']; allowed: ['labels', 'member']"),
+        ({"signature": ["nieuwkomers"]}, "signature must be a mapping with labels and/or member"),
         ({"colour": "red"}, "unknown field(s) ['colour']"),
     ],
 )
@@ -214,3 +232,40 @@ def test_a_catalog_that_is_not_yaml_is_rejected(tmp_path: Path) -> None:
         load_catalog(path)
     with pytest.raises(CatalogError, match=r"^cannot read the catalog .*absent.yml"):
         load_catalog(tmp_path / "absent.yml")
+
+
+def test_coverage_and_signatures_of_the_shipped_catalog(catalog: Catalog) -> None:
+    national = {spec.label for spec in catalog.files() if spec.national}
+    regional = {spec.label: spec.coverage for spec in catalog.files() if not spec.national}
+    assert regional == {
+        "arrivals/newcomers": ("BE-VLG", "BE-BRU"),
+        "arrivals/newcomers_non_eu": ("BE-VLG", "BE-BRU"),
+        "arrivals/newcomers_rate": ("BE-VLG", "BE-BRU"),
+        "arrivals/newcomers_non_eu_rate": ("BE-VLG", "BE-BRU"),
+        "employment/vdab_jobseekers": ("BE-VLG",),
+        "schools/home_language": ("BE-VLG", "BE-BRU"),
+    }
+    assert "statbel_population_totals/pop_density" in national and "employment/onem_rates" in national
+    # Every Swing entry is picked by its labels, which the Swing label table knows.
+    from ingestion.labels import label_key
+    from ingestion.swing_labels import swing_labels
+
+    for spec in catalog.files():
+        if spec.layout.startswith("swing_"):
+            assert spec.signature is not None and spec.signature.labels, spec.label
+            for label in spec.signature.labels:
+                assert swing_labels()[label_key(label)].dataset == spec.dataset, (spec.label, label)
+    totals = catalog.dataset("statbel_population_totals").file("pop_density")
+    assert (totals.layout, totals.vintage, totals.years, totals.kind) == ("statbel_pop_totals", "retrieved",
+                                                                          YearRange(2019, 2025), "xlsx")  # fmt: skip
+    assert [totals.map_vintage_for(y) for y in (2018, 2019, 2024, 2025)] == [589, 581, 581, 565]
+    assert totals.url.endswith("/5.11%20Bevolkingsdichtheid/Pop_density_nl.xlsx")
+    assert catalog.dataset("statbel_population_totals").licence == "CC BY 4.0"
+
+
+def test_the_catalog_s_coverage_is_national_unless_listed() -> None:
+    spec = parse_catalog(minimal()).files()[0]
+    assert spec.national and spec.coverage == ("BE-VLG", "BE-WAL", "BE-BRU")
+    spec = parse_catalog(minimal(coverage=["BE-BRU", "BE-VLG"])).files()[0]
+    assert not spec.national and spec.coverage == ("BE-VLG", "BE-BRU")  # in the order messages use
+    assert parse_catalog(minimal(coverage=["BE-BRU", "BE-VLG", "BE-WAL"])).files()[0].national

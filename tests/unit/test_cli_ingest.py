@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pytest
 
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.catalog import load_catalog
-from ingestion.errors import CatalogError
+from ingestion.errors import RecognitionError
 from ingestion.fetch import FetchItem, FetchReport
 from ingestion.summary import summarise
 from orchestration.cli_ingest import register, resolve_file
@@ -136,17 +137,52 @@ def test_a_missing_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.Capture
     assert capsys.readouterr().err == f"cohesion parse: dataset schools, file {missing}: no such file\n"
 
 
+POP_TEXT = (
+    "CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_SEX|CD_NATLTY|CD_AGE|MS_POPULATION\r\n"
+    "21001|Anderlecht|Anderlecht|M|BEL|30|12\r\n"
+)
+
+
+def population_zip(path: Path, member: str = "TF_SOC_POP_STRUCT_2024.txt") -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, POP_TEXT)
+    return path
+
+
 def test_a_file_of_another_dataset_exits_2_saying_whose_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    path = tmp_path / "TF_SOC_POP_STRUCT_2024.zip"
-    path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    path = population_zip(tmp_path / "download.zip")  # the content says what it is, not the name
     assert run(["parse", "statbel_income", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        "cohesion parse: dataset statbel_income, file TF_SOC_POP_STRUCT_2024.zip: this is a file of dataset "
+        "cohesion parse: dataset statbel_income, file download.zip: this is a file of dataset "
         "statbel_population (statbel_population/pop_struct), not of statbel_income; "
         "run: cohesion parse statbel_population "
     )
     assert err.count("\n") == 1
+
+
+def test_parse_without_a_dataset_says_what_the_file_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "file1.csv"
+    path.write_text(SCHOOLS_2018, encoding="utf-8")
+    assert run(["parse", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("schools/counts: file1.csv (layout canonical_csv, year 2018, map 589 per the catalog, ")
+    assert out[1] == "recognised by its content, year 2018 from the year column (row 2)"
+    assert out[2] == "6 rows, 3 communes, map 589, 1 period(s) 2018, 2 measure(s)"
+
+
+def test_parse_of_a_file_that_matches_nothing_explains_each_layout(tmp_path: Path, capsys):
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(b"%PDF-1.7\n\x00\x01binary")
+    assert run(["parse", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "cohesion parse: file notes.pdf: a binary file of no known kind that matches none of the 13 layouts"
+    assert len(err) == 1 + 13
+    assert err[1] == (
+        "  canonical_csv: expects a text file; this is a binary file of no known kind"
+    )
+    assert "  statbel_pop_totals: expects a text file or a legacy Excel workbook (.xls) or an Excel workbook (.xlsx); " \
+        "this is a binary file of no known kind" in err
 
 
 def test_a_csv_with_a_missing_column_exits_2_naming_row_and_column(tmp_path: Path, capsys):
@@ -161,15 +197,15 @@ def test_a_csv_with_a_missing_column_exits_2_naming_row_and_column(tmp_path: Pat
     )
 
 
-def test_a_name_the_catalog_does_not_know_lists_the_dataset_files(tmp_path: Path, capsys):
+def test_a_file_whose_content_and_name_match_nothing_is_explained_layout_by_layout(tmp_path: Path, capsys):
     path = tmp_path / "movement.xlsx"
     path.write_bytes(b"not read")
     assert run(["parse", "arrivals", str(path)]) == 2
-    assert capsys.readouterr().err == (
-        "cohesion parse: dataset arrivals, file movement.xlsx: the name matches none of the dataset's files; "
-        "name it as the publisher does. Its files are: movement (pop1992-mov_fr.xlsx); "
-        "newcomers (nieuwkomers - gemeenten.csv)\n"
-    )
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "cohesion parse: dataset arrivals, file movement.xlsx: a text file that matches none of the 13 layouts"
+    # The layouts that read text files first, each with its reason; then the others.
+    assert err[1] == "  canonical_csv: its header does not start with nis_code,map_vintage,year (found 'not read')"
+    assert err[-1] == "  swing_xlsx: expects an Excel workbook (.xlsx); this is a text file"
 
 
 def test_an_unknown_dataset_exits_2_listing_the_known_ones(schools_file: Path, capsys):
@@ -186,17 +222,34 @@ def test_bad_out_is_refused_before_parsing(schools_file: Path, tmp_path: Path, c
     assert capsys.readouterr().err == expected
 
 
-def test_the_single_file_of_a_dataset_is_used_for_an_unknown_name_with_its_year(tmp_path: Path):
+def test_the_year_comes_from_the_content_else_the_name_else_year(tmp_path: Path):
     catalog = load_catalog()
-    renamed = tmp_path / "population.zip"
-    resolved = resolve_file(catalog, "statbel_population", renamed, 2016)
+    # Recognised by its content, the year in its zip member: no --year needed, a disagreeing one refused.
+    dated = population_zip(tmp_path / "population.zip", member="TF_SOC_POP_STRUCT_2016.txt")
+    resolved = resolve_file(catalog, "statbel_population", dated)
     assert (resolved.spec.id, resolved.year, resolved.map_vintage) == ("pop_struct", 2016, 589)
-    with pytest.raises(CatalogError, match=r"one file per year \(TF_SOC_POP_STRUCT_\{year\}\.zip\) .* with --year"):
-        resolve_file(catalog, "statbel_population", renamed)
-    with pytest.raises(CatalogError, match="the file name says year 2021 but --year says 2022"):
-        resolve_file(catalog, "statbel_population", tmp_path / "TF_SOC_POP_STRUCT_2021.zip", 2022)
+    assert resolved.recognised() == "recognised by its content, year 2016 from the zip member TF_SOC_POP_STRUCT_2016.txt"
+    with pytest.raises(RecognitionError) as caught:
+        resolve_file(catalog, None, dated, 2022)
+    assert str(caught.value) == (
+        "file population.zip: is statbel_population/pop_struct, but the zip member TF_SOC_POP_STRUCT_2016.txt says "
+        "2016 and --year says 2022"
+    )
+    # Nothing in the content: the year comes from --year, and nothing at all is an error.
+    undated = population_zip(tmp_path / "undated.zip", member="table.txt")
+    assert resolve_file(catalog, None, undated, 2021).year == 2021
+    with pytest.raises(RecognitionError, match=r"one file per year \(TF_SOC_POP_STRUCT_\{year\}\.zip\), but neither"):
+        resolve_file(catalog, "statbel_population", undated)
+    # A file whose content matches no layout but whose dataset has one file only is that file.
+    broken = tmp_path / "population.txt"
+    broken.write_text("CD_REFNIS|MS_POPULATION\r\n", encoding="utf-8")
+    resolved = resolve_file(catalog, "statbel_population", broken, 2024)
+    assert (resolved.spec.id, resolved.year, resolved.recognition.basis) == ("pop_struct", 2024, "dataset")
     # A file on one fixed URL takes no map from the catalog: the parser reads the codes.
-    resolved = resolve_file(catalog, "statbel_income", tmp_path / "TF_PSNL_INC_TAX_MUNTY.zip")
+    panel = tmp_path / "TF_PSNL_INC_TAX_MUNTY.zip"
+    with zipfile.ZipFile(panel, "w") as archive:
+        archive.writestr("TF_PSNL_INC_TAX_MUNTY.txt", "CD_YEAR|CD_MUNTY_REFNIS|MS_NBR_NON_ZERO_INC|MS_TOT_NET_TAXABLE_INC\r\n")
+    resolved = resolve_file(catalog, "statbel_income", panel)
     assert (resolved.spec.id, resolved.year, resolved.map_vintage) == ("panel", None, None)
 
 

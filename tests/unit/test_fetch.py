@@ -49,19 +49,22 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
+POP_HEADER = "CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_SEX|CD_NATLTY|CD_AGE|MS_POPULATION"
+
+
 @pytest.fixture
 def sample_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "sample"
     folder.mkdir()
-    population = zip_bytes({"TF_SOC_POP_STRUCT_2025.txt": b"CD_REFNIS|MS_POPULATION\r\n"})
+    population = zip_bytes({"TF_SOC_POP_STRUCT_2025.txt": f"{POP_HEADER}\r\n21001|A|A|M|BEL|30|2\r\n".encode()})
     (folder / "TF_SOC_POP_STRUCT_2025.zip").write_bytes(population)
     (folder / "interact_taux_V1.csv").write_bytes(b"jaar;maand;level;zonegeog;graad;diff1an\n2025;13;5;92094;6.00;\n")
-    (folder / "schools_2024.csv").write_bytes(b"nis_code,period,measure,value,unit,status\n")
+    (folder / "schools_2024.csv").write_bytes(b"nis_code,map_vintage,year,pupils\n21001,581,2024,1500\n")
     (folder / "README.txt").write_bytes(b"what the generator wrote")
     return folder
 
 
-def test_source_dir_matches_files_by_name(tmp_path: Path, catalog: Catalog, sample_dir: Path) -> None:
+def test_source_dir_recognises_the_files_by_content(tmp_path: Path, catalog: Catalog, sample_dir: Path) -> None:
     archive = RawArchive(tmp_path / "raw")
     report = fetch(catalog, archive, source_dir=sample_dir, retrieved_at=FIXED, origin="sample")
     assert [(i.dataset, i.file_id, i.year, i.status) for i in report.items] == [
@@ -70,16 +73,122 @@ def test_source_dir_matches_files_by_name(tmp_path: Path, catalog: Catalog, samp
         ("employment", "onem_rates", None, "stored"),
         ("schools", "counts", 2024, "stored"),
     ]
-    assert report.unmatched[0].line() == (
-        f"unmatched (not in the catalog) README.txt: matches no file name in the catalog ({sample_dir})"
+    readme = report.unmatched[0]
+    assert readme.line() == "unmatched (not in the catalog) README.txt: a text file that matches none of the 13 layouts"
+    # Each layout that reads text files says why not; the others are counted, on the console.
+    assert readme.details() == [
+        "canonical_csv: its header does not start with nis_code,map_vintage,year (found 'what the generator wrote')",
+        "onem_rates: its header has no jaar, maand, level, zonegeog, graad, diff1an (ONEM's header is "
+        "jaar;maand;level;zonegeog;graad;diff1an)",
+        "statbel_income_panel: its first line has no '|'-separated columns ('what the generator wrote')",
+        "statbel_pop_struct: its first line has no '|'-separated columns ('what the generator wrote')",
+        "statbel_pop_totals: its header has no Refnis (code) and Population columns",
+        "statbel_refnis: its first line has no '|'-separated columns ('what the generator wrote')",
+        "swing_csv: its first line has no ';'-separated columns",
+        "(6 layout(s) expect another kind of file than a text file)",
+    ]
+    assert len(readme.verdicts) == 13 and readme.verdicts[0].line() == (
+        "canonical_csv: its header does not start with nis_code,map_vintage,year (found 'what the generator wrote')"
     )
+    summary = report.summary().splitlines()
+    assert summary[1:3] == [readme.line(), "    " + readme.details()[0]]
     assert sorted(str(e.path.relative_to(tmp_path / "raw")) for e in archive.entries()) == [
         "employment/2025-03-01/interact_taux_V1.csv",
         "schools/2024/schools_2024.csv",
         "statbel_population/2025/TF_SOC_POP_STRUCT_2025.zip",
     ]
-    assert {e.origin for e in archive.entries()} == {"sample"}
+    assert {(e.origin, e.recognised_by) for e in archive.entries()} == {("sample", "content")}
     assert report.ok
+
+
+def test_a_renamed_file_is_recognised_and_archived_under_its_own_name(tmp_path: Path, catalog: Catalog,
+                                                                      sample_dir: Path) -> None:  # fmt: skip
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "file1.zip").write_bytes((sample_dir / "TF_SOC_POP_STRUCT_2025.zip").read_bytes())
+    (folder / "copy of the rates.csv").write_bytes((sample_dir / "interact_taux_V1.csv").read_bytes())
+    archive = RawArchive(tmp_path / "raw")
+    report = fetch(catalog, archive, source_dir=folder, retrieved_at=FIXED)
+    assert [(i.dataset, i.file_id, i.year, i.filename, i.status) for i in report.items] == [
+        ("employment", "onem_rates", None, "copy of the rates.csv", "stored"),
+        ("statbel_population", "pop_struct", 2025, "file1.zip", "stored"),
+    ]
+    assert report.items[1].reason == (
+        "archived as vintage 2025; recognised by its content as statbel_population/pop_struct (layout "
+        "statbel_pop_struct, year 2025 from the zip member TF_SOC_POP_STRUCT_2025.txt), the catalog's name is "
+        "'TF_SOC_POP_STRUCT_2025.zip'"
+    )
+    assert sorted(str(e.path.relative_to(tmp_path / "raw")) for e in archive.entries()) == [
+        "employment/2025-03-01/copy of the rates.csv",
+        "statbel_population/2025/file1.zip",
+    ]
+
+
+def test_a_renamed_per_year_file_without_a_year_is_refused(tmp_path: Path, catalog: Catalog) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "population.zip").write_bytes(zip_bytes({"table.txt": f"{POP_HEADER}\r\n21001|A|A|M|BEL|30|2\r\n".encode()}))
+    archive = RawArchive(tmp_path / "raw")
+    (item,) = fetch(catalog, archive, source_dir=folder).items
+    assert (item.status, item.reason) == (
+        "failed",
+        "is statbel_population/pop_struct, one file per year (TF_SOC_POP_STRUCT_{year}.zip), but neither its "
+        "content nor its name says which year; name it as the publisher does, or give the year (cohesion parse "
+        "--year); nothing was archived",
+    )
+    assert archive.entries() == ()
+
+
+def test_a_year_in_the_content_that_contradicts_the_name_is_refused(tmp_path: Path, catalog: Catalog) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    content = zip_bytes({"TF_SOC_POP_STRUCT_2024.txt": f"{POP_HEADER}\r\n21001|A|A|M|BEL|30|2\r\n".encode()})
+    (folder / "TF_SOC_POP_STRUCT_2025.zip").write_bytes(content)
+    archive = RawArchive(tmp_path / "raw")
+    (item,) = fetch(catalog, archive, source_dir=folder).items
+    assert (item.status, item.reason) == (
+        "failed",
+        "is statbel_population/pop_struct, but the zip member TF_SOC_POP_STRUCT_2024.txt says 2024 and the file "
+        "name says 2025; nothing was archived",
+    )
+    assert archive.entries() == ()
+
+
+def test_two_different_files_for_one_catalog_file_are_both_refused(tmp_path: Path, catalog: Catalog,
+                                                                   sample_dir: Path) -> None:  # fmt: skip
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    rates = (sample_dir / "interact_taux_V1.csv").read_bytes()
+    (folder / "interact_taux_V1.csv").write_bytes(rates)
+    (folder / "rates (1).csv").write_bytes(rates.replace(b"6.00", b"6.10"))
+    archive = RawArchive(tmp_path / "raw")
+    report = fetch(catalog, archive, source_dir=folder)
+    assert [(i.filename, i.status) for i in report.items] == [("interact_taux_V1.csv", "failed"), ("rates (1).csv", "failed")]
+    assert report.items[0].reason == (
+        "the folder holds 2 different files that are employment/onem_rates ('interact_taux_V1.csv', "
+        "'rates (1).csv'); keep one; nothing was archived"
+    )
+    assert archive.entries() == ()
+
+
+def test_real_files_are_refused_into_the_sample_archive_and_nothing_is_archived(
+    tmp_path: Path, catalog: Catalog, sample_dir: Path
+) -> None:
+    archive = RawArchive(tmp_path / "raw")
+    fetch(catalog, archive, source_dir=sample_dir, retrieved_at=FIXED, origin="sample")
+    before = tree(tmp_path / "raw")
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "interact_taux_V1.csv").write_bytes(RATES)
+    with pytest.raises(ArchiveError) as caught:
+        fetch(catalog, archive, source_dir=folder)
+    assert str(caught.value) == (
+        f"the archive {tmp_path / 'raw'} holds the synthetic sample (3 files); real files cannot be mixed with it: "
+        "use another COHESION_DATA_DIR"
+    )
+    with pytest.raises(ArchiveError, match="holds the synthetic sample"):
+        fetch(catalog, archive, dataset="employment")  # a download would mix them too
+    assert tree(tmp_path / "raw") == before
 
 
 def test_source_dir_twice_changes_nothing(tmp_path: Path, catalog: Catalog, sample_dir: Path) -> None:
@@ -87,6 +196,7 @@ def test_source_dir_twice_changes_nothing(tmp_path: Path, catalog: Catalog, samp
     fetch(catalog, archive, source_dir=sample_dir, retrieved_at=FIXED)
     before = tree(tmp_path / "raw")
     again = fetch(catalog, archive, source_dir=sample_dir, retrieved_at="2025-04-01T10:00:00Z")
+    assert again.items[0].status == "unmatched"
     assert [i.status for i in again.items] == ["unmatched", "unchanged", "unchanged", "unchanged"]
     assert again.items[1].reason == "same bytes as vintage 2025"
     assert tree(tmp_path / "raw") == before
@@ -114,7 +224,9 @@ def test_source_dir_with_a_filter_names_what_is_missing(tmp_path: Path, catalog:
     assert [i.filename for i in report.unmatched] == ["README.txt"]
     (item,) = report.missing
     assert (item.status, item.filename) == ("missing", "TF_SOC_POP_STRUCT_2026.zip")
-    assert item.reason == f"no file named 'TF_SOC_POP_STRUCT_2026.zip' in {sample_dir}"
+    assert item.reason == (
+        f"no file in {sample_dir} is statbel_population/pop_struct (named like 'TF_SOC_POP_STRUCT_2026.zip')"
+    )
     with pytest.raises(ArchiveError, match=r"^1 file\(s\) not available:\nmissing   statbel_population/pop_struct"):
         report.raise_for_problems()
 
@@ -152,15 +264,24 @@ def test_the_real_files_are_recognised_and_pass_the_checks(tmp_path: Path, catal
         stored |= {(i.dataset, i.file_id, i.year) for i in report.stored}
     assert stored == {
         ("statbel_population", "pop_struct", 2015),
+        ("statbel_population_totals", "pop_density", None),
         ("statbel_real_estate", "quarterly", None),
         ("statbel_real_estate", "annual", None),
+        ("statbel_income", "panel", None),
         ("statbel_income", "fisc_workbook_xls", 2022),
+        ("statbel_refnis", "refnis", None),
         ("statbel_refnis", "crosswalk_2018_2019", None),
         ("statbel_refnis", "crosswalk_2024_2025", None),
         ("arrivals", "newcomers", None),
+        ("arrivals", "newcomers_non_eu", None),
+        ("arrivals", "newcomers_rate", None),
+        ("arrivals", "newcomers_non_eu_rate", None),
         ("employment", "vdab_jobseekers", None),
         ("schools", "home_language", None),
     }
+    # Archived under their own names, renamed or not.
+    names = {e.filename for e in archive.entries()}
+    assert {"TF_PSNL_INC_TAX_MUNTY_2005_2013.zip", "Pop_density_en.xlsx", "TU_COM_REFNIS.txt"} <= names
 
 
 # ---- online and has_update, against a local server ----------------------------------------------

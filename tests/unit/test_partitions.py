@@ -73,7 +73,12 @@ def test_a_failed_replacement_leaves_the_table_as_it_was(tmp_path):
 
 def _population_zip(folder: Path, year: int) -> Path:
     path = folder / f"TF_SOC_POP_STRUCT_{year}.zip"
-    rows = [f"21001|Anderlecht|Anderlecht|21000|04000|04000|M|BEL|30|12|{year}"]
+    # One commune of each region: the catalog declares the file national (every region).
+    rows = [
+        f"21001|Anderlecht|Anderlecht|21000|04000|04000|M|BEL|30|12|{year}",
+        f"11001|Aartselaar|Aartselaar|11000|10000|02000|F|ETR|41|3|{year}",
+        f"92094|Namen|Namur|92000|90000|03000|M|BEL|7|5|{year}",
+    ]
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(f"TF_SOC_POP_STRUCT_{year}.txt", "\r\n".join([HEADER, *rows]) + "\r\n")
     return path
