@@ -1,8 +1,10 @@
 """Synthetic `TF_PSNL_INC_TAX_MUNTY.zip`: Statbel's fiscal-income panel (SOURCES.md 5.1, 5.2).
 
-The 41 columns of the real file, one row per commune (581 map, as the current release) and
-income year, `|`-separated UTF-8 with BOM and CRLF. Amounts in euros with at most two decimals
-written as Python floats (`260615502.8`, `0.0`), as in the real text. The published identities
+The 41 columns of the real file, one row per commune (581 map for every year, as the current
+release restates them) and income year ``first_year..last_year - 2`` (income is published about
+two years late: the current release ends in 2023), `|`-separated UTF-8 with BOM and CRLF.
+Amounts in euros with at most two decimals written as Python floats (`260615502.8`, `0.0`), as
+in the real text. The published identities
 hold to the cent: net income = real estate + movable + various + professional income; taxable =
 net income - deductible spending = separately + jointly taxed; total taxes = state + municipal +
 agglomeration. A detail count of 1 to 4 and its amount are `*` (suppressed), as in the current
@@ -19,6 +21,7 @@ from ingestion.sample_files import write_zip
 from ingestion.sample_geo import map_geography
 from ingestion.sample_model import SampleModel, stream
 from ingestion.sample_population import commune_place_fields
+from ingestion.sample_years import INCOME_LAG, lagged_years
 
 FILE_NAME = "TF_PSNL_INC_TAX_MUNTY.zip"
 MEMBER_NAME = "TF_PSNL_INC_TAX_MUNTY.txt"
@@ -120,6 +123,10 @@ def _derived_cents(v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
+def income_years(model: SampleModel) -> range:
+    return lagged_years(model.first_year, model.last_year, lag=INCOME_LAG)
+
+
 def _euros(cents: int) -> str:
     return repr(cents / 100)
 
@@ -134,7 +141,7 @@ def income_text(model: SampleModel) -> bytes:
         "MS_TOT_TAXES",
     }
     measures = list(COLUMNS[2:30])  # MS_NBR_NON_ZERO_INC .. MS_TOT_RESIDENTS
-    years = list(range(model.first_year, model.last_year + 1))
+    years = list(income_years(model))
     per_year = []
     for year in years:
         values = {k: geo.aggregate(v) for k, v in income_year(model, year).items()}

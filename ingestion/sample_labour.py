@@ -8,6 +8,8 @@ same month a year earlier (empty the first year), every year on the 565 map. ONE
 above the commune are its own; which of 53 and 54 is Brussels and which Flanders is not known
 (55 = Wallonia without, 56 = the German-speaking Community, as reported). The counts are in the
 canonical CSV layout (`ingestion/CANONICAL_CSV.md`) on the 565 map, counts below 5 written `x`.
+ONEM's rates run to ``last_year``; the data team's counts arrive a year later, so they end at
+``last_year - 1``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from ingestion import geography
 from ingestion.sample_geo import map_geography
 from ingestion.sample_model import SampleModel, stream
+from ingestion.sample_years import EMPLOYMENT_COUNTS_LAG, lagged_years
 
 ONEM_FILE = "interact_taux_V1.csv"
 LABOUR_MAP = 565
@@ -155,7 +158,10 @@ def write_labour(model: SampleModel, out_dir: Path) -> list[Path]:
     onem = out_dir / ONEM_FILE
     onem.write_bytes(onem_text(model, years))
     paths = [onem]
-    for year, labour in years.items():
+    for year in lagged_years(model.first_year, model.last_year, lag=EMPLOYMENT_COUNTS_LAG):
+        # A short sample's counts may fall before its first year: simulate that year too (its
+        # stream is its own, so the other years do not change).
+        labour = years[year] if year in years else labour_year(model, year)
         path = out_dir / f"employment_counts_{year}.csv"
         path.write_bytes(employment_csv(model, year, labour))
         paths.append(path)

@@ -1,8 +1,10 @@
 """Synthetic Statbel real-estate workbooks (SOURCES.md 6.1, 6.2), on the 565 map.
 
 `FR_immo_statbel_trimestre_par_commune.xlsx`: sheet `Par commune`, one row per commune and quarter
-(first_year - 1)Q1..last_year Q4. `NL_immo_statbel_jaar.xlsx`: five sheets (Belgium, regions,
-provinces, arrondissements, communes), one row per unit and year (first_year - 1)..last_year.
+(first_year - 1)Q1..last_year Q1. `NL_immo_statbel_jaar.xlsx`: five sheets (Belgium, regions,
+provinces, arrondissements, communes), one row per unit and complete year
+(first_year - 1)..(last_year - 1). Statbel publishes them so (SOURCES.md 0: quarters to 2025Q1,
+years to 2024): the current year's first quarter is out before its annual figure.
 Both: three header rows with merged cells, four property groups of four columns (count, median,
 first and third quartile) separated by blank columns, three blank columns and a trailing
 formula column; codes, years and periods are text, counts and prices integers formatted `#,##0`;
@@ -22,6 +24,7 @@ import numpy as np
 from ingestion.sample_files import Formula, Sheet, XlsxBook
 from ingestion.sample_geo import MapGeography, map_geography
 from ingestion.sample_model import SampleModel, stream
+from ingestion.sample_years import ANNUAL_REAL_ESTATE_LAG, LAST_QUARTER, REAL_ESTATE_LEAD, lagged_years
 
 QUARTERLY_FILE = "FR_immo_statbel_trimestre_par_commune.xlsx"
 ANNUAL_FILE = "NL_immo_statbel_jaar.xlsx"
@@ -102,7 +105,12 @@ def simulate_sales(model: SampleModel, geo: MapGeography) -> Sales:
     four_facade_share = np.clip(0.5 - 0.25 * urban - 0.45 * c.brussels + 0.1 * wallonia, 0.02, 0.8)
     rate = 0.0108 * np.exp(-0.1 * c.need)  # sales per resident and year
 
-    periods = [(y, q) for y in range(model.first_year - 1, model.last_year + 1) for q in range(1, 5)]
+    periods = [
+        (y, q)
+        for y in lagged_years(model.first_year, model.last_year, lead=REAL_ESTATE_LEAD)
+        for q in range(1, 5)
+        if y < model.last_year or q <= LAST_QUARTER
+    ]
     drawn = ("houses_2_3_facades", "houses_4_facades", "apartments")
     base = {t: np.zeros((n, len(periods)), dtype=np.int64) for t in drawn}
     for j, (year, quarter) in enumerate(periods):
@@ -214,9 +222,14 @@ def write_quarterly(model: SampleModel, sales: Sales, geo: MapGeography, path: P
     book.save(path)
 
 
+def annual_years(model: SampleModel) -> range:
+    """The complete years: the annual workbook lags a year behind the quarterly one."""
+    return lagged_years(model.first_year, model.last_year, lag=ANNUAL_REAL_ESTATE_LAG, lead=REAL_ESTATE_LEAD)
+
+
 def write_annual(model: SampleModel, sales: Sales, geo: MapGeography, path: Path) -> None:
     rng = stream(model.seed, "real-estate-annual-prices")
-    years = sorted({y for y, _ in sales.periods})
+    years = list(annual_years(model))
     when = np.array(years, dtype=float)[None, :] + 0.5
     annual = {
         t: np.stack([v[:, [j for j, p in enumerate(sales.periods) if p[0] == y]].sum(axis=1) for y in years], axis=1)

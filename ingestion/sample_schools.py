@@ -2,9 +2,10 @@
 
 Pupils counted by commune of residence, drawn from the residents aged 6-17 of the population
 files; delay, early leaving and language support rise with the latent need and the non-Belgian
-share. Each year is on the map then in force (581 before 2025, 565 after). Counts below 5 are
-`x`; language support is empty (missing) in the German-speaking Community, whose figures the
-data team is assumed not to receive.
+share. Each year is on the map then in force (589 before 2019, 581 to 2024, 565 from 2025), as
+the data team delivers them. Counts below 5 are `x`; language support is empty (missing) in the
+German-speaking Community, whose figures the data team is assumed not to receive. One delivery in
+the middle of the range never arrived: that year has no file (``sample_years.missing_school_year``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ingestion.geography import map_for_year
 from ingestion.sample_geo import map_geography
 from ingestion.sample_labour import SMALL, german_speaking_communes
 from ingestion.sample_model import SampleModel, foreign_share, stream
+from ingestion.sample_years import school_years
 
 SCHOOL_MEASURES: tuple[str, ...] = (
     "pupils", "pupils_delayed", "pupils_language_support", "early_leavers", "population_18_24",
@@ -59,7 +61,7 @@ def schools_csv(model: SampleModel, year: int) -> bytes:
 
 def write_schools(model: SampleModel, out_dir: Path) -> list[Path]:
     paths = []
-    for year in range(model.first_year, model.last_year + 1):
+    for year in school_years(model.first_year, model.last_year):
         path = out_dir / f"schools_{year}.csv"
         path.write_bytes(schools_csv(model, year))
         paths.append(path)

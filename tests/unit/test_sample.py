@@ -1,8 +1,10 @@
 """The embedded sample generator: the publishers' layouts, reproducible bytes, consistent numbers.
 
-The default sample is generated once for the module (years 2019-2025), a small one (2024-2025)
+The default sample is generated once for the module (years 2019-2025), a small one (2025 only)
 for the reproducibility checks. Files are read back through the pipeline's own parsers (by their
-catalog layout id) and, for what the parsers do not keep, directly.
+catalog layout id) and, for what the parsers do not keep, directly. Like the real files, the
+sample's files do not line up: each has its publisher's lag, map and regions, and one schools
+delivery is missing; the tests state each file's years and maps exactly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,23 +27,43 @@ import pytest
 from ingestion import geography
 from ingestion.catalog import load_catalog
 from ingestion.files import sha256_of
+from ingestion.recognise import recognise
 from ingestion.summary import reconciliation_summary
 from ingestion.parsers import parser_for
 from ingestion.sample import DEFAULT_SEED, README_NAME, generate_sample
+from ingestion.sample_model import build_model
+from ingestion.sample_swing import home_language_csv, newcomers_csv
 
 REPO = Path(__file__).resolve().parents[2]
 YEARS = range(2019, 2026)
-EXPECTED_FILES = {
-    *(f"TF_SOC_POP_STRUCT_{y}.zip" for y in YEARS),
-    *(f"employment_counts_{y}.csv" for y in YEARS),
-    *(f"schools_{y}.csv" for y in YEARS),
-    "TF_PSNL_INC_TAX_MUNTY.zip",
-    "FR_immo_statbel_trimestre_par_commune.xlsx",
-    "NL_immo_statbel_jaar.xlsx",
-    "pop1992-mov_fr.xlsx",
-    "interact_taux_V1.csv",
-    README_NAME,
+# Each dataset's years in the default sample (2019-2025), as its publisher's lag puts them.
+POPULATION_YEARS = list(YEARS)
+INCOME_YEARS = list(range(2019, 2024))  # published two years late
+EMPLOYMENT_COUNT_YEARS = list(range(2019, 2025))  # a year late
+SCHOOL_YEARS = [2019, 2020, 2021, 2023, 2024, 2025]  # the 2022 delivery is missing
+NEWCOMER_YEARS = list(range(2017, 2025))  # first_year - 2 .. last_year - 1
+HOME_LANGUAGE_YEARS = list(range(2019, 2025))
+NEWCOMERS = "nieuwkomers - gemeenten.csv"
+HOME_LANGUAGE = "thuistaal leerlingen - gemeenten.csv"
+HOME_LANGUAGE_LABEL = "leerlingen basisonderwijs die thuis geen Nederlands spreken (t.o.v. lln bo) - WP"
+PSEUDO_AREAS = [
+    "Buiten Vlaanderen en Brussel", "Niet te lokaliseren", "Niet te lokaliseren - Brussel",
+    "Niet te lokaliseren - Vlaanderen",
+]
+# Every file and the catalog entry (dataset, file id, year) its content makes it.
+EXPECTED_ENTRIES = {
+    **{f"TF_SOC_POP_STRUCT_{y}.zip": ("statbel_population", "pop_struct", y) for y in POPULATION_YEARS},
+    **{f"employment_counts_{y}.csv": ("employment", "counts", y) for y in EMPLOYMENT_COUNT_YEARS},
+    **{f"schools_{y}.csv": ("schools", "counts", y) for y in SCHOOL_YEARS},
+    "TF_PSNL_INC_TAX_MUNTY.zip": ("statbel_income", "panel", None),
+    "FR_immo_statbel_trimestre_par_commune.xlsx": ("statbel_real_estate", "quarterly", None),
+    "NL_immo_statbel_jaar.xlsx": ("statbel_real_estate", "annual", None),
+    "pop1992-mov_fr.xlsx": ("arrivals", "movement", None),
+    "interact_taux_V1.csv": ("employment", "onem_rates", None),
+    NEWCOMERS: ("arrivals", "newcomers", None),
+    HOME_LANGUAGE: ("schools", "home_language", None),
 }
+EXPECTED_FILES = {*EXPECTED_ENTRIES, README_NAME}
 OLDER_POP_HEADER = (
     "CD_MUNTY_REFNIS|TX_MUNTY_DESCR_NL|TX_MUNTY_DESCR_FR|CD_DSTR_REFNIS|TX_ADM_DSTR_DESCR_NL|TX_ADM_DSTR_DESCR_FR|"
     "CD_PROV_REFNIS|TX_PROV_DESCR_NL|TX_PROV_DESCR_FR|CD_RGN_REFNIS|TX_RGN_DESCR_NL|TX_RGN_DESCR_FR|CD_SEX|CD_NATLTY|"
@@ -77,6 +100,13 @@ def parse(layout: str, path: Path, dataset: str, **kwargs) -> pd.DataFrame:
 
 def wide(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.pivot_table(index=["nis_code", "period"], columns="measure", values="value", aggfunc="first")
+
+
+@cache
+def forward_565(vintage: int) -> dict[str, str]:
+    """Commune code on ``vintage`` -> its commune on the 565 map."""
+    step = geography.crosswalk_to_565(vintage)
+    return dict(zip(step["from_nis"], step["to_nis"], strict=True))
 
 
 def member_text(path: Path) -> bytes:
@@ -145,22 +175,55 @@ def movement(sample):
 # --- files, names, reproducibility ---------------------------------------------------------------
 
 
-def test_every_file_is_written_under_the_name_the_catalog_matches(sample):
+def test_every_file_is_recognised_by_its_content_as_its_catalog_entry(sample):
     assert {f.name for f in sample.files} == EXPECTED_FILES
+    assert sorted(p.name for p in sample.out_dir.iterdir()) == sorted(EXPECTED_FILES)
     for item in sample.files:
         path = sample.out_dir / item.name
         assert (item.size, item.sha256) == (path.stat().st_size, sha256_of(path))
     catalog = load_catalog()
-    sample_specs = {(s.dataset, s.id) for s in catalog.files() if s.sample}
-    matched = set()
-    for name in EXPECTED_FILES - {README_NAME}:
-        hit = catalog.match_filename(name)
-        assert hit is not None and hit.file.sample, f"{name} matches no catalog file marked sample: true"
-        matched.add((hit.dataset.id, hit.file.id))
-    assert matched == sample_specs
+    found = {}
+    for name in EXPECTED_ENTRIES:
+        hit = recognise(sample.out_dir / name, catalog)
+        assert hit.basis == "content", f"{name}: {hit.describe()}"
+        found[name] = (hit.dataset, hit.spec.id, hit.year)
+    assert found == EXPECTED_ENTRIES
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="catalog.yml (not the sample's to edit) lacks 'sample: true' on arrivals/newcomers and "
+    "schools/home_language, and marks statbel_population_totals/pop_density 'sample: true' although the "
+    "sample writes no Pop_density_nl.xlsx; remove this mark once the catalog says what the sample writes",
+)
+def test_the_catalog_marks_exactly_the_files_the_sample_writes(sample):
+    flagged = {(s.dataset, s.id) for s in load_catalog().files() if s.sample}
+    assert flagged == {(dataset, file_id) for dataset, file_id, _ in EXPECTED_ENTRIES.values()}
+
+
+def test_the_readme_warns_and_says_which_lags_gaps_maps_and_regions_the_sample_has(sample):
     readme = (sample.out_dir / README_NAME).read_text(encoding="utf-8")
-    assert readme.startswith("SYNTHETIC SAMPLE - NOT OFFICIAL STATISTICS")
+    assert readme.startswith("SYNTHETIC SAMPLE - NOT OFFICIAL STATISTICS\n")
+    assert "They are NOT official statistics" in readme
     assert f"seed {DEFAULT_SEED}, years 2019-2025" in readme
+    flat = " ".join(readme.split())
+    for fact in (
+        "TF_PSNL_INC_TAX_MUNTY.zip: income years 2019-2023 (published about 2 years late), every year on the 581 map",
+        "FR_immo_statbel_trimestre_par_commune.xlsx: 2018Q1-2025Q1; NL_immo_statbel_jaar.xlsx: 2018-2024",
+        "employment_counts_{year}.csv: 2019-2024 (a year late), on the 565 map.",
+        "interact_taux_V1.csv: 2019-2025, on the 565 map.",
+        "schools_{year}.csv: 2019-2021, 2023-2025 (the 2022 delivery is missing), each year on the map in force "
+        "(maps 581 in 2019-2024, 565 in 2025).",
+        "TF_SOC_POP_STRUCT_{year}.zip: 2019-2025, each year on the map in force on 1 January (maps 581 in "
+        "2019-2024, 565 in 2025).",
+        "pop1992-mov_fr.xlsx: 2017-2025",
+        f"{NEWCOMERS}: 2017-2024 (a year late), a Swing export of provincies.incijfers.be (wide), Flemish "
+        "communes only",
+        f"{HOME_LANGUAGE}: 2019-2024 (a year late), a Swing export (long, with NIS codes), Flanders and Brussels only",
+    ):
+        assert fact in flat
+    listed = re.findall(r"^  - (.+)$", readme.split("Files:\n", 1)[1], flags=re.M)
+    assert listed == sorted(EXPECTED_FILES - {README_NAME})
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +253,21 @@ def test_files_of_other_years_from_an_earlier_run_are_removed(small):
     assert not (small.out_dir / "schools_2031.csv").exists()
     assert (small.out_dir / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert "notes.txt" not in {f.name for f in small.files}
+
+
+def test_a_one_year_sample_still_writes_every_file_each_at_its_lagged_year(small):
+    """2025 only: a lag that leaves a file no year in 2025..2025 gives it its own last year."""
+    assert sorted(f.name for f in small.files) == sorted([
+        "FR_immo_statbel_trimestre_par_commune.xlsx", "NL_immo_statbel_jaar.xlsx", README_NAME,
+        "TF_PSNL_INC_TAX_MUNTY.zip", "TF_SOC_POP_STRUCT_2025.zip", "employment_counts_2024.csv",
+        "interact_taux_V1.csv", NEWCOMERS, "pop1992-mov_fr.xlsx", "schools_2025.csv", HOME_LANGUAGE,
+    ])
+    income = member_text(small.out_dir / "TF_PSNL_INC_TAX_MUNTY.zip").decode("utf-8-sig").split("\r\n")
+    assert {line.split("|", 1)[0] for line in income[1:] if line} == {"2023"}
+    newcomers = (small.out_dir / NEWCOMERS).read_text(encoding="utf-8").split("\n", 1)[0]
+    assert newcomers == '"gemeenten";"nieuwkomers|2023";"nieuwkomers|2024"'
+    readme = " ".join((small.out_dir / README_NAME).read_text(encoding="utf-8").split())
+    assert "schools_{year}.csv: 2025, each year on the map in force (the 565 map)." in readme
 
 
 # --- population (TF_SOC_POP_STRUCT) ---------------------------------------------------------------
@@ -316,7 +394,7 @@ def test_income_header_is_the_real_files(income_text):
 
 
 def test_income_identities_hold_to_the_cent_and_small_counts_are_starred(income_text):
-    assert len(income_text) == 581 * 7
+    assert len(income_text) == 581 * len(INCOME_YEARS)
     starred = income_text[(income_text == "*").any(axis=1)]
     assert HERSTAPPE in set(starred["CD_MUNTY_REFNIS"])
     # A star hides an amount and its count together.
@@ -335,7 +413,9 @@ def test_income_identities_hold_to_the_cent_and_small_counts_are_starred(income_
 
 def test_income_round_trips_and_residents_match_the_population(sample, population):
     frame = parse("statbel_income_panel", sample.out_dir / "TF_PSNL_INC_TAX_MUNTY.zip", "statbel_income")
-    assert set(frame["map_vintage"]) == {581} and sorted(frame["period"].unique()) == [str(y) for y in YEARS]
+    # Two years late and, as Statbel's current release, every year restated on the 581 map.
+    assert set(frame["map_vintage"]) == {581} and sorted(frame["period"].unique()) == [str(y) for y in INCOME_YEARS]
+    assert frame["nis_code"].nunique() == 581 and len(wide(frame)) == 581 * 5
     hidden = frame[frame["status"] == "suppressed"]
     assert set(hidden["measure"]) == {"declarations_zero_income", "declarations_total"}
     # Residents of income year 2023 are counted on 1 January 2024 (the 581-map population file).
@@ -382,7 +462,8 @@ def test_real_estate_headers_are_the_real_files(sample):
 
 def test_real_estate_cells_are_text_counts_and_prices_with_blanks(annual_communes):
     body = annual_communes.iloc[3:]
-    assert len(body) == 565 * 8
+    assert len(body) == 565 * 7  # 2018-2024: the annual workbook lags a year
+    assert sorted(set(body[2])) == [str(y) for y in range(2018, 2025)]
     assert body[0].map(type).eq(str).all() and body[2].map(type).eq(str).all() and set(body[3]) == {"Y"}
     for first in (5, 10, 15, 20):
         count = pd.to_numeric(body[first])
@@ -400,16 +481,18 @@ def test_real_estate_cells_are_text_counts_and_prices_with_blanks(annual_commune
     houses = pd.to_numeric(body[5]).fillna(0)
     assert (houses == pd.to_numeric(body[10]).fillna(0) + pd.to_numeric(body[15]).fillna(0)).all()
     herstappe = body[body[0] == HERSTAPPE]
-    assert len(herstappe) == 8 and pd.to_numeric(herstappe[6]).isna().all()
+    assert len(herstappe) == 7 and pd.to_numeric(herstappe[6]).isna().all()
 
 
 def test_prices_are_hidden_for_15_sales_or_fewer_and_a_few_more(sample):
     quarterly = parse(
         "statbel_immo_quarterly", sample.out_dir / "FR_immo_statbel_trimestre_par_commune.xlsx", "statbel_real_estate"
     )
-    assert set(quarterly["map_vintage"]) == {565} and quarterly["period"].nunique() == 32
+    # 2018Q1-2024Q4 and 2025Q1 only, as Statbel's quarterly file runs to the current year's Q1.
+    quarters = [f"{y}Q{q}" for y in range(2018, 2025) for q in range(1, 5)] + ["2025Q1"]
+    assert set(quarterly["map_vintage"]) == {565} and sorted(quarterly["period"].unique()) == quarters
     table = wide(quarterly)
-    assert len(table) == 565 * 32
+    assert len(table) == 565 * 29
     secondary = 0
     for group in ("houses", "houses_2_3_facades", "houses_4_facades", "apartments"):
         sales, median = table[f"sales_{group}"], table[f"price_median_{group}"]
@@ -421,12 +504,13 @@ def test_prices_are_hidden_for_15_sales_or_fewer_and_a_few_more(sample):
     sales = quarterly[quarterly["measure"].str.startswith("sales_")].copy()
     sales["year"] = sales["period"].str[:4]
     annual = parse("statbel_immo_annual", sample.out_dir / "NL_immo_statbel_jaar.xlsx", "statbel_real_estate")
-    assert sorted(annual["period"].unique()) == [str(y) for y in range(2018, 2026)]
-    summed = sales.groupby(["nis_code", "year", "measure"])["value"].sum()
+    assert sorted(annual["period"].unique()) == [str(y) for y in range(2018, 2025)]
+    # Complete years only: 2025's first quarter has no annual figure yet.
+    summed = sales[sales["year"] != "2025"].groupby(["nis_code", "year", "measure"])["value"].sum()
     yearly = annual[annual["measure"].str.startswith("sales_")].set_index(["nis_code", "period", "measure"])["value"]
     assert summed.sort_index().to_numpy().tolist() == yearly.sort_index().to_numpy().tolist()
-    # As in Statbel's file, the communes' sales add up to the België sheet: 4 groups x 8 years.
-    assert reconciliation_summary(annual.attrs["reconciliation"]) == "32 reconciled"
+    # As in Statbel's file, the communes' sales add up to the België sheet: 4 groups x 7 years.
+    assert reconciliation_summary(annual.attrs["reconciliation"]) == "28 reconciled"
 
 
 # --- ONEM rates and employment counts --------------------------------------------------------------
@@ -449,6 +533,9 @@ def test_onem_file_has_the_reported_layout(sample):
 def test_onem_rates_agree_with_the_employment_counts(sample):
     rates = parse("onem_rates", sample.out_dir / "interact_taux_V1.csv", "employment")
     assert set(rates["map_vintage"]) == {565} and len(rates) == 565 * 7
+    # ONEM's rates are current (to 2025); the counts end a year earlier (no 2025 file).
+    assert sorted(rates["period"].unique()) == [str(y) for y in YEARS]
+    assert not (sample.out_dir / "employment_counts_2025.csv").exists()
     counts = parse("canonical_csv", sample.out_dir / "employment_counts_2024.csv", "employment", year=2024)
     assert set(counts["map_vintage"]) == {565}
     table = wide(counts).xs("2024", level="period")
@@ -461,7 +548,7 @@ def test_onem_rates_agree_with_the_employment_counts(sample):
 
 
 def test_employment_counts_suppress_small_counts(sample, population):
-    path = sample.out_dir / "employment_counts_2025.csv"
+    path = sample.out_dir / "employment_counts_2024.csv"
     assert path.read_text(encoding="utf-8").splitlines()[0] == (
         "nis_code,map_vintage,year,jobseekers,jobseekers_under_25,active_population,active_population_under_25,"
         "employed_20_64,population_20_64"
@@ -472,6 +559,20 @@ def test_employment_counts_suppress_small_counts(sample, population):
     assert (counts.loc[counts["status"] == "published", "value"] >= 5).all()
     table = wide(counts)
     assert (table["employed_20_64"] <= table["population_20_64"]).all()
+
+
+def test_school_files_have_a_missing_year_and_the_map_of_their_year(sample):
+    """No schools_2022.csv (a delivery that never arrived); 2019-2024 on the 581 map, 2025 on 565."""
+    assert not (sample.out_dir / "schools_2022.csv").exists()
+    maps = {}
+    for year in SCHOOL_YEARS:
+        table = pd.read_csv(sample.out_dir / f"schools_{year}.csv", dtype=str, keep_default_na=False)
+        assert set(table["year"]) == {str(year)}
+        maps[year] = (sorted(set(table["map_vintage"])), len(table))
+    assert maps == {
+        2019: (["581"], 581), 2020: (["581"], 581), 2021: (["581"], 581), 2023: (["581"], 581),
+        2024: (["581"], 581), 2025: (["565"], 565),
+    }
 
 
 def test_school_files_follow_the_map_of_their_year_and_the_population(sample, population):
@@ -486,3 +587,146 @@ def test_school_files_follow_the_map_of_their_year_and_the_population(sample, po
     assert young.sort_index().equals(population[2025]["population_age_18_24"].droplevel("period").sort_index())
     table = wide(late)
     assert (table["pupils_delayed"].dropna() <= table["pupils"].reindex(table["pupils_delayed"].dropna().index)).all()
+
+
+# --- Swing exports of provincies.incijfers.be (Flanders and Brussels only) ------------------------
+
+
+def swing_communes() -> pd.DataFrame:
+    """The communes of Flanders and Brussels on the 565 map, in the exports' (alphabetical) order."""
+    current = geography.communes_565()
+    return current[current["region_code"].isin(["02000", "04000"])].sort_values("name_nl", ignore_index=True)
+
+
+def swing_lines(path: Path) -> list[str]:
+    """The file's lines after checking Swing's CSV flavour: UTF-8 without BOM, LF, final newline."""
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw and raw.endswith(b"\n")
+    return raw.decode("utf-8").split("\n")[:-1]
+
+
+@pytest.fixture(scope="module")
+def newcomers(sample) -> pd.DataFrame:
+    return parse("swing_csv", sample.out_dir / NEWCOMERS, "arrivals")
+
+
+def test_newcomers_file_is_a_wide_swing_export_of_flemish_counts(sample):
+    lines = swing_lines(sample.out_dir / NEWCOMERS)
+    assert lines[0] == '"gemeenten";' + ";".join(f'"nieuwkomers|{y}"' for y in NEWCOMER_YEARS)
+    assert len(lines) == 1 + 285 + 19 + 4
+    rows = [line.split(";") for line in lines[1:]]
+    assert all(len(row) == 1 + len(NEWCOMER_YEARS) for row in rows)
+    communes = swing_communes()
+    # Names exactly as the parser matches them, Flanders and Brussels together in alphabetical
+    # order, the four pseudo-areas last.
+    assert [row[0] for row in rows] == [f'"{n}"' for n in [*communes["name_nl"], *PSEUDO_AREAS]]
+    brussels = set(communes.loc[communes["region_code"] == "04000", "name_nl"])
+    assert len(brussels) == 19
+    for row in rows:
+        name = row[0].strip('"')
+        if name in brussels or name in PSEUDO_AREAS:
+            assert row[1:] == ['"-"'] * len(NEWCOMER_YEARS), name
+        else:  # whole numbers unquoted, or "x" (suppressed) in a few small communes
+            assert all(re.fullmatch(r'\d+|"x"', cell) for cell in row[1:]), name
+    assert lines[1:3] == ['"Aalst";609;599;641;525;619;774;666;655', '"Aalter";287;312;310;224;292;388;343;339']
+    assert '"Herstappe";0;0;1;"x";0;0;0;"x"' in lines
+    hidden = {row[0].strip('"'): row.count('"x"') for row in rows if '"x"' in row}
+    assert hidden == {"Avelgem": 1, "Herstappe": 2, "Lierde": 2, "Mesen": 2, "Zutendaal": 1}
+
+
+def test_the_newcomer_names_and_order_are_the_real_exports(sample):
+    real = real_file("pinc-abii-nieuwkomers/nieuwkomers - gemeenten.csv")
+    ours = [line.split(";", 1)[0] for line in swing_lines(sample.out_dir / NEWCOMERS)]
+    theirs = [line.split(";", 1)[0] for line in swing_lines(real)]
+    assert ours == theirs and len(ours) == 309
+
+
+def test_newcomers_parse_and_stay_below_the_immigrations_of_the_movement_workbook(newcomers, movement):
+    assert set(newcomers["map_vintage"]) == {565}
+    assert sorted(newcomers["period"].unique()) == [str(y) for y in NEWCOMER_YEARS]
+    assert newcomers.attrs["matched_communes"] == 304 and newcomers.attrs["dropped"]["pseudo_codes"] == 4
+    statuses = newcomers["status"].value_counts().to_dict()
+    assert statuses == {"published": 285 * 8 - 8, "no_value": 19 * 8, "suppressed": 8}
+    counts = newcomers[newcomers["status"] == "published"].set_index(["nis_code", "period"])["value"]
+    # The movement workbook's sheets are on the map of the following 1 January (589, 581 or 565):
+    # its immigrations aggregated onto the 565 map, year by year.
+    moves = wide(movement)["immigrations"].reset_index()
+    maps = movement.attrs["map_vintages"]
+    moves["to_565"] = [
+        code if maps[period] == 565 else forward_565(maps[period])[code]
+        for code, period in zip(moves["nis_code"], moves["period"], strict=True)
+    ]
+    immigrations = moves.groupby(["to_565", "period"])["immigrations"].sum()
+    immigrations.index.names = ["nis_code", "period"]
+    paired = pd.concat([counts.rename("newcomers"), immigrations], axis=1, join="inner")
+    assert len(paired) == len(counts) == 285 * 8 - 8
+    assert (paired["newcomers"] <= paired["immigrations"]).all()
+    # A stable share of the immigrations, year after year.
+    by_year = paired.groupby(level="period").sum()
+    share = (by_year["newcomers"] / by_year["immigrations"]).round(3)
+    assert share.to_dict() == {
+        "2017": 0.624, "2018": 0.629, "2019": 0.622, "2020": 0.627, "2021": 0.628, "2022": 0.624,
+        "2023": 0.626, "2024": 0.625,
+    }
+
+
+def test_home_language_file_is_a_long_swing_export_with_nis_codes_and_a_footer(sample):
+    lines = swing_lines(sample.out_dir / HOME_LANGUAGE)
+    assert lines[0] == f'"NIS";"gemeenten";"jaar";"{HOME_LANGUAGE_LABEL}"'
+    assert lines[-2:] == ["", '"Geen selecties"']
+    body = [line.split(";") for line in lines[1:-2]]
+    assert len(body) == 304 * len(HOME_LANGUAGE_YEARS)
+    communes = swing_communes()
+    expected_keys = [
+        (f'"{code}"', f'"{name}"', str(year))
+        for code, name in zip(communes["nis_code"], communes["name_nl"], strict=True)
+        for year in HOME_LANGUAGE_YEARS
+    ]
+    assert [tuple(row[:3]) for row in body] == expected_keys
+    assert all(re.fullmatch(r"\d{1,2},\d", row[3]) for row in body)  # percent points, decimal comma
+    for line in ('"41002";"Aalst";2023;26,4', '"41002";"Aalst";2024;25,5', '"21001";"Anderlecht";2024;83,0',
+                 '"73028";"Herstappe";2024;0,0'):
+        assert line in lines
+
+
+def test_home_language_parses_as_shares_of_the_565_map(sample):
+    frame = parse("swing_csv", sample.out_dir / HOME_LANGUAGE, "schools")
+    assert set(frame["map_vintage"]) == {565} and set(frame["status"]) == {"published"}
+    assert sorted(frame["period"].unique()) == [str(y) for y in HOME_LANGUAGE_YEARS]
+    assert frame.attrs["matched_communes"] == 304 and len(frame) == 304 * 6
+    value = frame.set_index(["nis_code", "period"])["value"]
+    assert value[("41002", "2023")] == pytest.approx(0.264) and value[("21001", "2024")] == pytest.approx(0.83)
+
+
+def test_home_language_follows_the_language_support_counts_of_the_schools_files(sample):
+    """Recomputed from schools_2023.csv (581 map, aggregated onto 565) wherever no count is hidden;
+    2022 has a share although its schools delivery is missing."""
+    schools = pd.read_csv(sample.out_dir / "schools_2023.csv", dtype=str, keep_default_na=False)
+    hidden = schools[["pupils", "pupils_language_support"]].isin(["x", ""]).any(axis=1)
+    schools["to_565"] = schools["nis_code"].map(forward_565(581))
+    dirty = set(schools.loc[hidden, "to_565"])
+    clean = schools[~schools["to_565"].isin(dirty)]
+    totals = clean.assign(
+        pupils=clean["pupils"].astype(int), support=clean["pupils_language_support"].astype(int)
+    ).groupby("to_565")[["pupils", "support"]].sum()
+    lines = swing_lines(sample.out_dir / HOME_LANGUAGE)[1:-2]
+    published = {row[0].strip('"'): row[3] for row in (line.split(";") for line in lines) if row[2] == "2023"}
+    assert sum(line.split(";")[2] == "2022" for line in lines) == 304
+    codes = [code for code in totals.index if code in published]
+    # Every commune but Herstappe, whose few pupils are hidden ("x") in the schools file.
+    assert sorted(set(published) - set(codes)) == [HERSTAPPE] and len(codes) == 303
+    # More children speak another language at home than need support: 1 - (1 - s)^2, plus 10 points
+    # in Brussels, whose Dutch-language schools draw many French-speaking families.
+    support = totals.loc[codes, "support"].to_numpy() / totals.loc[codes, "pupils"].to_numpy()
+    brussels = np.array([code.startswith("21") for code in codes])
+    share = np.clip(1 - (1 - support) ** 2 + 0.10 * brussels, 0.0, 0.98)
+    expected = {code: f"{100 * s:.1f}".replace(".", ",") for code, s in zip(codes, share, strict=True)}
+    assert {code: published[code] for code in codes} == expected
+
+
+def test_the_swing_files_are_the_same_bytes_from_the_same_seed(sample):
+    model = build_model(DEFAULT_SEED, 2019, 2025)
+    assert newcomers_csv(model) == (sample.out_dir / NEWCOMERS).read_bytes()
+    assert home_language_csv(model) == (sample.out_dir / HOME_LANGUAGE).read_bytes()
+    other = build_model(DEFAULT_SEED + 1, 2019, 2025)
+    assert newcomers_csv(other) != (sample.out_dir / NEWCOMERS).read_bytes()
