@@ -190,12 +190,6 @@ def test_every_file_is_recognised_by_its_content_as_its_catalog_entry(sample):
     assert found == EXPECTED_ENTRIES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog.yml (not the sample's to edit) lacks 'sample: true' on arrivals/newcomers and "
-    "schools/home_language, and marks statbel_population_totals/pop_density 'sample: true' although the "
-    "sample writes no Pop_density_nl.xlsx; remove this mark once the catalog says what the sample writes",
-)
 def test_the_catalog_marks_exactly_the_files_the_sample_writes(sample):
     flagged = {(s.dataset, s.id) for s in load_catalog().files() if s.sample}
     assert flagged == {(dataset, file_id) for dataset, file_id, _ in EXPECTED_ENTRIES.values()}
