@@ -78,6 +78,7 @@ class _Year:
     year: int
     where: str  # "sheet '2019'" or "year 2019", for messages
     column: str  # the population column as the file names it
+    code_column: str  # the code column as the file names it
     rows: list[tuple[str, object, int]] = field(default_factory=list)
 
 
@@ -152,7 +153,7 @@ def _read_sheet(book: python_calamine.CalamineWorkbook, name: str, year: int, *,
                     row=title_row,
                 )
     code_label, column = str(row[code_at]).strip(), str(row[population_at]).strip()
-    found = _Year(year, where, column)
+    found = _Year(year, where, column, code_label)
     for number, cells in enumerate(grid[r + 1 :], start=r + 2):
         code = _code(cells[code_at] if code_at < len(cells) else None, number, dataset=dataset, file=file,
                      column=code_label)
@@ -216,7 +217,9 @@ def _read_csv(path: Path, *, dataset: str, year: int | None) -> list[_Year]:
         code = _code(cells[code_at], number, dataset=dataset, file=file, column=header[code_at])
         if code is None:
             raise ParseError(dataset, file, "the row has no code", row=number, column=header[code_at])
-        part = by_year.setdefault(row_year, _Year(row_year, f"year {row_year}", header[population_at].strip()))
+        part = by_year.setdefault(
+            row_year, _Year(row_year, f"year {row_year}", header[population_at].strip(), header[code_at].strip())
+        )
         part.rows.append((code, cells[population_at], number))
     if not by_year:
         raise ParseError(dataset, file, "the file has a header but no data row", row=2)
@@ -276,7 +279,7 @@ def _parse_year(part: _Year, *, source: SourceFile, map_vintage: int | None) -> 
         if code in communes:
             raise ParseError(
                 dataset, file, f"{part.where}: code {code} appears twice (also row {communes[code][1]})", row=row,
-                column="Refnis",
+                column=part.code_column,
             )
         communes[code] = (value, row)
     if not communes:
@@ -289,7 +292,7 @@ def _parse_year(part: _Year, *, source: SourceFile, map_vintage: int | None) -> 
         if not geography.is_commune_code(code, vintage):
             raise ParseError(
                 dataset, file, f"{part.where}: code {code} is not a commune of the {vintage} map", row=row,
-                column="Refnis",
+                column=part.code_column,
             )
     reconciliation = _reconcile(part, communes, totals, dataset=dataset, file=file)
     unit = measure_units(dataset).get(MEASURE)

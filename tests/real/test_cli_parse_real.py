@@ -148,3 +148,36 @@ def test_a_real_layout_with_a_missing_column_exits_2_naming_it(tmp_path: Path, c
         "cohesion parse: dataset employment, file interact_taux_V1.csv, row 1, column 'graad': no column 'graad'"
     )
     assert err.count("\n") == 1
+
+
+def test_parse_without_a_dataset_recognises_the_renamed_income_panel(data_real: Path, capsys):
+    path = data_real / "statbel-income" / "TF_PSNL_INC_TAX_MUNTY_2005_2013.zip"
+    code, out, err = cohesion(["parse", str(path)], capsys)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("statbel_income/panel: TF_PSNL_INC_TAX_MUNTY_2005_2013.zip (layout statbel_income_panel, ")
+    assert lines[1] == "recognised by its content"
+    assert lines[2].startswith("21,204 rows, 589 communes, map 589, 9 period(s) 2005..2013, 4 measure(s)")
+
+
+def test_parse_of_a_real_non_data_file_explains_each_layout(data_real: Path, capsys):
+    path = data_real / "statbel-dictionaries" / "fiscales_variables_vers2_tcm325-272527.xlsx"
+    code, out, err = cohesion(["parse", str(path)], capsys)
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert lines[0] == (
+        "cohesion parse: file fiscales_variables_vers2_tcm325-272527.xlsx: an Excel workbook (.xlsx) that matches "
+        "none of the 13 layouts"
+    )
+    assert lines[1] == "  pinc_crosswalk: the first row of sheet 'Sheet1' has 4 filled cells; a crosswalk has 2"
+    assert "  statbel_fisc_workbook: has no sheet 'Totaal' or 'Total' (sheets: 'Sheet1', 'Sheet2', 'Sheet3')" in lines
+    assert lines[-1] == "  swing_csv: expects a text file; this is an Excel workbook (.xlsx)"
+    assert len(lines) == 1 + 13
+
+
+def test_parse_of_the_refnis_list_says_it_is_a_reference_table(data_real: Path, capsys):
+    code, out, err = cohesion(["parse", str(data_real / "statbel-refnis" / "TU_COM_REFNIS.txt"), "--json"], capsys)
+    assert (code, err) == (0, "")
+    document = json.loads(out)
+    assert (document["dataset"], document["file_id"], document["layout"]) == ("statbel_refnis", "refnis", "statbel_refnis")
+    assert document["reference_rows"] == 2_769 and document["recognised"] == "recognised by its content"

@@ -310,3 +310,18 @@ def test_offline_and_source_dir_exclude_each_other(capsys: pytest.CaptureFixture
         run(["fetch", "--offline", "--source-dir", "x"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_parse_reports_swing_labels_no_table_knows(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "export.csv"
+    path.write_text('"gemeenten";"nieuwkomers|2024";"bewoners met een groene wagen|2024"\n"Aalst";662;3\n',
+                    encoding="utf-8")  # fmt: skip
+    assert run(["parse", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("arrivals/newcomers: export.csv (layout swing_csv, ")
+    assert (
+        "unknown labels, not loaded (add them to ingestion/reference/swing_labels.csv): 'bewoners met een groene wagen'"
+        in out
+    )
+    assert run(["parse", "arrivals", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["unknown_labels"] == ["bewoners met een groene wagen"]

@@ -85,3 +85,22 @@ def test_regional_export_gaps_are_reported_not_gated():
     assert summary.coverage_gaps[0].startswith(f"vdab_jobseekers 2024: {565 - len(flemish)} of 565 communes absent")
     national = frame.assign(file_id="counts")
     assert not validate_frame("employment", national).success
+
+
+def test_national_files_are_those_the_catalog_declares_national():
+    from expectations.suites import national_file_ids
+
+    assert national_file_ids("arrivals") == frozenset({"movement"})  # the four Swing exports are regional
+    assert national_file_ids("statbel_population_totals") == frozenset({"pop_density"})
+
+
+def test_a_rate_per_1000_may_exceed_1000_but_never_be_negative():
+    codes = sorted(c for c in map_codes(565) if c[0] in "1347")[:3]
+    frame = _population(codes, "2016", 565, value=2596.6).assign(
+        dataset="arrivals", file_id="newcomers_non_eu_rate", measure="newcomers_non_eu_per_1000_adults_non_eu",
+        unit="per_1000",
+    )
+    assert validate_frame("arrivals", frame).success  # Damme 2016: 2,596.6 per 1,000 non-EU adults
+    frame.loc[0, "value"] = -1.0
+    summary = validate_frame("arrivals", frame)
+    assert not summary.success and 'unit=="per_1000"' in summary.message()
