@@ -363,7 +363,7 @@ def _from_folder(
             path, spec=spec, year=file_year, origin=origin, retrieved_at=retrieved_at, filename=path.name,
             recognised_by=recognition.basis,
         )
-        vintage, how = result.entry.vintage, _how(recognition)
+        vintage, how = result.entry.vintage, _how(recognition, catalog)
         if result.created:
             by_path[path] = _found(recognition, "stored", f"archived as vintage {vintage}{how}", result.entry)
         else:
@@ -381,7 +381,7 @@ def _from_folder(
     return items
 
 
-def _how(recognition: Recognition) -> str:
+def _how(recognition: Recognition, catalog: Catalog) -> str:
     """What a user needs to know about how a file was taken, when its name is not the catalog's."""
     if recognition.basis != "content":
         return (
@@ -391,7 +391,12 @@ def _how(recognition: Recognition) -> str:
     catalog_name = _display_name(recognition.spec, recognition.year)
     if recognition.name.lower() == catalog_name.lower():
         return ""
-    return f"; recognised by its content as {recognition.describe()}, the catalog's name is {catalog_name!r}"
+    how = f"; recognised by its content as {recognition.describe()}, the catalog's name is {catalog_name!r}"
+    named = catalog.match_filename(recognition.name)
+    if named is not None and named.file.label != recognition.spec.label:
+        # The name promised another file: say so, the content decided.
+        how += f" (its name is that of {named.file.label})"
+    return how
 
 
 def _twins(found: list[Recognition]) -> dict[Path, str]:
@@ -406,7 +411,9 @@ def _twins(found: list[Recognition]) -> dict[Path, str]:
             names = ", ".join(repr(r.name) for r in group)
             what = f"{label} {file_year}" if file_year is not None else label
             for recognition in group:
-                twins[recognition.path] = f"the folder holds {len(group)} different files that are {what} ({names}); keep one"
+                twins[recognition.path] = (
+                    f"the folder holds {len(group)} different files that are {what} ({names}); keep one"
+                )
     return twins
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ingestion.filehead import KIND_NAMES, FileHead
-from ingestion.labels import label_key, normalise_label
+from ingestion.labels import normalise_label
 
 Check = Callable[[FileHead], str | None]
 
@@ -127,10 +127,6 @@ def find_row(rows: Sequence[Sequence[object]], labels: Iterable[str]) -> int | N
 
 def row_labels(row: Sequence[object]) -> set[str]:
     return {normalise_label(cell) for cell in row} - {""}
-
-
-def workbook_problem(head: FileHead) -> str | None:
-    return head.workbook_problem
 
 
 _YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*$")

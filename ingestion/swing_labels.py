@@ -16,7 +16,9 @@ from ingestion.errors import CatalogError
 from ingestion.labels import label_key
 
 SWING_LABELS_CSV = Path(__file__).with_name("reference") / "swing_labels.csv"
-COLUMNS: tuple[str, ...] = ("label", "dataset", "measure", "unit", "percentage", "role", "indicator", "direction", "note")
+COLUMNS: tuple[str, ...] = (
+    "label", "dataset", "measure", "unit", "percentage", "role", "indicator", "direction", "note",
+)
 ROLES: frozenset[str] = frozenset({"count", "rate"})
 
 

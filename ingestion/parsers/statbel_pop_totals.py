@@ -182,7 +182,9 @@ def _read_csv(path: Path, *, dataset: str, year: int | None) -> list[_Year]:
         raise ParseError(dataset, file, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise ParseError(dataset, file, "the file is empty; expected a header with Refnis and Population columns", row=1)
+        raise ParseError(
+            dataset, file, "the file is empty; expected a header with Refnis and Population columns", row=1
+        )
     delimiter = sniff_delimiter(lines[0])
     header = next(csv.reader([lines[0]], delimiter=delimiter or ";"))
     positions = _header_positions(header) if delimiter else None

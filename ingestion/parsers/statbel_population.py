@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -693,7 +692,13 @@ def _pop_struct_header(head: FileHead) -> StatbelHeader | str:
     if isinstance(header, str):
         return header
     missing = require_columns(
-        header, _CODE_COLUMNS, ("CD_SEX",), ("CD_NATLTY",), ("CD_AGE",), ("MS_POPULATION",), what="a TF_SOC_POP_STRUCT table"
+        header,
+        _CODE_COLUMNS,
+        ("CD_SEX",),
+        ("CD_NATLTY",),
+        ("CD_AGE",),
+        ("MS_POPULATION",),
+        what="a TF_SOC_POP_STRUCT table",
     )
     return missing or header
 

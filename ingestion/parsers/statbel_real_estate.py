@@ -310,7 +310,8 @@ def _immo_check(quarterly: bool) -> Callable[[FileHead], str | None]:
         first = rows[field_row + 1] if field_row + 1 < len(rows) else ()
         period = str(first[position]).strip().upper() if position < len(first) else ""
         if period not in expected:
-            return f"the first period of sheet {sheet!r} is {period!r}, not {' or '.join(sorted(expected))} ({layout} data)"
+            wanted = " or ".join(sorted(expected))
+            return f"the first period of sheet {sheet!r} is {period!r}, not {wanted} ({layout} data)"
         return None
 
     return check

@@ -169,8 +169,8 @@ def _codes_by_number(
         if row.name and normalise_name(row.name) not in names[row.code]:
             raise ParseError(
                 dataset, file,
-                f"the name {row.name!r} is not commune {row.code} of the {vintage} map (NIS column {table.code_column!r}); "
-                "the code and the name must agree",
+                f"the name {row.name!r} is not commune {row.code} of the {vintage} map "
+                f"(NIS column {table.code_column!r}); the code and the name must agree",
                 row=row.line, column=table.name_column,
             )
         found[row.line] = row.code

@@ -32,7 +32,9 @@ import python_calamine
 from ingestion.errors import ParseError
 from ingestion.labels import normalise_label
 
-CODE_HEADERS: frozenset[str] = frozenset({"nis", "niscode", "nis code", "nis-code", "geoitem code", "gebiedscode", "code"})
+CODE_HEADERS: frozenset[str] = frozenset(
+    {"nis", "niscode", "nis code", "nis-code", "geoitem code", "gebiedscode", "code"}
+)
 NAME_HEADERS: frozenset[str] = frozenset({"gemeenten", "gemeente", "naam", "geoitem"})
 YEAR_HEADERS: frozenset[str] = frozenset({"jaar", "perioden", "periode"})
 FOOTER_STARTS: tuple[str, ...] = (

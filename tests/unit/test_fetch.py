@@ -124,6 +124,19 @@ def test_a_renamed_file_is_recognised_and_archived_under_its_own_name(tmp_path: 
     ]
 
 
+def test_a_file_whose_name_promises_another_file_is_what_its_content_says(tmp_path: Path, catalog: Catalog,
+                                                                          sample_dir: Path) -> None:  # fmt: skip
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "interact_taux_V1.csv").write_bytes((sample_dir / "schools_2024.csv").read_bytes())
+    (item,) = fetch(catalog, RawArchive(tmp_path / "raw"), source_dir=folder, retrieved_at=FIXED).items
+    assert (item.dataset, item.file_id, item.year, item.status) == ("schools", "counts", 2024, "stored")
+    assert item.reason == (
+        "archived as vintage 2024; recognised by its content as schools/counts (layout canonical_csv, year 2024 from "
+        "the year column (row 2)), the catalog's name is 'schools_2024.csv' (its name is that of employment/onem_rates)"
+    )
+
+
 def test_a_renamed_per_year_file_without_a_year_is_refused(tmp_path: Path, catalog: Catalog) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()
