@@ -53,7 +53,10 @@ class ResolvedFile:
         if found is None:
             return ""
         if found.basis != "content":
-            return f"recognised by its {found.basis} only: its content {found.content_reason()}"
+            return (
+                f"recognised by its {found.basis} only (its content does not have the signature of layout "
+                f"{found.layout}: {found.content_reason()})"
+            )
         year = f", year {found.year} from {found.year_from}" if found.year is not None else ""
         return f"recognised by its content{year}"
 
@@ -259,7 +262,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         resolved = resolve_file(load_catalog(), args.dataset, path, args.year)
         if resolved.spec.layout in reference_layouts():
             reference = _reference_file(resolved)
-            print(json.dumps(reference, ensure_ascii=False) if args.json else reference["text"])
+            print(json.dumps(reference, ensure_ascii=False) if args.json else _reference_text(reference))
             return 0
         parsed = parse_file(args.dataset, path, year=args.year, harmonise=args.harmonise, resolved=resolved)
         if out is not None:
@@ -287,15 +290,19 @@ def _reference_file(resolved: ResolvedFile) -> dict[str, Any]:
 
     path, spec = resolved.path, resolved.spec
     rows = len(reference_layouts()[spec.layout](path, dataset=resolved.dataset))
-    sha256 = sha256_of(path)
-    text = (
-        f"{spec.label}: {path.name} (layout {spec.layout}, sha256 {sha256[:12]})\n{resolved.recognised()}\n"
-        f"a reference table (the geography seeds are checked against it; no measures are loaded): {rows:,} rows"
-    )
     return {
         "dataset": resolved.dataset, "file": path.name, "file_id": spec.id, "layout": spec.layout,
-        "recognised": resolved.recognised(), "sha256": sha256, "reference_rows": rows, "text": text,
+        "recognised": resolved.recognised(), "sha256": sha256_of(path), "reference_rows": rows,
     }
+
+
+def _reference_text(reference: dict[str, Any]) -> str:
+    return (
+        f"{reference['dataset']}/{reference['file_id']}: {reference['file']} (layout {reference['layout']}, "
+        f"sha256 {reference['sha256'][:12]})\n{reference['recognised']}\n"
+        "a reference table (the geography seeds are checked against it; no measures are loaded): "
+        f"{reference['reference_rows']:,} rows"
+    )
 
 
 def _verdict_lines(error: UnmatchedFileError) -> list[str]:
