@@ -236,7 +236,8 @@ def _year(
     head: FileHead, spec: FileSpec, basis: str, given: int | None, verdicts: tuple[LayoutVerdict, ...]
 ) -> tuple[int | None, str | None]:
     if not spec.per_year:
-        return None, None
+        # A file of many years: --year only selects one of them, and its parser checks it.
+        return (given, "--year") if given is not None else (None, None)
     signature: Signature = signatures()[spec.layout]
     statements: list[Year] = list(signature.year(head)) if signature.year and basis == "content" else []
     matched, in_name = spec.match(head.name)

@@ -325,3 +325,16 @@ def test_parse_reports_swing_labels_no_table_knows(tmp_path: Path, capsys: pytes
     )
     assert run(["parse", "arrivals", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["unknown_labels"] == ["bewoners met een groene wagen"]
+
+
+def test_year_selects_one_year_of_a_file_that_holds_many(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "export.csv"
+    path.write_text('"gemeenten";"nieuwkomers|2023";"nieuwkomers|2024"\n"Aalst";646;662\n', encoding="utf-8")
+    assert run(["parse", str(path), "--year", "2023", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["file_id"], document["year"], document["summary"]["periods"]) == ("newcomers", 2023, ["2023"])
+    assert run(["parse", str(path), "--year", "2019"]) == 2
+    assert capsys.readouterr().err == (
+        "cohesion parse: dataset arrivals, file export.csv, row 1: the catalog declares year 2019 but the file has "
+        "years 2023, 2024\n"
+    )
