@@ -261,7 +261,9 @@ class Catalog:
         return tuple(spec for d in datasets for spec in d.files)
 
     def match_filename(self, name: str) -> FileMatch | None:
-        """The catalog entry a file name belongs to, or None when it matches none."""
+        """The catalog entry a file name belongs to, or None when it matches none. A hint only:
+        files are recognised by their content (ingestion/recognise.py), the name decides only
+        when the content does not."""
         base = Path(name).name
         for dataset in self.datasets:
             for spec in dataset.files:
