@@ -174,7 +174,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         ).fetchall()]
         year = args.year or (years[-1] if years else None)
         if year not in years:
-            raise CohesionError(f"no explanation for {args.nis_code} in {year}; years available: {years}")
+            why = con.execute(
+                "select reason from index_editions where scope = 'BE' and year = ? and not published", [year]
+            ).fetchall() if _has_table(con, "index_editions") else []
+            because = f": {why[0][0]}" if why else ""
+            raise CohesionError(
+                f"no index edition for {year}{because}; editions in this release: {years or 'none'}"
+                if why or not years
+                else f"no explanation for {args.nis_code} in {year}; years available: {years}"
+            )
         text = con.execute(
             "select text from cohesion_index_explanations where nis_code = ? and year = ? and lang = ?",
             [args.nis_code, year, args.lang],
@@ -183,6 +191,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     print(text)
     print(f"(release {release[0]}, {release[1]})")
     return 0
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("select 1 from information_schema.tables where table_name = ?", [name]).fetchall())
 
 
 def _cmd_whatif(args: argparse.Namespace) -> int:
@@ -202,7 +214,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import run_bench
 
-    return run_bench()
+    return run_bench(Path(args.real_dir) if args.real_dir else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,7 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--out", help="folder for whatif.xlsx and CSV (default: data/whatif/<rules name>)")
     whatif.set_defaults(func=_cmd_whatif)
 
-    sub.add_parser("bench", help="time each stage of a sample run").set_defaults(func=_cmd_bench)
+    bench = sub.add_parser(
+        "bench", help="time each stage of a sample run, and of a run on the publishers' files when at hand"
+    )
+    bench.add_argument(
+        "--real-dir", help="folder of publishers' files to time as well (default: ../shared/data-real when present)"
+    )
+    bench.set_defaults(func=_cmd_bench)
     register_ingest(sub)
     return parser
 

@@ -14,6 +14,9 @@ import duckdb
 import pandas as pd
 
 FUND_TABLES: tuple[str, ...] = ("fund_eligibility", "fund_allocation", "fund_transitions")
+# What the release could compute, year by year: the index editions and the fund's years, with the
+# reasons for what is missing (a committee must see why a year has no fund before reading one).
+EDITION_TABLES: tuple[str, ...] = ("fund_editions", "index_editions")
 
 # Column headers (French, Dutch); a column not listed keeps its technical name in both rows.
 HEADERS: Mapping[str, tuple[str, str]] = {
@@ -53,6 +56,24 @@ HEADERS: Mapping[str, tuple[str, str]] = {
     "change_cents": ("Différence (centimes)", "Verschil (eurocent)"),
     "change_pct": ("Différence (%)", "Verschil (%)"),
     "change": ("Changement", "Wijziging"),
+    "scope": ("Périmètre", "Bereik"),
+    "computed": ("Calculé", "Berekend"),
+    "index_scope": ("Indice utilisé (critère B)", "Gebruikte index (criterium B)"),
+    "communes_in_scope": ("Communes du périmètre", "Gemeenten van het bereik"),
+    "gate_a_from_indicator": ("Critère A par l'indicateur", "Criterium A via de indicator"),
+    "gate_a_from_proxy": ("Critère A par l'approximation", "Criterium A via de benadering"),
+    "gate_a_missing": ("Critère A incalculable", "Criterium A niet berekenbaar"),
+    "eligible_communes": ("Communes éligibles", "Subsidiabele gemeenten"),
+    "budget_cents": ("Budget versé (centimes)", "Uitbetaald budget (eurocent)"),
+    "published": ("Publiée", "Gepubliceerd"),
+    "domains_used": ("Domaines utilisés", "Gebruikte domeinen"),
+    "weight_share": ("Part du poids", "Aandeel van het gewicht"),
+    "indicators_used": ("Nombre d'indicateurs", "Aantal indicatoren"),
+    "indicators": ("Indicateurs (période de référence)", "Indicatoren (referentieperiode)"),
+    "left_out": ("Indicateurs écartés et pourquoi", "Weggelaten indicatoren en waarom"),
+    "communes_scored": ("Communes notées", "Gemeenten met een score"),
+    "fixed_goalposts_base_year": ("Année de base des bornes fixes", "Basisjaar van de vaste ijkpunten"),
+    "methodology_version": ("Version de la méthodologie", "Versie van de methodologie"),
 }
 
 SHEET_TITLES: Mapping[str, str] = {
@@ -60,11 +81,14 @@ SHEET_TITLES: Mapping[str, str] = {
     "fund_allocation": "Montants - Bedragen",
     "fund_transitions": "Transitions - Overgangen",
     "whatif_comparison": "Comparaison - Vergelijking",
+    "fund_editions": "Années du fonds - Fondsjaren",
+    "index_editions": "Éditions de l'indice - Edities",
 }
 
 
 def read_fund_tables(database: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The fund tables of a release with commune names, and the release metadata."""
+    """The fund tables of a release with commune names, the editions of the index and of the fund,
+    and the release metadata."""
     with duckdb.connect(str(database), read_only=True) as con:
         tables = {}
         for table in FUND_TABLES:
@@ -72,6 +96,10 @@ def read_fund_tables(database: Path) -> tuple[dict[str, pd.DataFrame], dict[str,
                 f"select c.name_fr as commune_fr, c.name_nl as commune_nl, t.* from {table} t "
                 "join communes c using (nis_code) order by t.year, t.nis_code"
             ).df()
+        present = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        for table in EDITION_TABLES:
+            if table in present:
+                tables[table] = con.execute(f"select * from {table} order by year" + (", scope" if table == "index_editions" else "")).df()
         release = con.execute("select * from _release").df().iloc[0].astype(str).to_dict()
     return tables, release
 

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from ingestion.errors import PublishError
 from orchestration.release import Release, ReleaseInfo, new_release_id, publish, write_release
 from orchestration.settings import CONFIG_DIR, DBT_PROJECT_DIR, REPO_ROOT, Paths
 
@@ -30,7 +31,7 @@ _METADATA_DICTIONARY: list[tuple[str, str, str, str, str]] = [
     ("_release", "code_version", "Version of the code that produced the release", "Version du code qui a produit la publication", ""),
     ("_release", "methodology_version", "Version of config/methodology.yml (the cohesion index)", "Version de config/methodology.yml (l'indice de cohésion)", ""),
     ("_release", "rules_version", "Version of config/fund_rules.yml (the local cohesion fund)", "Version de config/fund_rules.yml (le fonds local de cohésion)", ""),
-    ("_release", "data_origin", "'official' for publishers' files, 'synthetic sample' for the embedded test sample", "'official' pour les fichiers des producteurs, 'synthetic sample' pour l'échantillon synthétique", ""),
+    ("_release", "data_origin", "Where the data comes from: 'synthetic sample' (the embedded test sample, never statistics), or \"publishers' files: \" followed by the datasets archived (see _sources)", "Origine des données : 'synthetic sample' (l'échantillon de test intégré, jamais des statistiques), ou \"publishers' files: \" suivi des jeux de données archivés (voir _sources)", ""),
     ("_sources", "dataset", "Dataset identifier of the catalog", "Identifiant du jeu de données dans le catalogue", ""),
     ("_sources", "vintage", "Release of the publisher's file (year or retrieval date)", "Millésime du fichier du producteur (année ou date de téléchargement)", ""),
     ("_sources", "file", "File name as archived", "Nom du fichier archivé", ""),
@@ -131,9 +132,23 @@ def read_sources(warehouse: Path) -> pd.DataFrame:
     return frame.reindex(columns=list(SOURCES_COLUMNS))
 
 
+SAMPLE_ORIGIN = "synthetic sample"
+PUBLISHERS_ORIGIN = "publishers' files"
+
+
 def data_origin(sources: pd.DataFrame) -> str:
-    """A release is 'official' only when no input was synthetic."""
-    return "synthetic sample" if (sources["origin"] == "sample").any() else "official"
+    """Where the release's data comes from: ``synthetic sample``, or ``publishers' files:`` and the
+    datasets archived. The archive refuses to mix the two; a release refuses it too."""
+    origins = set(sources["origin"].dropna())
+    if "sample" in origins:
+        if origins - {"sample"}:
+            raise PublishError(
+                "the archive mixes the synthetic sample with publishers' files "
+                f"({', '.join(sorted(origins))}); a release comes from one or the other"
+            )
+        return SAMPLE_ORIGIN
+    datasets = sorted(set(sources["dataset"].dropna()))
+    return f"{PUBLISHERS_ORIGIN}: {', '.join(datasets)}" if datasets else f"{PUBLISHERS_ORIGIN}: none"
 
 
 def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> Release:

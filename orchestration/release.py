@@ -40,7 +40,7 @@ class ReleaseInfo:
     code_version: str
     methodology_version: str
     rules_version: str
-    data_origin: str  # "official" or "synthetic sample"
+    data_origin: str  # "synthetic sample", or "publishers' files: <datasets>"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,20 @@ def _published_summary(path: Path) -> dict[str, Any]:
             ).fetchall()[0]
             summary["years"] = years
             summary["indicators"] = indicators
+        if "index_editions" in tables:
+            summary["index_editions"] = {
+                scope: years
+                for scope, years in con.execute(
+                    "select scope, list(year order by year) from index_editions where published group by scope order by scope"
+                ).fetchall()
+            }
+        if "fund_editions" in tables:
+            computed, missing = con.execute(
+                "select list(year order by year) filter (where computed), "
+                "list(year order by year) filter (where not computed) from fund_editions"
+            ).fetchall()[0]
+            summary["fund_years"] = computed or []
+            summary["fund_years_not_computed"] = missing or []
         if "fund_eligibility" in tables:
             summary["eligible_by_year"] = dict(
                 con.execute(
@@ -119,6 +133,17 @@ def write_run_report(report: dict[str, Any], directory: Path) -> Path:
     return path
 
 
+def _years_text(years: list[int]) -> str:
+    """2015, 2016, 2019..2024: runs of consecutive years shortened."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
 def print_summary(report: dict[str, Any]) -> None:
     checks = f"{report['checks_passed']} checks passed, {len(report['checks_failed'])} failed"
     if not report["published"]:
@@ -130,6 +155,14 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"published: {report['published_path']}")
     print(f"release {release.get('release_id')} ({release.get('data_origin')}): {release.get('communes')} communes, "
           f"years {release.get('years')}, {release.get('indicators')} indicators")
-    if "eligible_by_year" in release:
+    editions = release.get("index_editions")
+    if editions is not None:
+        listed = "; ".join(f"{scope} {_years_text(years)}" for scope, years in editions.items()) or "none"
+        print(f"index editions: {listed} (why the others are missing: table index_editions)")
+    if "fund_years" in release:
+        missing = release.get("fund_years_not_computed") or []
+        note = f"; not computed for {_years_text(missing)} (why: table fund_editions)" if missing else ""
+        print(f"fund computed for {_years_text(release['fund_years']) or 'no year'}{note}")
+    if release.get("eligible_by_year"):
         print("eligible communes by year: " + ", ".join(f"{y}: {n}" for y, n in release["eligible_by_year"].items()))
     print(checks)

@@ -21,6 +21,7 @@ _INPUTS = {
     "communes": "select * from staging.stg_reference__communes",
     "population": "select * from index.index_inputs",
     "index": "select * from index.index_cohesion",
+    "regional": "select * from index.index_regional",
     "needs": "select * from fund.fund_needs_profile",
     "current_years": "select * from fund.fund_years",
     "current_eligibility": "select * from fund.fund_eligibility_calc",
@@ -83,10 +84,19 @@ def run_whatif(rules_path: Path, warehouse: Path, *, year: int | None = None) ->
     except fund.FundRulesError as exc:
         raise CohesionError(str(exc)) from exc
     m = kernels.methodology()
-    inputs = kernels.index_inputs(data["indicators"], data["communes"], data["population"], m)
+    # The alternative rules may change the scope: which years can be computed, and which index
+    # ranks the communes, follow from them exactly as in the pipeline.
+    plan, index_scope = kernels.fund_plan(data["indicators"], data["communes"], data["index"], data["regional"], rules, m)
+    years = [int(y) for y in plan.loc[plan["computed"], "year"]]
+    if not years:
+        first = plan.loc[plan["reason"].notna(), ["year", "reason"]].head(1)
+        why = f" (e.g. {int(first['year'].iloc[0])}: {first['reason'].iloc[0]})" if len(first) else ""
+        raise CohesionError(f"under the rules {rules_path} the fund cannot be computed for any year{why}")
+    index = kernels.fund_index(data["index"], data["regional"], index_scope)
+    inputs = kernels.index_inputs(data["indicators"], data["communes"], data["population"], m, scope=index_scope)
     draws = kernels.run_draws(inputs, m)
-    eligibility = kernels.fund_eligibility(data["indicators"], data["communes"], data["index"], draws, rules)
-    after = kernels.fund_years(eligibility, data["index"], data["population"], rules)
+    eligibility = kernels.fund_eligibility(data["indicators"], data["communes"], index, draws, rules, years=years)
+    after = kernels.fund_years(eligibility, index, data["population"], rules)
     before = data["current_years"]
     if year is not None:
         if year not in set(after["year"]):

@@ -150,9 +150,13 @@ def test_settings_change_the_editions(indicators, communes, methodology):
     assert 2017 in plan.published_years("BE")
 
 
-def test_population_of_an_edition_is_the_latest_within_the_lag():
+def test_population_of_an_edition_is_the_nearest_within_the_lag_earlier_first():
     population = pd.DataFrame(
         {"nis_code": ["11001", "11001"], "year": [2015, 2019], "population": [1000.0, 1100.0]}
     )
-    aligned = population_for_editions(population, [2015, 2016, 2019, 2023], max_lag=3)
-    assert aligned.set_index("year")["population"].to_dict() == {2015: 1000.0, 2016: 1000.0, 2019: 1100.0}
+    aligned = population_for_editions(population, [2013, 2015, 2016, 2019, 2023, 2030], max_lag=3)
+    # 2013 has no earlier year: the next one within the lag tells its size; 2023 (2019 is four
+    # years back) and 2030 have none.
+    assert aligned.set_index("year")["population"].to_dict() == {
+        2013: 1000.0, 2015: 1000.0, 2016: 1000.0, 2019: 1100.0
+    }

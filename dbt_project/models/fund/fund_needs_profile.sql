@@ -1,6 +1,7 @@
 -- The needs drivers that share each budget line among communes (config/fund_rules.yml
 -- `budget_lines`): children 3-17 (schools), children 0-2 (creches), residents (sport and
--- culture), unemployed jobseekers (continuing training). Missing counts count as 0 need.
+-- culture), unemployed jobseekers (continuing training; the latest year within the input lag).
+-- Missing counts count as 0 need.
 -- Grain: commune x year.
 with population as (
 
@@ -24,6 +25,19 @@ jobseekers as (
     where measure = 'jobseekers' and quarter is null
     group by nis_code, year
 
+),
+
+jobseeker_year_for as (
+
+    -- Jobseeker counts are published about a year later than the population: a year without
+    -- them uses the latest earlier year, at most var('max_input_lag_years') older.
+    select population_years.year, max(jobseeker_years.year) as jobseekers_year
+    from (select distinct year from population) as population_years
+    inner join (select distinct year from jobseekers where unemployed_adults is not null) as jobseeker_years
+        on jobseeker_years.year <= population_years.year
+        and jobseeker_years.year >= population_years.year - {{ var('max_input_lag_years') }}
+    group by population_years.year
+
 )
 
 select
@@ -32,6 +46,10 @@ select
     coalesce(population.children_3_17, 0) as children_3_17,
     coalesce(population.children_0_2, 0) as children_0_2,
     coalesce(population.population, 0) as population,
-    coalesce(jobseekers.unemployed_adults, 0) as unemployed_adults
+    coalesce(jobseekers.unemployed_adults, 0) as unemployed_adults,
+    jobseeker_year_for.jobseekers_year as unemployed_adults_year
 from population
-left join jobseekers using (nis_code, year)
+left join jobseeker_year_for on jobseeker_year_for.year = population.year
+left join jobseekers
+    on jobseekers.nis_code = population.nis_code
+    and jobseekers.year = jobseeker_year_for.jobseekers_year

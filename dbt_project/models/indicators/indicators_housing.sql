@@ -2,7 +2,7 @@
 -- ones stay in harmonised_statbel_real_estate). Affordability divides the median house price by
 -- the mean income per declaration of the same year; income is published about two years later,
 -- so a year without income uses the latest earlier income year, flagged income_other_year, but
--- never one more than var('price_to_income_max_income_lag_years') years older: prices of 2024
+-- never one more than var('max_input_lag_years') years older: prices of 2024
 -- divided by incomes of 2013 would say nothing about affordability.
 
 with real_estate as (
@@ -33,7 +33,7 @@ income_year_for as (
     from (select distinct year from real_estate) as real_estate_years
     inner join (select distinct year from income where value is not null) as income_years
         on income_years.year <= real_estate_years.year
-        and income_years.year >= real_estate_years.year - {{ var('price_to_income_max_income_lag_years') }}
+        and income_years.year >= real_estate_years.year - {{ var('max_input_lag_years') }}
     group by real_estate_years.year
 
 ),

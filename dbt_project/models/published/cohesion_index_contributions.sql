@@ -1,7 +1,7 @@
 -- Contributions of each indicator to the score, with the reference period of the value used
 -- (an edition takes each indicator's latest period within the lag: index_edition_indicators).
 select
-    contributions.nis_code,
+    cast(contributions.nis_code as varchar) as nis_code,
     cast(contributions.year as integer) as year,
     cast(contributions.domain as varchar) as domain,
     cast(contributions.indicator as varchar) as indicator,

@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(domain as varchar) as domain,
     cast(domain_score as double) as domain_score,

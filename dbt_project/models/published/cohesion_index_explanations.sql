@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(lang as varchar) as lang,
     cast(text as varchar) as text,

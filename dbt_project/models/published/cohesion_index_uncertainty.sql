@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(rank_nominal as integer) as rank_nominal,
     cast(rank_median as double) as rank_median,

@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(budget_line as varchar) as budget_line,
     cast(needs_driver as varchar) as needs_driver,

@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(gate_a_indicator as varchar) as gate_a_indicator,
     cast(gate_a_proxy as boolean) as gate_a_proxy,

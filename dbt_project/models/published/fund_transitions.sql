@@ -1,5 +1,5 @@
 select
-    nis_code,
+    cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(status as varchar) as status,
     cast(eligible as boolean) as eligible,

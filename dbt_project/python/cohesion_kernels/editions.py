@@ -120,6 +120,7 @@ def plan_editions(indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodolo
             plan_parts.extend(_edition_rows(year, scope, merged, coverage, m, regional=added))
             chosen.extend((scope, year, i, p) for i, (p, _) in merged.items() if p is not None)
     plan = pd.DataFrame(plan_parts, columns=list(PLAN_COLUMNS))
+    plan = plan.astype({"reference_period": "Int64", "lag_years": "Int64"})
     published = plan.loc[plan["edition_published"] & plan["used"], ["year", "scope", "indicator"]]
     picks = pd.DataFrame(chosen, columns=["scope", "year", "indicator", "reference_period"]).merge(
         published, on=["scope", "year", "indicator"], how="inner"
@@ -167,7 +168,8 @@ def _coverage_text(coverage: pd.DataFrame, indicator: str, year: int, m: Methodo
     if indicator not in coverage.index.get_level_values("indicator"):
         return "no value in any file"
     periods = coverage.loc[indicator]
-    near = periods.loc[periods.index <= year] if (periods.index <= year).any() else periods
+    # The latest period up to the edition, else (an indicator first published later) the first.
+    near = periods.loc[periods.index <= year] if (periods.index <= year).any() else periods.iloc[:1]
     latest = near.iloc[-1]
     shares = ", ".join(f"{scope} {share:.0%}" for scope, share in latest.items())
     covered = [scope for scope, share in latest.items() if share >= m.editions.min_region_coverage - _SLACK]
@@ -257,15 +259,18 @@ def _inputs(rows: pd.DataFrame, picks: pd.DataFrame, communes: pd.DataFrame) -> 
 
 
 def population_for_editions(population: pd.DataFrame, years: list[int], max_lag: int) -> pd.DataFrame:
-    """Residents per commune for each edition year: that year's, else the latest earlier year within
-    the lag (smoothing decides which communes are small from it). ``population``: ``nis_code``,
-    ``year``, ``population``."""
+    """Residents per commune for each edition year, used only to tell which communes are small
+    enough to smooth: that year's, else the latest earlier year within the lag, else the earliest
+    later one within the lag (a commune's size class barely moves in a few years; no published
+    value comes from it). ``population``: ``nis_code``, ``year``, ``population``."""
     if population.empty or not years:
         return population.iloc[0:0]
     available = sorted(int(y) for y in population["year"].unique())
     parts = []
     for year in years:
         earlier = [y for y in available if year - max_lag <= y <= year]
-        if earlier:
-            parts.append(population.loc[population["year"] == earlier[-1]].assign(year=year))
+        later = [y for y in available if year < y <= year + max_lag]
+        chosen = earlier[-1] if earlier else (later[0] if later else None)
+        if chosen is not None:
+            parts.append(population.loc[population["year"] == chosen].assign(year=year))
     return pd.concat(parts, ignore_index=True) if parts else population.iloc[0:0]
