@@ -54,11 +54,15 @@ class RecognitionError(CohesionError):
     layout, why the file does (None) or does not have its signature; ``kind`` what the file is
     (zip, xlsx, xls, text, ...)."""
 
-    def __init__(self, file: str, problem: str, *, verdicts: tuple = (), kind: str | None = None) -> None:
+    def __init__(
+        self, file: str, problem: str, *, verdicts: tuple = (), kind: str | None = None, spec: object = None
+    ) -> None:
         self.file = file
         self.problem = problem
         self.verdicts = verdicts
         self.kind = kind
+        # The catalog entry the content was recognised as, when the trouble came after (its year).
+        self.spec = spec
         super().__init__(f"{file}: {problem}")
 
 

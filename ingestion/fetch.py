@@ -426,8 +426,10 @@ def _found(recognition: Recognition, status: Status, reason: str, entry: Archive
 
 
 def _unrecognised(path: Path, status: Status, error: RecognitionError, suffix: str = "") -> FetchItem:
+    spec = error.spec  # known when the content was recognised and the trouble came after
     return FetchItem(
-        None, None, None, path.name, status, f"{error.problem}{suffix}", verdicts=error.verdicts, kind=error.kind
+        spec.dataset if spec else None, spec.id if spec else None, None, path.name, status,
+        f"{error.problem}{suffix}", verdicts=error.verdicts, kind=error.kind,
     )
 
 

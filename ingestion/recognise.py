@@ -254,7 +254,7 @@ def _year(
             head.name,
             f"is {spec.label}, one file per year ({spec.filename}), but neither its content nor its name says which "
             "year; name it as the publisher does, or give the year (cohesion parse --year)",
-            verdicts=verdicts, kind=head.kind,
+            verdicts=verdicts, kind=head.kind, spec=spec,
         )
     first = statements[0]
     for other in statements[1:]:
@@ -262,6 +262,6 @@ def _year(
             raise RecognitionError(
                 head.name,
                 f"is {spec.label}, but {first.where} says {first.year} and {other.where} says {other.year}",
-                verdicts=verdicts, kind=head.kind,
+                verdicts=verdicts, kind=head.kind, spec=spec,
             )
     return first.year, first.where

@@ -32,7 +32,7 @@ def _raw_dataset_asset(dataset: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run() if partitions is not None else None,
     )
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-        if partitions is None or not context.has_partition_key_range:
+        if partitions is None or not (context.has_partition_key or context.has_partition_key_range):
             # A run without partition tags (no year of any yearly dataset archived, as with the
             # Flemish exports alone) loads whatever is archived: here, nothing.
             loaded = load_dataset(dataset, paths())

@@ -213,7 +213,7 @@ ARCHIVED: tuple[BadInput, ...] = (
         "statbel_income",
         INCOME_PANEL,
         duplicate_saint_gilles_2022,
-        message=(f"file {INCOME_PANEL}", "row 573", "CD_MUNTY_REFNIS 21013, CD_YEAR 2022 appears twice"),
+        message=(f"file {INCOME_PANEL}", "row 411", "CD_MUNTY_REFNIS 21013, CD_YEAR 2022 appears twice"),
     ),
     BadInput(
         "duplicate commune rows in the population file",
@@ -243,13 +243,6 @@ ARCHIVED: tuple[BadInput, ...] = (
         drop_saint_gilles,
         message=("expect_column_distinct_values_to_equal_set on 'nis_code'", 'period=="2024"', "(e.g. 21013)"),
     ),
-    BadInput(
-        "year disagrees with the file name",
-        "statbel_population",
-        POPULATION_2024,
-        year_2023_inside,
-        message=(f"file {POPULATION_2024}", "the file name says 2024 but CD_YEAR (row 2) says 2023"),
-    ),
 )
 
 REFUSED: tuple[BadInput, ...] = (
@@ -276,6 +269,16 @@ REFUSED: tuple[BadInput, ...] = (
         empty_file,
         message=(f"file {EMPLOYMENT_2024}", "row 1", "the file is empty; expected the header nis_code,"),
         refused_by_fetch=("is empty (0 bytes)",),
+    ),
+    BadInput(
+        "year disagrees with the file name",
+        "statbel_population",
+        POPULATION_2024,
+        year_2023_inside,
+        message=(f"file {POPULATION_2024}", "the file name says 2024 but CD_YEAR (row 2) says 2023"),
+        # Files are recognised by their content, which reads the year too: the disagreement
+        # stops the file before it is archived.
+        refused_by_fetch=("says 2024", "CD_YEAR (row 2) says 2023"),
     ),
 )
 
@@ -389,7 +392,8 @@ def test_bad_input_stops_the_run_and_changes_nothing_published_or_archived(case:
     before = _snapshot(data_copy)
     bad_file = _corrupt(case, data_copy, tmp_path / "download")
     archive = RawArchive(data_copy / "raw")
-    fetched = fetch(load_catalog(), archive, source_dir=bad_file.parent, retrieved_at=BAD_VINTAGE_AT)
+    # A corrupted sample file is still a sample file: the archive never mixes sample and real.
+    fetched = fetch(load_catalog(), archive, source_dir=bad_file.parent, retrieved_at=BAD_VINTAGE_AT, origin="sample")
     assert [item.status for item in fetched.items] == ["stored"], fetched.summary()
 
     run = run_raw_asset(case.dataset, data_copy, case.file)
@@ -406,7 +410,7 @@ def test_file_that_is_not_what_its_name_says_is_refused_by_fetch_and_by_the_pars
     catalog = load_catalog()
     archive = RawArchive(data_copy / "raw")
 
-    fetched = fetch(catalog, archive, source_dir=bad_file.parent, retrieved_at=BAD_VINTAGE_AT)
+    fetched = fetch(catalog, archive, source_dir=bad_file.parent, retrieved_at=BAD_VINTAGE_AT, origin="sample")
 
     assert [item.status for item in fetched.items] == ["failed"], fetched.summary()
     line = fetched.failed[0].line()
@@ -418,7 +422,7 @@ def test_file_that_is_not_what_its_name_says_is_refused_by_fetch_and_by_the_pars
 
     # Copied into the archive by hand all the same, it is still stopped, by the parser.
     match = catalog.match_filename(case.file)
-    stored = archive.store(bad_file, spec=match.file, year=match.year, origin="source_dir", retrieved_at=BAD_VINTAGE_AT)
+    stored = archive.store(bad_file, spec=match.file, year=match.year, origin="sample", retrieved_at=BAD_VINTAGE_AT)
     run = run_raw_asset(case.dataset, data_copy, case.file)
 
     _assert_stopped(case, run, before, data_copy, stored.entry.path.parent)

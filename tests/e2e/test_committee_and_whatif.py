@@ -27,8 +27,17 @@ def test_release_carries_the_committee_workbook_with_french_and_dutch_headers(sa
     workbook = _release_dir(sample_run.data_dir) / "exports" / "committee" / "fund_committee.xlsx"
     sheets = pd.read_excel(workbook, sheet_name=None, header=None, engine="calamine")
     assert list(sheets) == [
-        "Couverture - Voorblad", "Éligibilité - Subsidiabiliteit", "Montants - Bedragen", "Transitions - Overgangen"
+        "Couverture - Voorblad", "Éligibilité - Subsidiabiliteit", "Montants - Bedragen", "Transitions - Overgangen",
+        "Années du fonds - Fondsjaren", "Éditions de l'indice - Edities",
     ]
+    # What each edition of the index uses and why a year has no fund, in the committee's languages.
+    editions = sheets["Éditions de l'indice - Edities"]
+    assert editions.iloc[0].tolist()[:3] == ["Année", "Périmètre", "Publiée"]
+    assert editions.iloc[1].tolist()[:3] == ["Jaar", "Bereik", "Gepubliceerd"]
+    national = editions.iloc[2:][editions.iloc[2:][1] == "BE"]
+    assert sorted(int(y) for y in national.loc[national[2].astype(bool), 0]) == list(range(2019, 2026))
+    fund_years = sheets["Années du fonds - Fondsjaren"]
+    assert [int(y) for y in fund_years.iloc[2:, 0]] == list(range(2019, 2026))
     cover = sheets["Couverture - Voorblad"]
     assert "synthetic sample" in cover[2].astype(str).tolist()
     allocation = sheets["Montants - Bedragen"]

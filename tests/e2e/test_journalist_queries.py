@@ -120,12 +120,12 @@ def test_published_merger_flag_is_the_crosswalk(published):
 
 @pytest.mark.e2e
 def test_guide_claims_hold_on_the_sample(published):
-    """What the guide states about the file: 565 communes, 19 indicators, a synthetic-sample
+    """What the guide states about the file: 565 communes, 20 indicators, a synthetic-sample
     origin on the sample, and suppressed values stored as NULL, never 0."""
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from communes").fetchall() == [(565,)]
         indicators = con.execute("select count(distinct indicator) from commune_indicators").fetchall()
-        assert indicators == [(19,)], f"JOURNALISTS.md says 19 indicators; the release has {indicators[0][0]}"
+        assert indicators == [(20,)], f"JOURNALISTS.md says 20 indicators; the release has {indicators[0][0]}"
         assert con.execute("select data_origin from _release").fetchall() == [("synthetic sample",)]
         suppressed = con.execute(
             "select count(*), count(value) from commune_indicators where flags like 'suppressed%'"

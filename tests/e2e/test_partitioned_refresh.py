@@ -86,7 +86,7 @@ def test_a_year_reloaded_with_a_fifth_of_its_rows_missing_fails_the_size_change_
         lines = old.read(member).splitlines(keepends=True)
         new.writestr(member, b"".join(lines[: int(len(lines) * 0.75)]))  # a download cut at three quarters
     fetched = fetch(load_catalog(), RawArchive(data_copy / "raw"), source_dir=short.parent,
-                    retrieved_at="2026-06-01T00:00:00Z")  # fmt: skip
+                    retrieved_at="2026-06-01T00:00:00Z", origin="sample")  # fmt: skip
     assert [item.status for item in fetched.items] == ["stored"], fetched.summary()
 
     second, _ = _run_population(data_copy, "2025", instance)

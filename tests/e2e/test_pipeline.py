@@ -87,7 +87,9 @@ def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipe
     broken_dir.mkdir()
     with zipfile.ZipFile(broken_dir / original.name, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(member, "\ufeff" + "".join(kept))
-    report = fetch(load_catalog(), RawArchive(data_dir / "raw"), source_dir=broken_dir, retrieved_at="2026-01-01T00:00:00Z")
+    report = fetch(
+        load_catalog(), RawArchive(data_dir / "raw"), source_dir=broken_dir, retrieved_at="2026-01-01T00:00:00Z", origin="sample"
+    )
     assert len(report.stored) == 1
 
     run = rerun_pipeline(data_dir)
