@@ -67,6 +67,18 @@ class FetchItem:
         where = f"{self.dataset}/{self.file_id}" if self.dataset else "(not in the catalog)"
         return f"{self.status:<9} {where} {self.filename}: {self.reason}"
 
+    def as_dict(self) -> dict[str, object]:
+        """For the run report: what happened, and for a file from a folder each layout's verdict."""
+        return {
+            "file": self.filename,
+            "status": self.status,
+            "dataset": self.dataset,
+            "file_id": self.file_id,
+            "year": self.year,
+            "reason": self.reason,
+            "layouts": {v.layout: v.reason or "matches" for v in self.verdicts},
+        }
+
     def details(self) -> list[str]:
         """For an unmatched file: why each layout that reads this kind of file refused it, and
         how many layouts read other kinds (the full verdicts stay in ``verdicts``)."""

@@ -95,6 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         years = year_span(args.years)
     timings: dict[str, float] = {}
+    fetched = None
     if args.sample:
         timings["sample generation"], timings["archive"] = generate_and_archive_sample()
     elif args.source_dir or args.offline or args.online:
@@ -110,6 +111,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     prepare_dbt()
     result, instance = execute_pipeline(years)
     report = build_run_report(result, instance, timings)
+    if fetched is not None:
+        # Which file went where, and why a file matched no layout, kept with the run.
+        report["inputs"] = [item.as_dict() for item in fetched.items]
     write_run_report(report, paths().reports)
     print_summary(report)
     return 0 if report["published"] else 1

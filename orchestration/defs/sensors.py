@@ -127,15 +127,17 @@ def poll_publishers(
     """Ask about every polled file (starting at ``resume_at``), download the changed ones.
 
     ``check`` and ``fetch`` default to :func:`has_update` and :func:`ingestion.download.download`
-    (looked up when called, so tests can replace them). Datasets whose archive holds the
-    synthetic sample are left alone: a publisher file must never be mixed into sample data.
+    (looked up when called, so tests can replace them). An archive holding the synthetic sample
+    is left alone: a publisher file must never be mixed into sample data.
     """
     check = check or has_update
     fetch = fetch or download
     files = _rotate(polled_files(catalog), resume_at)
-    sample = {d for d in {f.spec.dataset for f in files} if _holds_sample(archive, d)}
-    for dataset in sorted(sample):
-        log(f"{dataset}: the archive holds the synthetic sample; not asking the publisher")
+    # An archive holding the synthetic sample takes no publisher file at all, not even for a
+    # dataset the sample lacks: the archive refuses to mix them (ingestion.archive).
+    sample = {f.spec.dataset for f in files} if _holds_sample(archive) else set()
+    if sample:
+        log("the archive holds the synthetic sample; not asking any publisher")
     deadline = clock() + budget_seconds
     updates: list[FileUpdate] = []
     problems: list[str] = []
@@ -220,5 +222,5 @@ def _rotate(files: list[PolledFile], resume_at: str | None) -> list[PolledFile]:
     return files[start:] + files[:start]
 
 
-def _holds_sample(archive: RawArchive, dataset: str) -> bool:
-    return any(entry.origin == "sample" for entry in archive.entries(dataset))
+def _holds_sample(archive: RawArchive) -> bool:
+    return any(entry.origin == "sample" for entry in archive.entries())

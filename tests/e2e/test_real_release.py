@@ -101,6 +101,10 @@ def test_no_real_data_file_is_left_unmatched(real_run):
         "fisc2022_C_NL.xls", "unemployment_jobseekers_data.xlsx", "flanders_youth.csv",
     ):
         assert not any(data_file.startswith(name) for name in unmatched), real_run.output[:4000]
+    # The run report keeps, for each file, where it went, and for an unmatched one each layout's verdict.
+    refnis = next(i for i in real_run.report["inputs"] if i["file"] == "REFNIS_2019.csv")
+    assert refnis["status"] == "unmatched" and refnis["dataset"] is None
+    assert refnis["layouts"]["onem_rates"].startswith("its header has no jaar, maand, level")
     archived = {name for (name,) in real_run.query("select file from _sources")}
     assert {
         "TF_SOC_POP_STRUCT_2015.zip", "TF_PSNL_INC_TAX_MUNTY_2005_2013.zip", "Pop_density_en.xlsx", "fisc2022_C_NL.xls",
@@ -254,3 +258,24 @@ def test_flemish_exports_alone_publish_flemish_indicators(tmp_path, data_real):
     # Newcomers need a population to be a rate: without one, no indicator and no fund.
     assert run.query("select count(*) from commune_indicators where indicator = 'newcomers_per_1000_3y'") == [(0,)]
     assert run.query("select count(*) from index_editions where published") == [(0,)]
+
+
+def test_real_files_are_refused_by_an_archive_holding_the_sample(data_copy, data_real, capsys):
+    """`cohesion run --source-dir` with real files on a data folder of the sample: one line, and
+    the archive and the published release stay byte for byte as they were."""
+    from ingestion.files import sha256_of
+    from orchestration import cli
+
+    published = data_copy / "published" / "cohesion.duckdb"
+    before = {p: sha256_of(p) for p in sorted((data_copy / "raw").rglob("*")) if p.is_file()}
+    release = sha256_of(published)
+    code = cli.main(["run", "--source-dir", str(data_real / "statbel-population")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert "\n" not in err
+    assert err == (
+        f"cohesion run: the archive {data_copy / 'raw'} holds the synthetic sample ({len(before) // 2} files); "
+        "real files cannot be mixed with it: use another COHESION_DATA_DIR"
+    )
+    assert {p: sha256_of(p) for p in sorted((data_copy / "raw").rglob("*")) if p.is_file()} == before
+    assert sha256_of(published) == release

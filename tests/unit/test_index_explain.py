@@ -105,3 +105,18 @@ def test_explain_all_and_errors(result, methodology):
         explain_text(explain(result, "90003", 2023), "x", methodology, lang="de")
     with pytest.raises(KeyError, match="no index row for nis_code '12345' in 2023"):
         explain(result, "12345", 2023)
+
+
+def test_values_older_than_the_edition_are_named_with_their_year(result, methodology):
+    periods = {(2023, "mean_income_per_declaration"): 2021, (2023, "unemployment_rate"): 2023, (2022, "dependency_ratio"): 2022}
+    ex = explain(result, "90003", 2023, reference_periods=periods)
+    assert ex.earlier_periods == (("mean_income_per_declaration", 2021),)
+    en = explain_text(ex, "Saint-Gilles", methodology, lang="en")
+    assert en.endswith("The values describe 2023, except mean net taxable income per declaration (2021), the latest published.")
+    fr = explain_text(ex, "Saint-Gilles", methodology, lang="fr")
+    assert fr.endswith("Les valeurs portent sur 2023, sauf revenu net imposable moyen par déclaration (2021), les dernières publiées.")
+    # An edition whose values all describe its own year says nothing about periods.
+    assert "2021" not in explain_text(explain(result, "90003", 2022, reference_periods=periods), "X", methodology, lang="en")
+    texts = explain_all(result, methodology, {"90003": "Saint-Gilles"}, langs=("nl",), reference_periods=periods)
+    row = texts[(texts["nis_code"] == "90003") & (texts["year"] == 2023)]["text"].iloc[0]
+    assert row.endswith("De waarden gaan over 2023, behalve gemiddeld netto belastbaar inkomen per aangifte (2021), de laatst gepubliceerde.")

@@ -94,15 +94,20 @@ def test_a_network_error_is_reported_and_the_other_files_still_checked(catalog, 
     assert result.checked == len(publisher.asked) == len(sensors.polled_files(catalog))
 
 
-def test_a_dataset_whose_archive_holds_the_sample_is_never_polled(catalog, archive, tmp_path):
+def test_an_archive_holding_the_sample_is_never_polled(catalog, archive, tmp_path):
     sample = tmp_path / "TF_SOC_POP_STRUCT_2025.zip"
     sample.write_bytes(b"synthetic")
     spec = catalog.dataset("statbel_population").file("pop_struct")
     archive.store(sample, spec=spec, year=2025, origin="sample", retrieved_at=RETRIEVED)
-    publisher = FakePublisher(tmp_path, {"statbel_population/pop_struct/2026"})
-    result = sensors.poll_publishers(catalog, archive, check=publisher.has_update, fetch=publisher.download)
-    assert result.updates == ()
-    assert not [label for label in publisher.asked if label.startswith("statbel_population/")]
+    # Not even a dataset the sample lacks (the population totals table): the archive would refuse it.
+    publisher = FakePublisher(tmp_path, {"statbel_population/pop_struct/2026", "statbel_population_totals/pop_density"})
+    lines: list[str] = []
+    result = sensors.poll_publishers(
+        catalog, archive, check=publisher.has_update, fetch=publisher.download, log=lines.append
+    )
+    assert result.updates == () and result.problems == ()
+    assert publisher.asked == []
+    assert lines == ["the archive holds the synthetic sample; not asking any publisher"]
     assert archive.latest("statbel_population", "pop_struct", 2026) is None
 
 
