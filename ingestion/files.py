@@ -11,6 +11,16 @@ from pathlib import Path, PurePosixPath
 _CHUNK = 1 << 20
 
 
+def column_letter(index: int) -> str:
+    """A spreadsheet's column name for a 0-based index: 0 -> A, 27 -> AB (how a user finds a cell)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def sha256_of(path: str | Path) -> str:
     """Hex SHA-256 of a file, read in chunks so large files never sit in memory."""
     digest = hashlib.sha256()

@@ -19,6 +19,8 @@ from numbers import Integral, Real
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ingestion.files import column_letter
+
 # Excel stamps every member of an xlsx with 1 January 1980; we do the same for every zip.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -38,16 +40,6 @@ def write_zip(path: Path, members: Iterable[tuple[str, bytes]], *, level: int = 
             info.create_system = 0  # otherwise the platform decides
             info.external_attr = 0
             archive.writestr(info, data, compresslevel=level)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 27 -> AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 _LETTERS = [column_letter(i) for i in range(702)]  # A..ZZ

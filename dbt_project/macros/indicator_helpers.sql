@@ -215,3 +215,17 @@ from (
     ) as with_counts
 ) as {{ indicator }}_rows
 {%- endmacro %}
+
+
+{#- Per year of the query `target_years`, the latest year of the query `source_years` up to it,
+    at most var('max_input_lag_years') older (column `stand_in_year`): the year of an input
+    published later than the others (income, jobseeker counts) that stands in for a year it
+    does not cover yet. A year with none within the lag has no row. -#}
+{% macro stand_in_year(target_years, source_years) -%}
+select target_years.year, max(source_years.year) as stand_in_year
+from ({{ target_years }}) as target_years
+inner join ({{ source_years }}) as source_years
+    on source_years.year <= target_years.year
+    and source_years.year >= target_years.year - {{ var('max_input_lag_years') }}
+group by target_years.year
+{%- endmacro %}

@@ -23,7 +23,7 @@ from ingestion import geography
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
-from ingestion.files import sha256_of
+from ingestion.files import column_letter, sha256_of
 from ingestion.signature import Signature
 
 HEADER_ROWS = (1, 2, 3)  # 0-based: rows 2, 3 and 4 of the sheet
@@ -72,15 +72,6 @@ def _blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def header_paths(grid: pd.DataFrame) -> list[tuple[str, ...]]:
     """The combined header of each column from rows 2-4, undoing the merged cells.
 
@@ -112,7 +103,7 @@ def _locate(paths: list[tuple[str, ...]], wanted: tuple[str, ...], *, dataset: s
         )
     raise ParseError(
         dataset, file,
-        f"sheet {sheet!r}: several columns headed {shown!r} ({', '.join(_letter(c) for c in hits)})",
+        f"sheet {sheet!r}: several columns headed {shown!r} ({', '.join(column_letter(c) for c in hits)})",
         row=2, column=shown,
     )
 
@@ -169,7 +160,7 @@ def _parse_sheet(
                 continue  # blank or footer row (`Source: Statbel…`)
             raise ParseError(
                 dataset, file, f"sheet {sheet!r}: expected a 5-digit code INS, found {cell!r}",
-                row=r + 1, column=_letter(code_col),
+                row=r + 1, column=column_letter(code_col),
             )
         if geography.is_pseudo_code(code):
             pseudo += 1
@@ -191,12 +182,12 @@ def _parse_sheet(
         if not geography.is_commune_code(code, vintage):
             raise ParseError(
                 dataset, file, f"sheet {sheet!r}: code {code} is not a commune of the {vintage} map",
-                row=r + 1, column=_letter(code_col),
+                row=r + 1, column=column_letter(code_col),
             )
         if code in seen:
             raise ParseError(
                 dataset, file, f"sheet {sheet!r}: code {code} appears twice (also row {seen[code]})",
-                row=r + 1, column=_letter(code_col),
+                row=r + 1, column=column_letter(code_col),
             )
         seen[code] = r + 1
         for measure, c in columns.items():
@@ -209,7 +200,7 @@ def _parse_sheet(
                     raise ParseError(
                         dataset, file,
                         f"sheet {sheet!r}, {' / '.join(MEASURE_HEADERS[measure])}: expected a number, found {cell!r}",
-                        row=r + 1, column=_letter(c),
+                        row=r + 1, column=column_letter(c),
                     )
                 status = "published"
             records.append(
@@ -270,7 +261,7 @@ def _reconcile_with_country_row(
             f"{communes:,.0f} but the publisher's Belgium row (01000) says {total:,.0f} "
             "(a commune missing, counted twice or shifted?)",
             row=country_row + 1,
-            column=_letter(c),
+            column=column_letter(c),
         )
     return outcome
 

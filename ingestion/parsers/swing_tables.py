@@ -30,6 +30,7 @@ import pandas as pd
 import python_calamine
 
 from ingestion.errors import ParseError
+from ingestion.files import column_letter
 from ingestion.labels import normalise_label
 
 CODE_HEADERS: frozenset[str] = frozenset(
@@ -112,15 +113,6 @@ def year_text(cell: object) -> str | None:
     if isinstance(cell, Number) and not isinstance(cell, bool) and not is_blank(cell) and float(cell).is_integer():
         cell = str(int(cell))
     return cell.strip() if isinstance(cell, str) and YEAR.match(cell.strip()) else None
-
-
-def excel_column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def long_header(cells: Sequence[object]) -> LongHeader | None:
@@ -302,7 +294,7 @@ def read_xlsx(path: Path, dataset: str) -> Table:
     for r in range(min(len(grid), _HEADER_SEARCH_ROWS)):
         key = long_header(list(grid[r]))
         if key is not None:
-            refs = [excel_column(c) for c in range(grid.shape[1])]
+            refs = [column_letter(c) for c in range(grid.shape[1])]
             body = [(line, list(grid[line - 1])) for line in range(r + 2, len(grid) + 1)]
             return _long_table(list(grid[r]), key, body, dataset=dataset, file=file, fractions=True, refs=refs)
     return _wide_xlsx(grid, dataset=dataset, file=file)
@@ -340,18 +332,18 @@ def _wide_xlsx(grid, *, dataset: str, file: str) -> Table:  # noqa: ANN001 - a n
             raise ParseError(
                 dataset, file,
                 f"the years under label {label!r} are not increasing ({years}); expected each block's label in "
-                f"its last column (columns {excel_column(pending[0])}–{excel_column(c)})",
-                row=label_row + 1, column=excel_column(c),
+                f"its last column (columns {column_letter(pending[0])}–{column_letter(c)})",
+                row=label_row + 1, column=column_letter(c),
             )
         for p in pending:
-            columns.append(Column(p, str(label), str(year_text(grid[year_row, p])), excel_column(p)))
+            columns.append(Column(p, str(label), str(year_text(grid[year_row, p])), column_letter(p)))
         pending = []
     if pending:
         raise ParseError(
             dataset, file,
-            f"columns {excel_column(pending[0])}–{excel_column(pending[-1])} have years but no indicator label in "
+            f"columns {column_letter(pending[0])}–{column_letter(pending[-1])} have years but no indicator label in "
             f"row {label_row + 1} (a block's label is in its last column)",
-            row=label_row + 1, column=excel_column(pending[-1]),
+            row=label_row + 1, column=column_letter(pending[-1]),
         )
     rows = []
     end = len(grid)

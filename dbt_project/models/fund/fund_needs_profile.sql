@@ -30,13 +30,8 @@ jobseekers as (
 jobseeker_year_for as (
 
     -- Jobseeker counts are published about a year later than the population: a year without
-    -- them uses the latest earlier year, at most var('max_input_lag_years') older.
-    select population_years.year, max(jobseeker_years.year) as jobseekers_year
-    from (select distinct year from population) as population_years
-    inner join (select distinct year from jobseekers where unemployed_adults is not null) as jobseeker_years
-        on jobseeker_years.year <= population_years.year
-        and jobseeker_years.year >= population_years.year - {{ var('max_input_lag_years') }}
-    group by population_years.year
+    -- them uses the latest earlier year within the input lag.
+    {{ stand_in_year('select distinct year from population', 'select distinct year from jobseekers where unemployed_adults is not null') }}
 
 )
 
@@ -47,9 +42,9 @@ select
     coalesce(population.children_0_2, 0) as children_0_2,
     coalesce(population.population, 0) as population,
     coalesce(jobseekers.unemployed_adults, 0) as unemployed_adults,
-    jobseeker_year_for.jobseekers_year as unemployed_adults_year
+    jobseeker_year_for.stand_in_year as unemployed_adults_year
 from population
 left join jobseeker_year_for on jobseeker_year_for.year = population.year
 left join jobseekers
     on jobseekers.nis_code = population.nis_code
-    and jobseekers.year = jobseeker_year_for.jobseekers_year
+    and jobseekers.year = jobseeker_year_for.stand_in_year

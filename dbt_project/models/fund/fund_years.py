@@ -8,14 +8,7 @@ from cohesion_kernels import warehouse
 def model(dbt, session):
     dbt.config(materialized="table")
     rules = warehouse.fund_rules()
-    _, index_scope = warehouse.fund_plan(
-        dbt.ref("indicators_commune_indicators").df(),
-        dbt.ref("stg_reference__communes").df(),
-        dbt.ref("index_cohesion").df(),
-        dbt.ref("index_regional").df(),
-        rules,
-        warehouse.methodology(),
-    )
+    index_scope = warehouse.fund_index_scope(rules, warehouse.methodology())
     index = warehouse.fund_index(dbt.ref("index_cohesion").df(), dbt.ref("index_regional").df(), index_scope)
     frame = warehouse.fund_years(dbt.ref("fund_eligibility_calc").df(), index, dbt.ref("index_inputs").df(), rules)
     return frame.assign(rules_version=rules.version)

@@ -29,12 +29,7 @@ income as (
 income_year_for as (
 
     -- Per real-estate year, the income year to divide by: the same, else the latest earlier one.
-    select real_estate_years.year, max(income_years.year) as income_year
-    from (select distinct year from real_estate) as real_estate_years
-    inner join (select distinct year from income where value is not null) as income_years
-        on income_years.year <= real_estate_years.year
-        and income_years.year >= real_estate_years.year - {{ var('max_input_lag_years') }}
-    group by real_estate_years.year
+    {{ stand_in_year('select distinct year from real_estate', 'select distinct year from income where value is not null') }}
 
 ),
 
@@ -44,7 +39,7 @@ inputs as (
         real_estate.*,
         population.population_total,
         population.population_total__flag,
-        case when income_year_for.income_year <> real_estate.year then 'income_other_year' end
+        case when income_year_for.stand_in_year <> real_estate.year then 'income_other_year' end
             as income_other_year,
         {{ indicator_as_input('mean_income_per_declaration', 'income') }}
     from real_estate
@@ -55,7 +50,7 @@ inputs as (
         on income_year_for.year = real_estate.year
     left join income
         on income.nis_code = real_estate.nis_code
-        and income.year = income_year_for.income_year
+        and income.year = income_year_for.stand_in_year
 
 )
 

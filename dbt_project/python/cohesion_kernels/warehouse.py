@@ -149,6 +149,11 @@ def fund_index(national_index: pd.DataFrame, regional_index: pd.DataFrame, index
     return frame[["nis_code", "year", "score", "rank"]].reset_index(drop=True)
 
 
+def fund_index_scope(rules: fund.FundRules, m: Methodology) -> str:
+    """The scope of the index that ranks the fund's communes (``fund_editions.index_scope_for``)."""
+    return index_scope_for(rules, m.editions.regional_supplements)
+
+
 def fund_plan(
     commune_indicators: pd.DataFrame,
     communes: pd.DataFrame,
@@ -160,7 +165,7 @@ def fund_plan(
     """Per candidate year, whether the fund can be computed and why not (``fund_editions``), and
     the scope of the index that ranks its communes."""
     commune_indicators, communes = in_key_order(commune_indicators), in_key_order(communes)
-    index_scope = index_scope_for(rules, m.editions.regional_supplements)
+    index_scope = fund_index_scope(rules, m)
     index = fund_index(national_index, regional_index, index_scope)
     index_years = sorted({int(y) for y in index.loc[index["score"].notna(), "year"]})
     # Residents by nationality exist where the share of non-Belgians could be computed.
