@@ -80,10 +80,14 @@ def test_gate_a_blends_pooled_national_and_regional_rates() -> None:
     # threshold, so it needs x with x / 20,000 = 0.7 (1,240 + x) / 72,000 + 0.3 (390 + x) / 32,000,
     # x = 508.43 arrivals, 25.42 per 1,000: 20.42 more, not threshold minus value (12.62).
     x = (0.7 * 1240 / 72_000 + 0.3 * 390 / 32_000) / (1 / 20_000 - 0.7 / 72_000 - 0.3 / 32_000)
-    assert result.loc["11002", "gate_a_gap"] == pytest.approx(1000 * x / 20_000 - 5.0)
-    assert result.loc["11002", "gate_a_gap"] == pytest.approx(20.42135, abs=1e-5)
+    assert result.loc["11002", "gate_a_gap_exact"] == pytest.approx(1000 * x / 20_000 - 5.0)
+    assert result.loc["11002", "gate_a_gap_exact"] == pytest.approx(20.42135, abs=1e-5)
+    # The published gap is rounded up to 0.1, the figure the reason states; 0 when the gate passes.
+    assert result.loc["11002", "gate_a_gap"] == 20.5
     assert result.loc["11003", "gate_a_count_gap"] == 10
-    assert result.loc["51002", "gate_a_gap"] < 0  # negative: the margin above the threshold
+    assert result.loc["51002", "gate_a_gap_exact"] < 0  # negative: the margin above the threshold
+    assert result.loc[["11001", "51001", "51002"], "gate_a_gap"].tolist() == [0.0, 0.0, 0.0]
+    assert result.loc[["11001", "11002", "51001"], "gate_a_count_gap"].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_a_rate_equal_to_its_threshold_passes() -> None:
@@ -100,6 +104,7 @@ def test_gate_b_keeps_the_top_third_of_gate_a_communes() -> None:
     assert result["gate_b_threshold"].tolist() == [12] * 5
     assert result["gate_b_pass"].tolist() == [False, True, True, True, False]
     assert result.loc["11001", "gate_b_gap"] == 28
+    assert result.loc[["11002", "51001"], "gate_b_gap"].tolist() == [0, 0]  # passing: no gap
 
 
 def test_gate_b_ties_at_the_cut_off_all_pass_and_unranked_communes_fail() -> None:
@@ -146,6 +151,18 @@ def test_eligibility_explains_each_case_with_the_distance_in_the_indicator_units
         f"1{NBSP}000 habitants sur trois ans (5,0 pour un seuil de 17,6, que ses propres arrivées "
         "relèvent). Son rang à l'indice (5) est dans la limite du critère B (rang 12)."
     )
+    assert frame.loc["11002", "reason_nl"] == (
+        "Niet subsidiabel: criterium A niet voldaan: er zijn 20,5 aankomsten per 1.000 inwoners over "
+        "drie jaar meer nodig (5,0 tegenover een drempel van 17,6, die door de eigen aankomsten stijgt). "
+        "De rang in de index (5) valt binnen de grensrang van criterium B (12)."
+    )
+    assert frame.loc["51001", "reason_nl"] == (
+        "Subsidiabel: criterium A voldaan (20,0 aankomsten per 1.000 inwoners over drie jaar tegenover "
+        "een drempel van 19,4; 600 aankomsten tegenover een minimum van 100) en criterium B voldaan "
+        "(rang 12 in de index tegenover een grensrang van 12)."
+    )
+    # The text states the published gap, the very number of the column.
+    assert f"would need {frame.loc['11002', 'gate_a_gap']:.1f} more" in frame.loc["11002", "reason_en"]
 
 
 def test_closing_the_stated_gap_is_enough_to_pass_and_no_less() -> None:
@@ -177,7 +194,7 @@ def test_the_stated_gap_is_exact_for_many_random_communes() -> None:
         row = failing.iloc[int(rng.integers(len(failing)))]
         more = _indicators(rows)
         at = more["nis_code"] == row["nis_code"]
-        needed = row["gate_a_gap"] * row["gate_a_denominator"] / 1000
+        needed = row["gate_a_gap_exact"] * row["gate_a_denominator"] / 1000
         more.loc[at, "numerator"] += needed * (1 + 1e-9)
         assert gate_a(more, RULES).loc[lambda f: f["nis_code"] == row["nis_code"], "gate_a_rate_pass"].item(), case
         more.loc[at, "numerator"] -= needed * 2e-6

@@ -44,11 +44,16 @@ def test_a_commune_leaves_only_after_two_consecutive_years_outside_and_keeps_hal
     result = transitions(history, RULES)
     status = _by_commune(result, "status")
     # X: one year outside is a grace year (staying); the second is the year it leaves.
-    assert status["X"] == ["entering", "staying", "staying", "leaving", "out", "entering"]
+    assert status["X"] == ["entering", "in_fund", "staying", "leaving", "out", "entering"]
     # Y: a single year outside, then back in, resets the count.
-    assert status["Y"] == ["out", "entering", "staying", "staying", "staying", "leaving"]
+    assert status["Y"] == ["out", "entering", "staying", "in_fund", "staying", "leaving"]
     assert status["Z"] == ["out"] * 6
-    assert _by_commune(result, "years_outside")["X"] == [0, 0, 1, 2, 3, 0]
+    # Years outside count only while in the fund; a commune out of it has none (NULL).
+    assert _by_commune(result, "years_outside")["X"] == [0, 0, 1, 2, pd.NA, 0]
+    assert _by_commune(result, "years_outside")["Z"] == [pd.NA] * 6
+    # The grace year of the rules' one (exit after two years outside).
+    assert _by_commune(result, "grace_year")["X"] == [pd.NA, pd.NA, 1, pd.NA, pd.NA, pd.NA]
+    assert _by_commune(result, "grace_years")["Y"] == [pd.NA, pd.NA, 1, pd.NA, 1, pd.NA]
     assert _by_commune(result, "in_fund")["X"] == [True, True, True, False, False, True]
     guarantee = _by_commune(result, "guarantee_cents")
     # 50 % of the last grant (the grace year's), rounded half up: 1,500,000.5 -> 1,500,001.
@@ -61,7 +66,7 @@ def test_exit_after_one_year_and_communes_already_in_the_fund() -> None:
     quick = replace(RULES, transitions=replace(RULES.transitions, exit_after_years_outside=1))
     history = _history({"X": "YYNNNY"})
     assert _by_commune(transitions(history, quick), "status")["X"] == [
-        "entering", "staying", "leaving", "out", "out", "entering",
+        "entering", "in_fund", "leaving", "out", "out", "entering",
     ]
     # Without the grants paid, the guarantee is unknown rather than invented.
     assert transitions(history, quick)["guarantee_cents"].isna().sum() == 1
@@ -75,8 +80,8 @@ def test_exit_after_one_year_and_communes_already_in_the_fund() -> None:
 @pytest.mark.parametrize(
     ("eligible", "expected"),
     [
-        ([True, False, True, False, False], ["entering", "staying", "staying", "staying", "leaving"]),
-        ([False, True, True, False, True], ["out", "entering", "staying", "staying", "staying"]),
+        ([True, False, True, False, False], ["entering", "staying", "in_fund", "staying", "leaving"]),
+        ([False, True, True, False, True], ["out", "entering", "in_fund", "staying", "in_fund"]),
     ],
 )
 def test_walk(eligible: list[bool], expected: list[str]) -> None:
@@ -123,8 +128,12 @@ def test_simulation_pays_each_budget_exactly_and_the_exit_guarantee_from_it() ->
             last = grants[(row.nis_code, row.year - 1)]
             assert row.guarantee_cents == (last + 1) // 2, seed
             assert row.amount_cents == 0
-        in_fund = result.loc[result["status"].isin(["entering", "staying"]), "amount_cents"]
+        in_fund = result.loc[result["status"].isin(["entering", "in_fund", "staying"]), "amount_cents"]
         assert (in_fund >= rules.allocation.floor_cents).all()
+        # Every commune paid by the formula carries its weight and the bound that held it.
+        members = result.loc[result["in_fund"]]
+        assert members["weight"].gt(0).all() and members["bound"].isin(["cap", "floor", "minimum", "none"]).all()
+        assert result.loc[~result["in_fund"], "weight"].isna().all()
         assert (result.loc[result["status"] == "out", "paid_cents"] == 0).all()
 
 

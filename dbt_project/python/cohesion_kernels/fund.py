@@ -25,6 +25,7 @@ from cohesion_kernels.fund_gates import (
     gate_b,
 )
 from cohesion_kernels.fund_lines import split_budget_lines
+from cohesion_kernels.fund_reasons import LANGS, status_sentence
 from cohesion_kernels.fund_rules import FundRules, FundRulesError, load_fund_rules
 from cohesion_kernels.fund_transitions import simulate_years, transitions
 
@@ -33,6 +34,7 @@ __all__ = [
     "FundInputError",
     "FundRules",
     "FundRulesError",
+    "LANGS",
     "allocate",
     "borderline",
     "compare_allocations",
@@ -43,5 +45,6 @@ __all__ = [
     "load_fund_rules",
     "simulate_years",
     "split_budget_lines",
+    "status_sentence",
     "transitions",
 ]

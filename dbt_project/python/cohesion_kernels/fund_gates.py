@@ -6,11 +6,14 @@ and regional rates, each computed as a sum of numerators over a sum of denominat
 rate, so a small commune does not weigh as much as Antwerp in the reference). Gate B keeps, among
 the communes passing gate A, those whose cohesion-index rank lies in the top fraction.
 
-Signed distances are positive when the commune falls short and zero or negative when it passes
-with that margin: ``gate_a_gap`` is the rise in the commune's own rate (per 1,000) that would
-make it pass, counting that its extra arrivals also raise the national and regional references
-(so it exceeds threshold minus value, noticeably for a large commune); ``gate_a_count_gap`` is
-the minimum minus its arrivals; ``gate_b_gap`` its rank minus the cut-off rank.
+Distances say how far a failing commune is from passing, and are 0 when it passes:
+``gate_a_gap`` is the rise in the commune's own rate (per 1,000) that would make it pass,
+counting that its extra arrivals also raise the national and regional references (so it exceeds
+threshold minus value, noticeably for a large commune), rounded UP to 0.1 per 1,000 so that
+closing the stated gap is enough (the reason text states this very number; the unrounded signed
+distance is ``gate_a_gap_exact``, negative when the commune passes with that margin);
+``gate_a_count_gap`` is the arrivals missing to the minimum; ``gate_b_gap`` the ranks missing to
+the cut-off rank.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cohesion_kernels.fund_frames import FundInputError, require_columns, require_unique
-from cohesion_kernels.fund_reasons import explain
+from cohesion_kernels.fund_reasons import LANGS, explain
 from cohesion_kernels.fund_rules import FundRules
 
 GATE_A_COLUMNS: tuple[str, ...] = (
@@ -36,6 +39,8 @@ INDEX_COLUMNS: tuple[str, ...] = ("nis_code", "year", "rank")
 
 # Rates are "per 1,000 inhabitants": the unit of the gate-A indicator, not a policy parameter.
 PER = 1000.0
+# The precision of a published gate-A gap (and of the reason text that states it).
+GAP_DECIMALS = 1
 # A value equal to its threshold passes; this absorbs float noise in the pooled sums only.
 _TIE = 1e-9
 
@@ -110,8 +115,9 @@ def gate_a(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
             "gate_a_rate_pass": rate_pass.astype(bool),
             "gate_a_count_pass": count_pass.astype(bool),
             "gate_a_pass": (rate_pass & count_pass).astype(bool),
-            "gate_a_gap": gap,
-            "gate_a_count_gap": g.min_arrivals - out["numerator"],
+            "gate_a_gap": np.where(rate_pass, 0.0, round_up(gap, GAP_DECIMALS)),
+            "gate_a_gap_exact": gap,
+            "gate_a_count_gap": np.where(count_pass, 0.0, g.min_arrivals - out["numerator"]),
         }
     )
     return result.sort_values(["year", "nis_code"], ignore_index=True)
@@ -174,7 +180,7 @@ def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -
             "gate_b_value": frame["rank"],
             "gate_b_threshold": frame["gate_b_threshold"],
             "gate_b_pass": passes.astype(bool),
-            "gate_b_gap": frame["rank"] - frame["gate_b_threshold"],
+            "gate_b_gap": (frame["rank"] - frame["gate_b_threshold"]).where(~passes, 0.0),
             "gate_b_pool": frame["gate_b_pool"].astype("int64"),
             "gate_b_places": frame["gate_b_places"].astype("int64"),
         }
@@ -182,15 +188,16 @@ def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -
 
 
 def eligibility(indicators: pd.DataFrame, index: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
-    """Both gates, ``eligible`` (A and B), and the reason in English and French with the
-    distance to each threshold in the indicator's own units."""
+    """Both gates, ``eligible`` (A and B), and the reason in English, French and Dutch
+    (``reason_en``, ``reason_fr``, ``reason_nl``) with the distance to each threshold in the
+    indicator's own units."""
     a = gate_a(indicators, rules)
     b = gate_b(index, a, rules)
     frame = a.merge(b, on=["nis_code", "year"], how="left", validate="one_to_one")
     frame["eligible"] = frame["gate_a_pass"] & frame["gate_b_pass"]
     texts = [explain(row, rules) for row in frame.to_dict("records")]
-    frame["reason_en"] = [en for en, _ in texts]
-    frame["reason_fr"] = [fr for _, fr in texts]
+    for lang in LANGS:
+        frame[f"reason_{lang}"] = [text[lang] for text in texts]
     return frame
 
 
@@ -252,6 +259,13 @@ def _rate_gap(
     reference = wn * others_n / out["national_denominator"] + wr * others_r / out["regional_denominator"]
     needed = reference / slope.where(slope > 1e-15)
     return (PER * needed / d - value).fillna(threshold - value)
+
+
+def round_up(values: pd.Series | np.ndarray, decimals: int) -> np.ndarray:
+    """Values rounded up at ``decimals`` (NaN kept); rounded first at 1e-6 of the step so that
+    float noise (4.2000000001) does not become 4.3."""
+    step = 10.0**decimals
+    return np.ceil(np.round(np.asarray(values, dtype="float64") * step, 6)) / step
 
 
 def _has_flag(flags: object, excluded: tuple[str, ...]) -> bool:

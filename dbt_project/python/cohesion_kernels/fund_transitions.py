@@ -1,9 +1,12 @@
 """Entering and leaving the fund over the years, and a multi-year simulation of the rules.
 
-A commune enters the year it passes both gates. A commune in the fund stays while it is
-outside the gates for fewer than ``exit_after_years_outside`` consecutive years (it keeps its
-formula grant in those years); in the year that count is reached it leaves and receives
-``exit_guarantee_share`` of its last grant as a guarantee, paid from that year's budget. Statuses
+A commune enters the year it passes both gates (``entering``) and is ``in_fund`` each following
+year it passes them. A commune in the fund that falls outside the gates is ``staying`` for
+``exit_after_years_outside - 1`` grace years (it keeps its formula grant: grace year k of n);
+in the year the count reaches ``exit_after_years_outside`` it is ``leaving`` and receives
+``exit_guarantee_share`` of its last grant as a guarantee, paid from that year's budget. Every
+other commune-year is ``out``. ``years_outside`` counts the consecutive years outside the gates of
+a commune in the fund (0 while it passes them) and is NULL for a commune out of the fund. Statuses
 depend only on the eligibility history, so they are found first; the grants then follow year by
 year because each guarantee and hold-harmless minimum depends on the previous grant.
 """
@@ -25,24 +28,29 @@ from cohesion_kernels.fund_frames import (
 )
 from cohesion_kernels.fund_rules import FundRules
 
-STATUSES: tuple[str, ...] = ("entering", "staying", "leaving", "out")
-IN_FUND: frozenset[str] = frozenset({"entering", "staying"})
+STATUSES: tuple[str, ...] = ("entering", "in_fund", "staying", "leaving", "out")
+IN_FUND: frozenset[str] = frozenset({"entering", "in_fund", "staying"})
 
 
-def walk(eligible: Sequence[bool], member_before: bool, exit_after: int) -> list[tuple[str, int]]:
-    """(status, consecutive years outside the gates) for each year of one commune's history."""
+def walk(eligible: Sequence[bool], member_before: bool, exit_after: int) -> list[tuple[str, int | None]]:
+    """(status, consecutive years outside the gates while in the fund, None when out of it) for
+    each year of one commune's history."""
     member, outside, steps = member_before, 0, []
     for passes in eligible:
         if passes:
-            status = "staying" if member else "entering"
+            status = "in_fund" if member else "entering"
             member, outside = True, 0
-        else:
+            steps.append((status, 0))
+        elif member:
             outside += 1
-            if member and outside >= exit_after:
+            if outside >= exit_after:
                 status, member = "leaving", False
             else:
-                status = "staying" if member else "out"
-        steps.append((status, outside))
+                status = "staying"
+            steps.append((status, outside))
+        else:
+            outside = 0
+            steps.append(("out", None))
     return steps
 
 
@@ -56,8 +64,9 @@ def transitions(
     that year, from which the guarantee of a leaving commune is computed (NULL without it).
     ``initial_grants`` (``nis_code``, ``amount_cents``) lists the communes already in the fund
     before the first year, with their last grant.
-    Returns ``nis_code``, ``year``, ``eligible``, ``status``, ``in_fund``, ``years_outside`` and
-    ``guarantee_cents`` (Int64; 0 unless leaving).
+    Returns ``nis_code``, ``year``, ``eligible``, ``status``, ``in_fund``, ``years_outside``
+    (Int64, NULL when out of the fund), ``grace_year`` and ``grace_years`` (Int64: year k of the
+    n grace years while staying, else NULL) and ``guarantee_cents`` (Int64; 0 unless leaving).
     """
     require_columns(history, ("nis_code", "year", "eligible"), "transitions history")
     require_unique(history, ["nis_code", "year"], "transitions history")
@@ -77,6 +86,7 @@ def transitions(
             index=codes, columns=years
         )
     share = rules.transitions.exit_guarantee_share
+    grace_years = rules.transitions.exit_after_years_outside - 1
     records = []
     for code in codes:
         last = last_grant.get(code)
@@ -97,14 +107,20 @@ def transitions(
                     "status": status,
                     "in_fund": status in IN_FUND,
                     "years_outside": outside,
+                    "grace_year": outside if status == "staying" else None,
+                    "grace_years": grace_years if status == "staying" else None,
                     "guarantee_cents": guarantee,
                 }
             )
     frame = pd.DataFrame.from_records(
         records,
-        columns=["nis_code", "year", "eligible", "status", "in_fund", "years_outside", "guarantee_cents"],
+        columns=[
+            "nis_code", "year", "eligible", "status", "in_fund", "years_outside", "grace_year", "grace_years",
+            "guarantee_cents",
+        ],
     )
-    frame["guarantee_cents"] = frame["guarantee_cents"].astype("Int64")
+    for column in ("years_outside", "grace_year", "grace_years", "guarantee_cents"):
+        frame[column] = frame[column].astype("Int64")
     return frame.sort_values(["year", "nis_code"], ignore_index=True)
 
 
@@ -127,8 +143,10 @@ def simulate_years(
     ``hold_harmless.years`` years, when enabled, each commune in the fund gets at least its share
     of its previous grant.
     Returns one row per commune-year: the columns of :func:`transitions` plus ``amount_cents``
-    (formula grant), ``guarantee_cents`` and ``paid_cents``; each year's ``paid_cents`` add up
-    to its budget exactly.
+    (formula grant), ``guarantee_cents``, ``paid_cents``, and for a commune in the fund its
+    ``weight``, ``rank_coefficient`` and ``bound`` (NULL otherwise); ``pool_cents`` is the
+    year's budget left for the formula after the guarantees. Each year's ``paid_cents`` add up to
+    its budget exactly.
     """
     require_columns(eligibility, ("nis_code", "year", "eligible"), "simulate_years eligibility")
     require_columns(index, ("nis_code", "year", "population", "score", "rank"), "simulate_years index")
@@ -182,6 +200,12 @@ def simulate_years(
         frame = year_status.copy()
         frame["amount_cents"] = frame["nis_code"].map(amount).fillna(0).astype("int64")
         frame["guarantee_cents"] = frame["nis_code"].map(guarantee).fillna(0).astype("int64")
+        # How the formula treated each commune in the fund: its weight, the rank coefficient in
+        # it, and the bound that held its amount (cap, floor, hold-harmless minimum, or none).
+        by_code = allocation.set_index("nis_code")
+        for column in ("weight", "rank_coefficient", "bound"):
+            frame[column] = frame["nis_code"].map(by_code[column])
+        frame["pool_cents"] = pool
         frame["paid_cents"] = frame["amount_cents"] + frame["guarantee_cents"]
         results.append(frame)
     return pd.concat(results, ignore_index=True)

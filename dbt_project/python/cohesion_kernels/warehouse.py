@@ -232,25 +232,57 @@ def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.Da
     runs = split_into_runs(eligibility["year"].unique())
     if not runs:
         return pd.DataFrame(
-            columns=["nis_code", "year", "eligible", "status", "in_fund", "years_outside", "amount_cents", "guarantee_cents", "paid_cents"]
+            columns=[
+                "nis_code", "year", "eligible", "status", "in_fund", "years_outside", "grace_year", "grace_years",
+                "amount_cents", "guarantee_cents", "paid_cents", "weight", "rank_coefficient", "bound", "pool_cents",
+                "reason_en", "reason_fr", "reason_nl",
+            ]
         )
     history = eligibility[["nis_code", "year", "eligible"]]
-    return pd.concat(
+    years = pd.concat(
         [fund.simulate_years(history.loc[history["year"].isin(run)], frame, rules) for run in runs], ignore_index=True
     )
+    return with_reasons(years, eligibility, rules)
+
+
+def with_reasons(years: pd.DataFrame, eligibility: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
+    """Each commune-year's full reason per language: the gates' verdict, then what the fund does
+    with the commune and what it pays (entering, in the fund, staying in grace year k of n,
+    leaving with its guarantee, out), so that a paid amount always has its reason beside it."""
+    langs = [lang for lang in fund.LANGS if f"reason_{lang}" in eligibility.columns]
+    gates = eligibility[["nis_code", "year", *(f"reason_{lang}" for lang in langs)]]
+    merged = years.merge(gates, on=["nis_code", "year"], how="left")
+    records = merged.to_dict("records")
+    for lang in langs:
+        merged[f"reason_{lang}"] = [
+            f"{row[f'reason_{lang}']} {fund.status_sentence(row, rules, lang)}" for row in records
+        ]
+    return merged
+
+
+EXIT_GUARANTEE_LINE = "exit_guarantee"
 
 
 def fund_lines(years: pd.DataFrame, needs_profile: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
-    """Each year's paid amounts split into budget lines, exact to the cent per commune and line."""
+    """Each year's formula amounts split into the rules' budget lines, exact to the cent per
+    commune and line, and each exit guarantee as a row of its own (budget line
+    ``exit_guarantee``): guarantees come off the budget before the formula, so the line shares
+    apply to what the formula shares out."""
     years, needs_profile = in_key_order(years), in_key_order(needs_profile)
     parts = []
     for year, group in years.groupby("year", sort=True):
-        paid = group.loc[group["paid_cents"] > 0, ["nis_code", "paid_cents"]].rename(columns={"paid_cents": "amount_cents"})
-        if paid.empty:
-            continue
-        profile = needs_profile.loc[needs_profile["year"] == year].drop(columns="year")
-        lines = fund.split_budget_lines(paid, profile, rules)
-        parts.append(lines.assign(year=int(year)))
+        formula = group.loc[group["amount_cents"] > 0, ["nis_code", "amount_cents"]]
+        if not formula.empty:
+            profile = needs_profile.loc[needs_profile["year"] == year].drop(columns="year")
+            parts.append(fund.split_budget_lines(formula, profile, rules).assign(year=int(year)))
+        guarantees = group.loc[group["guarantee_cents"] > 0, ["nis_code", "guarantee_cents"]]
+        if not guarantees.empty:
+            parts.append(
+                guarantees.rename(columns={"guarantee_cents": "amount_cents"}).assign(
+                    year=int(year), budget_line=EXIT_GUARANTEE_LINE, needs_driver="last_grant"
+                )
+            )
+    columns = ["nis_code", "year", "budget_line", "needs_driver", "amount_cents"]
     if not parts:
-        return pd.DataFrame(columns=["nis_code", "year", "budget_line", "needs_driver", "amount_cents"])
-    return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
