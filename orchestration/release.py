@@ -41,6 +41,9 @@ class ReleaseInfo:
     methodology_version: str
     rules_version: str
     data_origin: str  # "synthetic sample", or "publishers' files: <datasets>"
+    # What fund_release_diff holds ("first release", "no change since release <id>", ...); older
+    # releases' manifests lack it.
+    fund_diff_summary: str = ""
 
 
 @dataclass(frozen=True)

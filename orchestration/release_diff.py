@@ -43,12 +43,28 @@ def _counterfactual_paid(previous_rules: Path, warehouse: Path) -> pd.DataFrame:
     return after.rename(columns={"after_cents": "counterfactual_cents"})
 
 
+def diff_summary(diff: pd.DataFrame) -> str:
+    """One line for `_release.fund_diff_summary`: a reader must tell "nothing moved" from "nothing
+    compared"."""
+    if diff.attrs.get("previous_release_id") is None:
+        return "first release: no previous release to compare with"
+    previous = diff.attrs["previous_release_id"]
+    if diff.empty:
+        return f"no change since release {previous}"
+    communes = diff["nis_code"].nunique()
+    return f"{len(diff)} commune-year(s) of {communes} commune(s) changed since release {previous}"
+
+
 def fund_release_diff(
     *, warehouse: Path, published: Path, releases_dir: Path, rules_version: str, methodology_version: str
 ) -> pd.DataFrame:
+    """The diff (``DIFF_COLUMNS``); ``attrs["previous_release_id"]`` names the release compared
+    with, None when there is none."""
     previous = _previous(published)
     if previous is None:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in DIFF_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in DIFF_COLUMNS})
+        empty.attrs["previous_release_id"] = None
+        return empty
     before, release = previous
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = con.execute("select nis_code, year, eligible, paid_cents from published.fund_transitions").df()
@@ -91,4 +107,6 @@ def fund_release_diff(
     # A commune is listed when its payment or eligibility changed, or when new data and new rules
     # moved it in opposite directions that happen to cancel out.
     changed = frame[(frame["change"] != "unchanged") | frame["data_change_cents"].fillna(0).ne(0)]
-    return changed.reindex(columns=list(DIFF_COLUMNS)).sort_values(["year", "nis_code"]).reset_index(drop=True)
+    out = changed.reindex(columns=list(DIFF_COLUMNS)).sort_values(["year", "nis_code"]).reset_index(drop=True)
+    out.attrs["previous_release_id"] = release["release_id"]
+    return out

@@ -367,20 +367,32 @@ def test_three_year_arrivals_sum_across_maps_per_1000_inhabitants(build: Build):
 
 
 @pytest.mark.slow
-def test_published_columns_carry_english_and_french_descriptions_and_units(build: Build):
+def test_published_models_and_columns_carry_english_french_and_dutch_descriptions_and_units(build: Build):
     manifest = json.loads((build.target / "manifest.json").read_text(encoding="utf-8"))
     published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
     assert sorted(n["alias"] for n in published) == [
         "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
-        "cohesion_index_regional", "cohesion_index_uncertainty", "commune_indicators", "communes", "flag_definitions",
-        "fund_allocation", "fund_editions", "fund_eligibility", "fund_transitions", "index_edition_indicators",
-        "index_editions", "indicator_coverage", "indicator_definitions", "indicator_treatments",
+        "cohesion_index_regional", "cohesion_index_uncertainty", "commune_indicators", "commune_population", "communes",
+        "flag_definitions", "fund_allocation", "fund_editions", "fund_eligibility", "fund_summary", "fund_transitions",
+        "index_edition_indicators", "index_editions", "indicator_coverage", "indicator_definitions",
+        "indicator_treatments", "value_labels",
     ]
+    undocumented_models = [
+        n["alias"]
+        for n in published
+        if not (n["description"] and n["config"]["meta"].get("description_fr") and n["config"]["meta"].get("description_nl"))
+    ]
+    assert undocumented_models == []
     undocumented = [
         f"{n['alias']}.{name}"
         for n in published
         for name, column in n["columns"].items()
-        if not (column["description"] and column["meta"].get("description_fr") and column["meta"].get("unit"))
+        if not (
+            column["description"]
+            and column["meta"].get("description_fr")
+            and column["meta"].get("description_nl")
+            and column["meta"].get("unit")
+        )
     ]
     assert undocumented == []
     assert all(n["config"]["contract"]["enforced"] for n in published)

@@ -37,8 +37,15 @@ select
     communes.arrondissement_name_fr,
     communes.arrondissement_name_nl,
     communes.province_code,
+    cast(province.name_fr as varchar) as province_name_fr,
+    cast(province.name_nl as varchar) as province_name_nl,
     communes.region_code,
+    cast(region.name_fr as varchar) as region_name_fr,
+    cast(region.name_nl as varchar) as region_name_nl,
     cast(coalesce(summary.merged_2025, false) as boolean) as merged_2025,
     cast(coalesce(summary.former_codes, '') as varchar) as former_codes
 from {{ ref('stg_reference__communes') }} as communes
 left join summary using (nis_code)
+-- Brussels has no province: its province names are NULL, as its code.
+left join {{ ref('provinces_regions') }} as province on province.code = communes.province_code and province.level = 'province'
+left join {{ ref('provinces_regions') }} as region on region.code = communes.region_code and region.level = 'region'

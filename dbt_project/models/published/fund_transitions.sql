@@ -1,11 +1,22 @@
+-- The fund per commune and computed year: its status, what the formula gave it and why (its
+-- weight, the rank coefficient, the bound that held it), the exit guarantee, what it was paid,
+-- and the reason in three languages.
 select
     cast(nis_code as varchar) as nis_code,
     cast(year as integer) as year,
     cast(status as varchar) as status,
     cast(eligible as boolean) as eligible,
     cast(years_outside as integer) as years_outside,
+    cast(grace_year as integer) as grace_year,
+    cast(grace_years as integer) as grace_years,
+    cast(weight as double) as weight,
+    cast(rank_coefficient as double) as rank_coefficient,
+    cast(bound as varchar) as bound,
     cast(amount_cents as bigint) as formula_cents,
     cast(guarantee_cents as bigint) as guarantee_cents,
     cast(paid_cents as bigint) as paid_cents,
+    cast(reason_en as varchar) as reason,
+    cast(reason_fr as varchar) as reason_fr,
+    cast(reason_nl as varchar) as reason_nl,
     cast(rules_version as varchar) as rules_version
 from {{ ref('fund_years') }}
