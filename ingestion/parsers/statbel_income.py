@@ -37,6 +37,7 @@ from ingestion.parsers.statbel_population import (
     read_sheet,
     read_statbel_text,
     refnis_code,
+    refuse_negative_counts,
     select_communes,
 )
 from ingestion.signature import Signature, Year, find_row, find_sheet, require_columns, row_labels, statbel_header
@@ -101,6 +102,11 @@ def parse_statbel_income_panel(
     }
     zero, zero_gap = cells[_PANEL_MEASURES["declarations_zero_income"]]
     non_zero, non_zero_gap = cells[non_zero_col]
+    for column, values in ((non_zero_col, non_zero), (_PANEL_MEASURES["declarations_zero_income"], zero)):
+        refuse_negative_counts(
+            values, kept[code_col].to_numpy(), kept_rows, dataset=dataset, file=file, column=column,
+            summed_into="declarations_total",
+        )
     measures = {measure: cells[column] for measure, column in _PANEL_MEASURES.items()}
     measures["declarations_total"] = (zero + non_zero, zero_gap | non_zero_gap)
     long = long_rows(kept[code_col].to_numpy(), kept[year_col].to_numpy(), measures, dataset=dataset)
@@ -248,6 +254,11 @@ def parse_statbel_fisc_workbook(
     reconciliation = _reconcile_with_country_row(body, codes, rows, cells, where, sheet.columns, dataset=dataset, file=file)
     zero, zero_gap = cells["declarations_zero_income"]
     non_zero, non_zero_gap = cells.pop("declarations_non_zero")
+    for key, values in (("declarations_non_zero", non_zero), ("declarations_zero_income", zero)):
+        refuse_negative_counts(
+            values, kept_codes.to_numpy(), kept_rows, dataset=dataset, file=file, column=FISC_HEADERS[key][0][-1],
+            summed_into="declarations_total",
+        )
     cells["declarations_total"] = (zero + non_zero, zero_gap | non_zero_gap)
     periods = np.full(len(kept), period, dtype=object)
     long = long_rows(kept_codes.to_numpy(), periods, cells, dataset=dataset)

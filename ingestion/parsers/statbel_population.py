@@ -444,6 +444,28 @@ def parse_cells(
     return values, suppressed
 
 
+def refuse_negative_counts(
+    values: np.ndarray, codes: Sequence[str] | np.ndarray, row_numbers: pd.Series, *, dataset: str, file: str,
+    column: str, summed_into: str,
+) -> None:
+    """A count cell below 0 is an error naming the row, column, commune and value.
+
+    Checked on the cells themselves, before they are added up: summed into a commune's totals,
+    one negative cell only lowers them, and every check on the totals still passes.
+    """
+    negative = values < 0  # NaN (suppressed) compares False
+    if negative.any():
+        first = int(np.flatnonzero(negative)[0])
+        raise ParseError(
+            dataset,
+            file,
+            f"commune {codes[first]}: a count cannot be negative, found {values[first]:g} "
+            f"({int(negative.sum())} negative cell(s); they are summed into {summed_into}, which they would lower silently)",
+            row=int(row_numbers.iloc[first]),
+            column=column,
+        )
+
+
 def _is_blank(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA
 
@@ -551,6 +573,10 @@ def parse_statbel_pop_struct(
     period = _population_period(frame, year_col, rows, declared, dataset=dataset, file=file)
 
     population = _whole_numbers(frame[pop_col], rows, dataset=dataset, file=file, column=pop_col)
+    refuse_negative_counts(
+        population, frame[code_col].to_numpy(), rows, dataset=dataset, file=file, column=pop_col,
+        summed_into="the commune's totals by nationality, sex and age",
+    )
     age = _whole_numbers(frame[age_col], rows, dataset=dataset, file=file, column=age_col)
     out_of_range = (age < 0) | (age > 100)
     if out_of_range.any():

@@ -198,6 +198,18 @@ def test_code_of_no_map(tmp_path):
     )
 
 
+def test_a_negative_population_cell_is_refused_before_it_is_summed(tmp_path):
+    # Summed into the commune's totals, -2,697 would only lower them: every later check passes.
+    rows = [_pop_row("11002", "Antwerpen", people="3000"), _pop_row("11002", "Antwerpen", age="32", people="-2697")]
+    message = _error(parse_statbel_pop_struct, _write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", _pop_text(rows=rows)),
+                     dataset=POP)  # fmt: skip
+    assert message == (
+        "dataset statbel_population, file TF_SOC_POP_STRUCT_2015.txt, row 3, column 'MS_POPULATION': commune 11002: "
+        "a count cannot be negative, found -2697 (1 negative cell(s); they are summed into the commune's totals by "
+        "nationality, sex and age, which they would lower silently)"
+    )
+
+
 def test_totals_and_pseudo_codes_are_dropped_and_counted(tmp_path):
     rows = [_pop_row(), _pop_row("61000", "Arrondissement"), _pop_row("01000", "Belgique"), _pop_row("99991")]
     frame = parse_statbel_pop_struct(_write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", _pop_text(rows=rows)), dataset=POP)
@@ -238,6 +250,16 @@ def test_panel_years_outside_the_range_in_the_file_name(tmp_path):
     path = _panel(tmp_path, ["2013|11001|1|1|1|1", "2014|11001|1|1|1|1"], name="TF_PSNL_INC_TAX_MUNTY_2005_2013.txt")
     message = _error(parse_statbel_income_panel, path, dataset=INCOME)
     assert message.endswith("the file name says 2005-2013 but CD_YEAR says 2014 (row 3)")
+
+
+def test_panel_negative_declarations_are_refused_before_they_are_added(tmp_path):
+    path = _panel(tmp_path, ["2021|73028|41|3|1921379.5|77", "2021|11001|8581|-325|1|14752"])
+    message = _error(parse_statbel_income_panel, path, dataset=INCOME)
+    assert message == (
+        "dataset statbel_income, file TF_PSNL_INC_TAX_MUNTY.txt, row 3, column 'MS_NBR_ZERO_INC': commune 11001: a "
+        "count cannot be negative, found -325 (1 negative cell(s); they are summed into declarations_total, which "
+        "they would lower silently)"
+    )
 
 
 def test_panel_commune_year_twice(tmp_path):
