@@ -185,11 +185,25 @@ def build_coverage_expectations(contract: DatasetContract, coverage: pd.DataFram
             gx.expectations.ExpectColumnDistinctValuesToEqualSet(
                 column="nis_code",
                 value_set=sorted(map_codes(int(row.map_vintage))),
-                row_condition=(
-                    f"file_id=={_quote(row.file_id)} and period=={_quote(row.period)} "
-                    f"and map_vintage=={int(row.map_vintage)}"
-                ),
+                row_condition=coverage_condition(row.file_id, row.period, int(row.map_vintage)),
                 condition_parser="pandas",
             )
         )
     return expectations
+
+
+def coverage_condition(file_id: str, period: str, map_vintage: int) -> str:
+    """The row condition of one file, period and map's coverage expectation."""
+    return f"file_id=={_quote(file_id)} and period=={_quote(period)} and map_vintage=={map_vintage}"
+
+
+def coverage_differences(coverage: pd.DataFrame) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per coverage condition, the communes of the map that are missing and the codes that are
+    not communes of the map (unexpected), each listed in full."""
+    out = {}
+    for (file_id, vintage, period), group in coverage.groupby(["file_id", "map_vintage", "period"], sort=True):
+        expected, present = map_codes(int(vintage)), set(group["nis_code"])
+        out[coverage_condition(str(file_id), str(period), int(vintage))] = (
+            tuple(sorted(expected - present)), tuple(sorted(present - expected))
+        )
+    return out

@@ -18,9 +18,14 @@ from expectations.suites import (
     build_coverage_expectations,
     build_expectations,
     contract_for,
+    coverage_differences,
     coverage_frame,
     coverage_gaps,
 )
+
+
+# Codes listed in one line for a coverage failure; the check's metadata lists them all.
+LISTED_CODES = 25
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,26 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int | None
     examples: tuple[Any, ...]
+    # For a coverage (set) expectation: the communes of the map that are absent, and the codes
+    # present that are no commune of the map, each in full.
+    missing: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()
 
     def describe(self) -> str:
         target = f" on {self.column!r}" if self.column else ""
         where = f" where {self.condition}" if self.condition else ""
+        if self.missing or self.unexpected:
+            return f"{self.expectation}{target}{where}: {_listed(self.missing, 'missing')}; {_listed(self.unexpected, 'unexpected')}"
         count = f": {self.unexpected_count} unexpected" if self.unexpected_count else ""
         examples = f" (e.g. {', '.join(map(str, self.examples[:5]))})" if self.examples else ""
         return f"{self.expectation}{target}{where}{count}{examples}"
+
+
+def _listed(codes: tuple[str, ...], what: str) -> str:
+    if not codes:
+        return f"0 {what}"
+    shown = ", ".join(codes[:LISTED_CODES]) + (f", ... (+{len(codes) - LISTED_CODES} more)" if len(codes) > LISTED_CODES else "")
+    return f"{len(codes)} {what} ({shown})"
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,8 @@ class ValidationSummary:
             "expectations_failed": len(self.failures),
             "rows": self.rows,
             "failures": [f.describe() for f in self.failures[:20]],
+            "missing_communes": {f.condition: list(f.missing) for f in self.failures if f.missing},
+            "unexpected_codes": {f.condition: list(f.unexpected) for f in self.failures if f.unexpected},
             "coverage_gaps": list(self.coverage_gaps[:50]),
         }
 
@@ -80,6 +100,13 @@ def _context():
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.data_sources.add_pandas("frames")
     return context
+
+
+def _condition_text(condition: Any) -> str | None:
+    """GX 1.x keeps a pandas row condition as {"pass_through_filter": text, ...}: the text."""
+    if isinstance(condition, dict):
+        return condition.get("pass_through_filter") or str(condition)
+    return condition or None
 
 
 def _examples(result: dict[str, Any]) -> tuple[Any, ...]:
@@ -124,10 +151,12 @@ def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
     contract = contract_for(dataset)
     results = _run_suite(f"raw_{dataset}", build_expectations(contract), frame)
     gaps: list[str] = []
+    differences: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     if len(frame):
         coverage = coverage_frame(frame)
         results += _run_suite(f"coverage_{dataset}", build_coverage_expectations(contract, coverage), coverage)
         gaps = coverage_gaps(coverage)
+        differences = coverage_differences(coverage)
 
     failures = []
     for item in results:
@@ -135,14 +164,20 @@ def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:
             continue
         config = item.expectation_config
         kwargs = config.kwargs
+        condition = _condition_text(kwargs.get("row_condition"))
         failures.append(
             ExpectationOutcome(
                 expectation=config.type,
                 column=kwargs.get("column"),
-                condition=kwargs.get("row_condition"),
+                condition=condition,
                 success=False,
                 unexpected_count=item.result.get("unexpected_count") or item.result.get("missing_count"),
                 examples=_examples(item.result),
+                # GX lists a sample of each; the coverage frame gives them in full.
+                missing=differences.get(condition, ((), ()))[0]
+                if config.type == "expect_column_distinct_values_to_equal_set" else (),
+                unexpected=differences.get(condition, ((), ()))[1]
+                if config.type == "expect_column_distinct_values_to_equal_set" else (),
             )
         )
     return ValidationSummary(

@@ -46,9 +46,26 @@ def test_missing_commune_fails_naming_the_commune(good_frame):
     frame = good_frame[~((good_frame["nis_code"] == "21004") & (good_frame["period"] == "2025"))]
     summary = validate_frame("statbel_population", frame)
     assert not summary.success
-    message = summary.message()
-    assert "dataset statbel_population: expectation failed: expect_column_distinct_values_to_equal_set" in message
-    assert "21004" in message and 'period=="2025"' in message
+    assert summary.message() == (
+        "dataset statbel_population: expectation failed: expect_column_distinct_values_to_equal_set on 'nis_code' "
+        'where file_id=="pop_struct" and period=="2025" and map_vintage==565: 1 missing (21004); 0 unexpected'
+    )
+
+
+def test_missing_and_unexpected_communes_are_told_apart_and_each_listed(good_frame):
+    # 19 Brussels communes dropped and one code of the old map in their place: the missing ones
+    # are not "unexpected", and every one of them is named.
+    brussels = sorted(c for c in map_codes(565) if c.startswith("21"))
+    frame = good_frame[~(good_frame["nis_code"].isin(brussels) & (good_frame["period"] == "2025"))].copy()
+    frame.loc[frame.index[-1], "nis_code"] = "11007"  # Borsbeek: merged into Antwerp in 2025
+    summary = validate_frame("statbel_population", frame)
+    (coverage,) = [f for f in summary.failures if f.expectation == "expect_column_distinct_values_to_equal_set"]
+    assert coverage.missing == tuple(brussels) + (sorted(map_codes(565))[-1],)
+    assert coverage.unexpected == ("11007",)
+    assert coverage.describe().endswith(
+        f"20 missing ({', '.join(coverage.missing)}); 1 unexpected (11007)"
+    )
+    assert summary.as_metadata()["missing_communes"] == {coverage.condition: list(coverage.missing)}
 
 
 def test_negative_count_fails_naming_the_value(good_frame):
