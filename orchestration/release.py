@@ -7,12 +7,18 @@ read-only and checked (row counts, checksum), then moved into ``releases/<releas
 rename. Publishing copies the verified file next to ``published/cohesion.duckdb`` and replaces it
 with ``os.replace``: a reader who has the old file open keeps reading the old inode, and a reader
 who opens the path gets either the old release or the new one, complete.
+
+A release is filed *pending* (a marker under ``releases/.pending/``) and becomes complete when it
+is published for the first time; a run killed in between leaves it pending. A pending release,
+or one whose ``_quality`` table holds a failed check, is listed as such and is never published by
+:func:`rollback`, which takes a release id (a name listed in the releases folder), never a path.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -28,6 +34,9 @@ from ingestion.files import sha256_of
 
 RELEASE_FILE = "cohesion.duckdb"
 MANIFEST_FILE = "release.json"
+PENDING_DIR = ".pending"
+# A release id as new_release_id makes them (tests use short ones): a plain name, never a path.
+_RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # The oldest storage format DuckDB 2.0 can write; DuckDB 1.1.x clients open it (verified).
 STORAGE_VERSION = "v1.1.0"
 METADATA_TABLES = ("_release", "_sources", "_data_dictionary", "_quality")
@@ -126,7 +135,16 @@ def write_release(
         manifest = {"release": asdict(info), "sha256": digest, "tables": expected, "storage_version": STORAGE_VERSION}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _fsync_file(staging / RELEASE_FILE)
-        os.rename(staging, final_dir)
+        # Pending until published: a run killed before publishing leaves a release nobody may
+        # roll back to (its run never completed).
+        marker = _pending_marker(releases_dir, info.release_id)
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(json.dumps({"release_id": info.release_id, "filed_at": info.created_at}) + "\n", encoding="utf-8")
+        try:
+            os.rename(staging, final_dir)
+        except OSError:
+            marker.unlink(missing_ok=True)
+            raise
         _fsync_dir(releases_dir)
     except PublishError:
         shutil.rmtree(staging, ignore_errors=True)
@@ -224,6 +242,45 @@ def publish(release: Release, published_path: Path) -> None:
     pointer_tmp = pointer.with_name(".CURRENT_RELEASE.tmp")
     pointer_tmp.write_text(release.release_id + "\n", encoding="utf-8")
     os.replace(pointer_tmp, pointer)
+    # Published once: the release is complete.
+    _pending_marker(release.directory.parent, release.release_id).unlink(missing_ok=True)
+
+
+def _pending_marker(releases_dir: Path, release_id: str) -> Path:
+    return releases_dir / PENDING_DIR / release_id
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    """Whether a release may be published: ``problem`` says why not (None when it may)."""
+
+    release_id: str
+    problem: str | None
+
+    @property
+    def label(self) -> str:
+        return "complete" if self.problem is None else self.problem.split(":")[0]
+
+
+def release_status(release: Release) -> ReleaseStatus:
+    """A release is publishable when its run completed (it was published once) and every check
+    its ``_quality`` table records passed."""
+    if _pending_marker(release.directory.parent, release.release_id).exists():
+        return ReleaseStatus(
+            release.release_id, "never completed: its run stopped after filing it and before publishing it"
+        )
+    try:
+        with duckdb.connect(str(release.file), read_only=True) as con:
+            failed = con.execute("select * from _quality where not passed").df()
+    except duckdb.Error as exc:
+        return ReleaseStatus(release.release_id, f"unreadable: {' '.join(str(exc).split())}")
+    if len(failed):
+        names = ", ".join(
+            f"{row['check_name']} on {row['asset']}" if "asset" in row else str(row["check_name"])
+            for _, row in failed.head(3).iterrows()
+        ) + (" ..." if len(failed) > 3 else "")
+        return ReleaseStatus(release.release_id, f"checks failed: {len(failed)} check(s) failed ({names})")
+    return ReleaseStatus(release.release_id, None)
 
 
 def load_release(directory: Path) -> Release:
@@ -255,11 +312,21 @@ def current_release_id(published_path: Path) -> str | None:
 
 
 def rollback(release_id: str, releases_dir: Path, published_path: Path) -> Release:
+    """Publish the release ``release_id`` of ``releases_dir`` again: an id as `cohesion releases`
+    lists it, never a path; never a release that did not complete or whose checks failed."""
+    if not _RELEASE_ID.fullmatch(release_id):
+        raise PublishError(
+            f"rollback takes a release id as `cohesion releases` lists it (e.g. 20251201T000000Z-3f2a1b), not "
+            f"{release_id!r}: a path, or another data folder's release, is never published; nothing was published"
+        )
     directory = releases_dir / release_id
     if not (directory / MANIFEST_FILE).exists():
         known = ", ".join(r.release_id for r in list_releases(releases_dir)) or "none"
         raise PublishError(f"no release {release_id!r} in {releases_dir} (known: {known})")
     release = load_release(directory)
+    status = release_status(release)
+    if status.problem is not None:
+        raise PublishError(f"release {release_id} cannot be published: {status.problem}; nothing was published")
     _verify(release.file, release.tables)
     publish(release, published_path)
     return release

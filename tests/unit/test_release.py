@@ -123,3 +123,57 @@ def test_empty_published_schema_is_refused(tmp_path):
             warehouse=warehouse, releases_dir=tmp_path / "releases", info=_info("r1"),
             sources=pd.DataFrame(), dictionary=pd.DataFrame(), quality=pd.DataFrame(),
         )
+
+
+# ---- rollback takes a release id, and only a release that completed with passing checks ----------
+
+
+def test_rollback_refuses_a_path_and_another_data_folders_release(tmp_path):
+    published = tmp_path / "published" / "cohesion.duckdb"
+    rel.publish(_write(tmp_path, "r1", rows=10), published)
+    other = tmp_path / "other"
+    foreign = rel.write_release(
+        warehouse=_warehouse(tmp_path / "wh-other.duckdb", 99), releases_dir=other / "releases", info=_info("x1"),
+        sources=pd.DataFrame({"dataset": ["x"]}), dictionary=pd.DataFrame({"table_name": ["t"]}),
+        quality=pd.DataFrame({"check_name": ["c"], "passed": [True]}),
+    )
+    rel.publish(foreign, other / "published" / "cohesion.duckdb")
+    before = sha256_of(published)
+    for given in ("../../other/releases/x1", str(foreign.directory), "..", ".pending"):
+        with pytest.raises(PublishError) as refused:
+            rel.rollback(given, tmp_path / "releases", published)
+        assert str(refused.value) == (
+            "rollback takes a release id as `cohesion releases` lists it (e.g. 20251201T000000Z-3f2a1b), not "
+            f"{given!r}: a path, or another data folder's release, is never published; nothing was published"
+        )
+    assert sha256_of(published) == before
+    assert rel.current_release_id(published) == "r1"
+
+
+def test_a_release_whose_checks_failed_is_marked_and_never_rolled_back_to(tmp_path):
+    published = tmp_path / "published" / "cohesion.duckdb"
+    rel.publish(_write(tmp_path, "r1", rows=10), published)
+    failed = rel.write_release(
+        warehouse=_warehouse(tmp_path / "wh-r2.duckdb", 20), releases_dir=tmp_path / "releases", info=_info("r2"),
+        sources=pd.DataFrame({"dataset": ["x"]}), dictionary=pd.DataFrame({"table_name": ["t"]}),
+        quality=pd.DataFrame(
+            {"check_name": ["raw_contract", "plausibility"], "asset": ["raw/x", "raw/x"], "passed": [True, False]}
+        ),
+    )
+    rel.publish(failed, published)  # as an older version did, whatever its checks said
+    rel.rollback("r1", tmp_path / "releases", published)
+    status = rel.release_status(failed)
+    assert (status.label, status.problem) == ("checks failed", "checks failed: 1 check(s) failed (plausibility on raw/x)")
+    with pytest.raises(PublishError) as refused:
+        rel.rollback("r2", tmp_path / "releases", published)
+    assert str(refused.value) == (
+        "release r2 cannot be published: checks failed: 1 check(s) failed (plausibility on raw/x); nothing was published"
+    )
+    assert rel.current_release_id(published) == "r1"
+
+
+def test_a_filed_release_is_pending_until_it_is_published(tmp_path):
+    release = _write(tmp_path, "r1", rows=10)
+    assert rel.release_status(release).label == "never completed"
+    rel.publish(release, tmp_path / "published" / "cohesion.duckdb")
+    assert rel.release_status(release).label == "complete"

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.errors import PublishError
 from ingestion.files import sha256_of
 from orchestration import release as rel
 
@@ -88,9 +89,19 @@ def test_killed_publish_keeps_the_previous_release(tmp_path, stage):
     assert sha256_of(published) == before
     assert rel.current_release_id(published) == "r1"
     # Killed while assembling: no trace of r2 among releases. Killed while replacing: r2 is filed
-    # and verified (it can be published later with `cohesion rollback r2`), just not published.
+    # but its run never completed, so it is marked and `cohesion rollback r2` refuses it.
     filed = ["r1"] if stage == "assembling" else ["r1", "r2"]
-    assert [r.release_id for r in rel.list_releases(tmp_path / "releases")] == filed
+    releases = rel.list_releases(tmp_path / "releases")
+    assert [r.release_id for r in releases] == filed
+    assert [rel.release_status(r).label for r in releases] == ["complete", "never completed"][: len(filed)]
+    if stage == "replacing":
+        with pytest.raises(PublishError) as refused:
+            rel.rollback("r2", tmp_path / "releases", published)
+        assert str(refused.value) == (
+            "release r2 cannot be published: never completed: its run stopped after filing it and before publishing "
+            "it; nothing was published"
+        )
+        assert sha256_of(published) == before
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from communes").fetchall() == [(10,)]
 
