@@ -18,19 +18,32 @@ Rules, so a published number can always be traced to the exact bytes it came fro
   publisher re-issued a year, or a fixed URL changed twice in one day).
 * The synthetic sample and real files never share an archive: storing a file of origin
   ``sample`` into an archive holding real files, or the reverse, is refused.
+* A per-year file for a year outside the catalog's years is refused (the yearly datasets are
+  partitioned by those years: a file beyond them could never be loaded).
+* Corrections are decisions, recorded beside the files and never erasing them: a vintage can be
+  *retired* (with a reason; it stays on disk and is never loaded) and *restored*; storing bytes
+  the archive already holds *supplies them again*, which makes that copy the current one (see
+  :mod:`ingestion.vintages`). Each decision is one read-only JSON file under ``<root>/.ledger/``.
+* A store inside :meth:`RawArchive.transaction` is undone when the transaction does not finish
+  (an exception, Ctrl-C, or, at the next transaction, a writer that was killed): a fetch archives
+  all of its files or none. That is the one case where the archive removes a file: one it added
+  itself, in a transaction that never completed, and that nothing has loaded.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
 import shutil
+import socket
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +56,11 @@ from ingestion.files import sha256_of
 
 ORIGINS: frozenset[str] = frozenset({"download", "source_dir", "sample"})
 META_SUFFIX = ".meta.json"
+LEDGER_DIR = ".ledger"
+TRANSACTIONS_DIR = ".transactions"
+# retire: never load this copy; restore: undo a retirement (and make the copy current);
+# supplied: the same bytes were handed in again, so this copy is the current one again.
+ACTIONS: frozenset[str] = frozenset({"retire", "restore", "supplied"})
 MANIFEST_COLUMNS: tuple[str, ...] = (
     "dataset",
     "vintage",
@@ -120,6 +138,36 @@ class ArchiveEntry:
 class StoreResult:
     entry: ArchiveEntry
     created: bool  # False when the archive already held these bytes
+    # For bytes the archive already held: what supplying them again did ("current again", or why
+    # not: the copy is retired). None when nothing needed saying.
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A correction of the archive: a copy retired, restored, or supplied again; never erased."""
+
+    action: str
+    dataset: str
+    vintage: str
+    filename: str
+    sha256: str
+    reason: str
+    by: str
+    at: str  # ISO 8601 UTC
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.dataset, self.vintage, self.filename)
+
+    def describe(self) -> str:
+        verb = {"retire": "retired", "restore": "restored", "supplied": "supplied again"}[self.action]
+        because = f": {self.reason}" if self.reason else ""
+        return f"{verb} on {self.at} by {self.by}{because}"
+
+
+def entry_key(entry: ArchiveEntry) -> tuple[str, str, str]:
+    return (entry.dataset, entry.vintage, entry.filename)
 
 
 def format_timestamp(moment: datetime | str | None) -> str:
@@ -173,6 +221,8 @@ class RawArchive:
             raise ArchiveError(f"origin must be one of {sorted(ORIGINS)}, found {origin!r}")
         if spec.per_year and year is None:
             raise ArchiveError(f"{spec.label}: a year is needed to archive {spec.filename!r}")
+        if spec.per_year and spec.years is not None and year not in spec.years:
+            raise ArchiveError(year_outside_catalog(filename or spec.filename_for(year), spec, year) + "; nothing was archived")
         stamp = format_timestamp(retrieved_at)
         file_year = year if spec.per_year else None
         filename = filename if filename is not None else spec.filename_for(file_year)
@@ -190,7 +240,7 @@ class RawArchive:
             )
         for entry in self.entries(spec.dataset):
             if entry.file_id == spec.id and entry.year == file_year and entry.sha256 == digest:
-                return StoreResult(entry, created=False)
+                return StoreResult(entry, created=False, note=self._supplied_again(entry, stamp))
 
         vintage = base_vintage
         target = self.root / spec.dataset / vintage / filename
@@ -205,6 +255,7 @@ class RawArchive:
                     "the archive never overwrites"
                 )
         target.parent.mkdir(parents=True, exist_ok=True)
+        self._journal(target, _meta_path(target))  # before the copy: a kill midway is undone too
         size = target.stat().st_size if orphan else _copy_verified(Path(source), target, digest, spec.label)
         entry = ArchiveEntry(
             dataset=spec.dataset,
@@ -226,6 +277,162 @@ class RawArchive:
         meta_text = json.dumps(entry.meta(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         _publish_bytes(meta_text.encode("utf-8"), _meta_path(target), spec.label)
         return StoreResult(entry, created=True)
+
+    # ---- corrections ---------------------------------------------------------------------
+
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every recorded correction, oldest first."""
+        folder = self.root / LEDGER_DIR
+        if not folder.is_dir():
+            return ()
+        found = []
+        for path in sorted(folder.glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                found.append(Decision(**{name: data[name] for name in Decision.__dataclass_fields__}))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ArchiveError(f"archive decision {path} is unreadable or incomplete ({exc!r})") from exc
+        return tuple(sorted(found, key=lambda d: d.at))
+
+    def retired(self) -> dict[tuple[str, str, str], Decision]:
+        """The retirements in force: (dataset, vintage, file name) -> the decision."""
+        state: dict[tuple[str, str, str], Decision] = {}
+        for decision in self.decisions():
+            if decision.action == "retire":
+                state[decision.key] = decision
+            elif decision.action == "restore":
+                state.pop(decision.key, None)
+        return state
+
+    def supplied_at(self) -> dict[tuple[str, str, str], Decision]:
+        """Per copy, the latest decision that made it current (supplied again, or restored)."""
+        latest: dict[tuple[str, str, str], Decision] = {}
+        for decision in self.decisions():
+            if decision.action in ("supplied", "restore"):
+                latest[decision.key] = decision
+        return latest
+
+    def find(self, dataset: str, vintage: str, filename: str | None = None) -> ArchiveEntry:
+        """The archived copy ``dataset/vintage[/filename]``; an error lists what there is."""
+        held = [e for e in self.entries(dataset) if e.vintage == vintage] if (self.root / dataset).is_dir() else []
+        matching = [e for e in held if filename is None or e.filename == filename]
+        if len(matching) == 1:
+            return matching[0]
+        if not held:
+            vintages = sorted({e.vintage for e in self.entries(dataset)}) if (self.root / dataset).is_dir() else []
+            raise ArchiveError(
+                f"the archive holds no vintage {vintage!r} of dataset {dataset!r} "
+                f"(its vintages: {', '.join(vintages) or 'none'}; see `cohesion archive list`)"
+            )
+        names = ", ".join(repr(e.filename) for e in held)
+        if not matching:
+            raise ArchiveError(f"vintage {dataset}/{vintage} holds no file {filename!r}; it holds {names}")
+        raise ArchiveError(f"vintage {dataset}/{vintage} holds {len(held)} files ({names}); name the one you mean")
+
+    def retire(self, entry: ArchiveEntry, *, reason: str, by: str | None = None, at: str | None = None) -> Decision:
+        """Never load ``entry`` again; it stays on disk, and the decision records why."""
+        where = f"{entry.dataset}/{entry.vintage}/{entry.filename}"
+        if not reason.strip():
+            raise ArchiveError(f"{where}: say why it is retired (--reason), for whoever reads the archive next")
+        if entry_key(entry) in self.retired():
+            raise ArchiveError(f"{where} is already retired ({self.retired()[entry_key(entry)].describe()})")
+        return self._record("retire", entry, reason, by, at)
+
+    def restore(self, entry: ArchiveEntry, *, reason: str, by: str | None = None, at: str | None = None) -> Decision:
+        """Undo a retirement: the copy can be loaded again, and is the current one."""
+        where = f"{entry.dataset}/{entry.vintage}/{entry.filename}"
+        if entry_key(entry) not in self.retired():
+            raise ArchiveError(f"{where} is not retired; nothing to restore")
+        if not reason.strip():
+            raise ArchiveError(f"{where}: say why it is restored (--reason)")
+        return self._record("restore", entry, reason, by, at)
+
+    def _supplied_again(self, entry: ArchiveEntry, stamp: str) -> str | None:
+        """Bytes the archive holds were handed in again: that copy becomes the current one of its
+        file (and year), unless it is retired (then it stays out, and the note says so)."""
+        retired = self.retired().get(entry_key(entry))
+        if retired is not None:
+            return (
+                f"that copy is {retired.describe()}; it is not loaded (`cohesion archive restore "
+                f"{entry.dataset} {entry.vintage}` to use it again)"
+            )
+        supplied = self.supplied_at()
+        retired_keys = self.retired()
+
+        def when(other: ArchiveEntry) -> str:
+            decision = supplied.get(entry_key(other))
+            return max(other.retrieved_at, decision.at) if decision else other.retrieved_at
+
+        rivals = [
+            e for e in self.entries(entry.dataset)
+            if e.file_id == entry.file_id and e.year == entry.year and e != entry and entry_key(e) not in retired_keys
+        ]
+        newest = max(rivals, key=lambda e: (when(e), e.vintage), default=None)
+        if newest is None or (when(entry), entry.vintage) > (when(newest), newest.vintage):
+            return None  # already the current copy: nothing to record
+        # Stamped after the copy it replaces, even when that copy carries a later retrieval time
+        # than this clock (a stamp set by hand, a clock that was ahead).
+        at = stamp if stamp > when(newest) else _after(when(newest))
+        self._record("supplied", entry, f"the same bytes were supplied again; replaces vintage {newest.vintage}",
+                     None, at)
+        return f"current again (it replaces vintage {newest.vintage})"
+
+    def _record(self, action: str, entry: ArchiveEntry, reason: str, by: str | None, at: str | None) -> Decision:
+        decision = Decision(
+            action=action, dataset=entry.dataset, vintage=entry.vintage, filename=entry.filename,
+            sha256=entry.sha256, reason=reason.strip(), by=by or _user(), at=format_timestamp(at),
+        )
+        folder = self.root / LEDGER_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{decision.at.replace(':', '')}-{action}-{uuid.uuid4().hex[:8]}.json"
+        self._journal(target)
+        text = json.dumps(asdict(decision), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        _publish_bytes(text.encode("utf-8"), target, f"{entry.dataset}/{entry.vintage}")
+        return decision
+
+    # ---- transactions --------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything stored inside is kept only if the block finishes; otherwise it is removed
+        again (the files, their sidecars and the decisions it recorded). A transaction left by a
+        killed writer is undone when the next one starts."""
+        if getattr(self, "_txn", None) is not None:
+            yield  # nested: the outer transaction decides
+            return
+        self.undo_interrupted()
+        folder = self.root / TRANSACTIONS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        journal = folder / f"{uuid.uuid4().hex}.json"
+        self._txn: _Journal | None = _Journal(journal, socket.gethostname(), os.getpid())
+        self._txn.save()
+        try:
+            yield
+        except BaseException:
+            self._txn.undo()
+            raise
+        else:
+            journal.unlink(missing_ok=True)
+        finally:
+            self._txn = None
+
+    def undo_interrupted(self) -> list[Path]:
+        """Undo the transactions of writers that died before finishing; returns what was removed."""
+        folder = self.root / TRANSACTIONS_DIR
+        removed: list[Path] = []
+        if not folder.is_dir():
+            return removed
+        for path in sorted(folder.glob("*.json")):
+            journal = _Journal.read(path)
+            if journal is None or journal.alive():
+                continue
+            removed += journal.undo()
+        return removed
+
+    def _journal(self, *paths: Path) -> None:
+        txn = getattr(self, "_txn", None)
+        if txn is not None:
+            txn.add(*paths)
 
     def check_origin(self, origin: str) -> None:
         """Refuse to put ``origin`` files beside the other kind: the synthetic sample and real
@@ -323,6 +530,83 @@ def manifest_frame(archive: RawArchive, catalog: Catalog) -> pd.DataFrame:
     frame["size"] = frame["size"].astype("int64")
     frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True, format="%Y-%m-%dT%H:%M:%SZ")
     return frame.sort_values(["dataset", "vintage", "file"], kind="stable").reset_index(drop=True)
+
+
+def year_outside_catalog(filename: str, spec: FileSpec, year: int | None) -> str:
+    """The one line that refuses a per-year file for a year the catalog does not list."""
+    span = f"{spec.years.first}..{spec.years.last}" if spec.years is not None else "none"
+    return (
+        f"{filename}: year {year} is outside the catalog's years for {spec.label} ({span}; if the publisher "
+        "really offers it, extend `years` in ingestion/catalog.yml)"
+    )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a container without a passwd entry
+        return f"uid {os.getuid()}"
+
+
+def _after(stamp: str) -> str:
+    """``stamp`` plus one second: a decision sorts after the copy it replaces."""
+    return format_timestamp(datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(seconds=1))
+
+
+@dataclass
+class _Journal:
+    """What one transaction added to the archive, kept on disk so a killed writer can be undone."""
+
+    path: Path
+    host: str
+    pid: int
+    added: list[str] = field(default_factory=list)
+
+    def add(self, *paths: Path) -> None:
+        self.added.extend(str(p) for p in paths)
+        self.save()
+
+    def save(self) -> None:
+        temp = self.path.with_name(f".{self.path.name}.tmp")
+        temp.write_text(json.dumps({"host": self.host, "pid": self.pid, "added": self.added}), encoding="utf-8")
+        os.replace(temp, self.path)
+
+    @classmethod
+    def read(cls, path: Path) -> _Journal | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, str(data["host"]), int(data["pid"]), list(data["added"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # being written right now, or damaged: left for its owner
+
+    def alive(self) -> bool:
+        if self.host != socket.gethostname():
+            return True  # another machine's writer: it cannot be checked from here, so it is left alone
+        return _pid_alive(self.pid)
+
+    def undo(self) -> list[Path]:
+        removed = []
+        for name in reversed(self.added):
+            path = Path(name)
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+            try:
+                path.parent.rmdir()  # a vintage folder this transaction created, now empty
+            except OSError:
+                pass
+        self.path.unlink(missing_ok=True)
+        return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _check_part(part: str) -> None:

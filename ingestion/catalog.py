@@ -59,6 +59,7 @@ _YEAR = "{year}"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _RANGE = re.compile(r"^(?P<first>\d{4})?(?:(?P<dots>\.\.)(?P<last>\d{4})?)?$")
 _DATASET_FIELDS = ("id", "publisher", "title", "licence", "attribution", "landing_page", "domain", "cadence", "files")
+_DATASET_OPTIONAL = ("max_unpacked_mb",)
 _FILE_REQUIRED = ("id", "layout", "filename", "url", "years", "vintage", "map_vintage")
 _FILE_OPTIONAL = ("member", "sample", "licence", "attribution", "note", "signature", "coverage")
 _SIGNATURE_FIELDS = ("labels", "member")
@@ -208,6 +209,14 @@ class Dataset:
     domain: str
     cadence: str
     files: tuple[FileSpec, ...]
+    # The most a file of this dataset may unpack to (a zip's or workbook's members, a text's
+    # bytes), in MB: a file beyond it is refused before it is archived or parsed (a zip bomb, or
+    # a wrong file). None: no limit (catalogs written in tests; catalog.yml sets one everywhere).
+    max_unpacked_mb: int | None = None
+
+    @property
+    def max_unpacked_bytes(self) -> int | None:
+        return None if self.max_unpacked_mb is None else self.max_unpacked_mb * 1_000_000
 
     def file(self, file_id: str) -> FileSpec:
         for spec in self.files:
@@ -306,17 +315,20 @@ def _dataset(raw: Any, where: str) -> Dataset:
         raise CatalogError(f"{where}: every dataset must be a mapping, found {raw!r}")
     ds_id = raw.get("id")
     label = f"{where}, dataset {ds_id}"
-    _check_keys(raw, required=_DATASET_FIELDS, optional=(), label=label)
+    _check_keys(raw, required=_DATASET_FIELDS, optional=_DATASET_OPTIONAL, label=label)
     if not isinstance(ds_id, str) or not _ID.match(ds_id):
         raise CatalogError(f"{where}: dataset id must be lower_snake_case text, found {ds_id!r}")
     text = {key: _text(raw[key], f"{label}: {key}") for key in _DATASET_FIELDS if key not in ("id", "files")}
+    limit = raw.get("max_unpacked_mb")
+    if limit is not None and (type(limit) is not int or limit <= 0):
+        raise CatalogError(f"{label}: max_unpacked_mb must be a whole number of MB above 0, found {limit!r}")
     if text["cadence"] not in CADENCES:
         raise CatalogError(f"{label}: cadence must be one of {sorted(CADENCES)}, found {text['cadence']!r}")
     if not isinstance(raw["files"], list) or not raw["files"]:
         raise CatalogError(f"{label}: 'files' must be a non-empty list")
     files = tuple(_file(ds_id, entry, label) for entry in raw["files"])
     _check_unique([f.id for f in files], f"{label}: file id")
-    return Dataset(id=ds_id, files=files, **text)
+    return Dataset(id=ds_id, files=files, max_unpacked_mb=limit, **text)
 
 
 def _file(ds_id: str, raw: Any, dataset_label: str) -> FileSpec:

@@ -29,7 +29,7 @@ from urllib3.exceptions import ReadTimeoutError
 from ingestion.archive import ArchiveEntry, RawArchive
 from ingestion.catalog import FileSpec
 from ingestion.errors import DownloadError
-from ingestion.files import content_problem
+from ingestion.files import content_problem, unpacked_problem
 
 T = TypeVar("T")
 _CHUNK = 1 << 16
@@ -152,11 +152,13 @@ def download(
     conditional: bool = True,
     progress: bool | None = None,
     landing_page: str | None = None,
+    max_unpacked_bytes: int | None = None,
 ) -> DownloadResult:
     """Download ``spec`` (for ``year``) into ``archive`` and return what happened.
 
     ``progress`` shows a tqdm bar; by default only when stderr is a terminal. ``landing_page``
-    is named in the message when the publisher answers with an HTML page.
+    is named in the message when the publisher answers with an HTML page. A file that unpacks
+    beyond ``max_unpacked_bytes`` (its dataset's catalog limit) is refused before it is archived.
     """
     file_year = year if spec.per_year else None
     url = spec.url_for(file_year)
@@ -188,6 +190,9 @@ def download(
         problem = content_problem(temp, filename, member=spec.member_for(file_year))
         if problem is not None:
             raise DownloadError(_content_message(what, problem, landing_page or url))
+        too_big = unpacked_problem(temp, spec.dataset, max_unpacked_bytes)
+        if too_big is not None:
+            raise DownloadError(f"{what}: the file {too_big}; nothing was archived")
         result = archive.store(
             temp,
             spec=spec,

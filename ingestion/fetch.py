@@ -5,6 +5,13 @@
 * ``source_dir=DIR`` (either mode): archive the files found in DIR, each recognised by its
   content (:mod:`ingestion.recognise`; the name is only a hint) and archived under its own name.
   Hand-downloaded files and the sample generator's output go in the same way; no network is used.
+  Only regular files directly in DIR are read: a symbolic link (which could point anywhere on the
+  machine) is refused, and so is a file that unpacks beyond its dataset's ``max_unpacked_mb``.
+
+A fetch is a transaction (:meth:`ingestion.archive.RawArchive.transaction`): from a folder, it
+archives every file or none (one failed file holds the others back, so a run never starts on
+half a delivery); in any mode, an exception or an interruption midway archives nothing. Online,
+a file the publisher fails to deliver is reported and the files that did arrive are kept.
 
 Nothing here raises for a missing or failed file unless ``strict=True``: the report says what
 happened to each file, and why.
@@ -21,7 +28,7 @@ from typing import Literal
 
 import requests
 
-from ingestion.archive import ArchiveEntry, RawArchive
+from ingestion.archive import ArchiveEntry, RawArchive, year_outside_catalog
 from ingestion.catalog import Catalog, FileSpec
 from ingestion.download import (
     DEFAULT_POLICY,
@@ -34,11 +41,11 @@ from ingestion.download import (
     with_retries,
 )
 from ingestion.errors import ArchiveError, DownloadError, RecognitionError, UnmatchedFileError
-from ingestion.files import content_problem, sha256_of
+from ingestion.files import content_problem, sha256_of, unpacked_problem
 from ingestion.filehead import KIND_NAMES
 from ingestion.recognise import LayoutVerdict, Recognition, recognise, unmatched_lines
 
-Status = Literal["stored", "unchanged", "missing", "failed", "unmatched"]
+Status = Literal["stored", "unchanged", "missing", "failed", "unmatched", "held back"]
 _HASH_CHUNK = 1 << 16
 
 
@@ -48,7 +55,8 @@ class FetchItem:
 
     ``stored``: new bytes archived; ``unchanged``: the archive already held them (or, offline,
     holds the file); ``missing``: not available; ``failed``: a download or a check failed;
-    ``unmatched``: a file in the source folder that is no catalog file. ``verdicts`` keeps, for a
+    ``unmatched``: a file in the source folder that is no catalog file; ``held back``: a good file
+    of a folder in which another file failed (a fetch archives all or none). ``verdicts`` keeps, for a
     file from a folder, each layout's verdict on it (why it is, or is not, that layout), and
     ``kind`` what the file is (for the summary of those verdicts).
     """
@@ -66,6 +74,14 @@ class FetchItem:
     def line(self) -> str:
         where = f"{self.dataset}/{self.file_id}" if self.dataset else "(not in the catalog)"
         return f"{self.status:<9} {where} {self.filename}: {self.reason}"
+
+    def held_back(self, failed: int) -> FetchItem:
+        """This file, not archived because ``failed`` other file(s) of its folder failed."""
+        return FetchItem(
+            self.dataset, self.file_id, self.year, self.filename, "held back",
+            f"not archived: {failed} other file(s) of the folder failed, and a fetch archives all of its files or "
+            "none; fix or remove them, then fetch again", None, self.verdicts, self.kind,
+        )
 
     def as_dict(self) -> dict[str, object]:
         """For the run report: what happened, and for a file from a folder each layout's verdict."""
@@ -120,9 +136,8 @@ class FetchReport:
         return not self.missing and not self.failed
 
     def summary(self) -> str:
-        counts = ", ".join(
-            f"{len(self._with(s))} {s}" for s in ("stored", "unchanged", "missing", "failed", "unmatched")
-        )
+        statuses = ("stored", "unchanged", "missing", "failed", "unmatched") + (("held back",) * bool(self._with("held back")))
+        counts = ", ".join(f"{len(self._with(s))} {s}" for s in statuses)
         lines = [f"fetch ({self.mode}): {counts}"]
         for item in self.items:
             lines.append(item.line())
@@ -163,8 +178,11 @@ def fetch(
         raise ValueError(f"mode must be 'online' or 'offline', found {mode!r}")
     if dataset is not None:
         catalog.dataset(dataset)  # an unknown id fails here, with the list of known ones
+    if year is not None:
+        _check_year(catalog, dataset, year)
     if source_dir is not None:
-        items = _from_folder(catalog, archive, Path(source_dir), dataset, year, retrieved_at, origin)
+        with archive.transaction():
+            items = _from_folder(catalog, archive, Path(source_dir), dataset, year, retrieved_at, origin)
         report = FetchReport(mode="source_dir", items=tuple(items))
     elif mode == "offline":
         report = FetchReport(mode=mode, items=tuple(_offline(catalog, archive, dataset, year)))
@@ -173,7 +191,9 @@ def fetch(
         own_session = session is None
         http = session if session is not None else new_session()
         try:
-            items = _online(catalog, archive, dataset, year, retrieved_at, policy, http, progress)
+            with archive.transaction():
+                # Consumed inside the transaction: an interruption midway archives nothing.
+                items = list(_online(catalog, archive, dataset, year, retrieved_at, policy, http, progress))
             report = FetchReport(mode=mode, items=tuple(items))
         finally:
             if own_session:
@@ -247,6 +267,16 @@ def has_update(
             http.close()
 
 
+def _check_year(catalog: Catalog, dataset: str | None, year: int) -> None:
+    """--year beyond every per-year file's catalog years (in scope) is refused before anything is asked."""
+    per_year = [spec for spec in catalog.files(dataset) if spec.per_year and spec.years is not None]
+    if per_year and not any(year in spec.years for spec in per_year) and not any(
+        not spec.per_year and (spec.years is None or year in spec.years) for spec in catalog.files(dataset)
+    ):
+        spans = ", ".join(f"{spec.label} {spec.years.first}..{spec.years.last}" for spec in per_year)
+        raise ArchiveError(f"--year {year} is outside the catalog's years ({spans}); nothing was fetched")
+
+
 def _in_scope(spec: FileSpec, year: int | None) -> bool:
     """A per-year file is asked for any year; a fixed-URL file only when it covers ``year``."""
     return spec.per_year or year is None or spec.years is None or year in spec.years
@@ -285,6 +315,7 @@ def _online(
                     retrieved_at=retrieved_at,
                     progress=progress,
                     landing_page=catalog.dataset(spec.dataset).landing_page,
+                    max_unpacked_bytes=catalog.dataset(spec.dataset).max_unpacked_bytes,
                 )
             except DownloadError as exc:
                 yield _item(spec, file_year, "failed", str(exc), entry=archive.latest(spec.dataset, spec.id, file_year))
@@ -341,9 +372,15 @@ def _from_folder(
     if not folder.is_dir():
         raise ArchiveError(f"source folder {folder} does not exist or is not a folder")
     archive.check_origin(origin)  # before anything is archived: the sample and real files never mix
+    folder = folder.resolve()
     by_path: dict[Path, FetchItem] = {}
     found: list[Recognition] = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        refused = _not_a_file_of(folder, path)
+        if refused is not None:
+            if refused:
+                by_path[path] = FetchItem(None, None, None, path.name, "failed", f"{refused}; nothing was archived")
+            continue
         try:
             recognition = recognise(path, catalog)
         except UnmatchedFileError as exc:
@@ -360,17 +397,23 @@ def _from_folder(
         found.append(recognition)
     twins = _twins(found)
     seen: set[tuple[str, str]] = set()
+    # First every check, then, only if no file failed, every store: all or none.
+    ready: list[Recognition] = []
     for recognition in found:
         spec, file_year, path = recognition.spec, recognition.year, recognition.path
         seen.add((spec.dataset, spec.id))
-        if path in twins:
-            by_path[path] = _found(recognition, "failed", f"{twins[path]}; nothing was archived")
-            continue
-        member = spec.member_for(file_year) if recognition.kind == "zip" else None
-        problem = content_problem(path, path.name, member=member)
+        problem = _problem(recognition, catalog, twins)
         if problem is not None:
-            by_path[path] = _found(recognition, "failed", f"{path} {problem}; nothing was archived")
+            by_path[path] = _found(recognition, "failed", f"{problem}; nothing was archived")
+        else:
+            ready.append(recognition)
+    failed = sum(item.status == "failed" for item in by_path.values())
+    for recognition in ready:
+        path = recognition.path
+        if failed:
+            by_path[path] = _found(recognition, "stored", "").held_back(failed)
             continue
+        spec, file_year = recognition.spec, recognition.year
         result = archive.store(
             path, spec=spec, year=file_year, origin=origin, retrieved_at=retrieved_at, filename=path.name,
             recognised_by=recognition.basis,
@@ -379,7 +422,10 @@ def _from_folder(
         if result.created:
             by_path[path] = _found(recognition, "stored", f"archived as vintage {vintage}{how}", result.entry)
         else:
-            by_path[path] = _found(recognition, "unchanged", f"same bytes as vintage {vintage}{how}", result.entry)
+            note = f"; {result.note}" if result.note else ""
+            by_path[path] = _found(
+                recognition, "unchanged", f"same bytes as vintage {vintage}{note}{how}", result.entry
+            )
     items = [by_path[path] for path in sorted(by_path)]
     if dataset is not None or year is not None:
         # The user asked for something specific: say what the folder did not have.
@@ -391,6 +437,43 @@ def _from_folder(
                     _item(spec, file_year, "missing", f"no file in {folder} is {spec.label} (named like {expected!r})")
                 )
     return items
+
+
+def _not_a_file_of(folder: Path, path: Path) -> str | None:
+    """Why ``path`` cannot be taken from ``folder`` ("" to skip it silently: a subfolder), or None.
+
+    A symbolic link is refused whatever it points to: it could make the archive copy any file of
+    the machine under a data file's name."""
+    if path.is_symlink():
+        try:
+            target = f" (to {path.readlink()})"
+        except OSError:
+            target = ""
+        return f"is a symbolic link{target}, not a file of {folder}: copy the file itself into the folder"
+    if path.is_dir():
+        return ""
+    if not path.is_file():
+        return "is not a regular file (a device, socket or pipe)"
+    if path.resolve().parent != folder:
+        return f"resolves outside {folder}"
+    return None
+
+
+def _problem(recognition: Recognition, catalog: Catalog, twins: dict[Path, str]) -> str | None:
+    """Why a recognised file cannot be archived (the first reason), or None."""
+    spec, file_year, path = recognition.spec, recognition.year, recognition.path
+    if path in twins:
+        return twins[path]
+    if spec.per_year and spec.years is not None and file_year not in spec.years:
+        return year_outside_catalog(path.name, spec, file_year)
+    member = spec.member_for(file_year) if recognition.kind == "zip" else None
+    problem = content_problem(path, path.name, member=member)
+    if problem is not None:
+        return f"{path} {problem}"
+    too_big = unpacked_problem(path, spec.dataset, catalog.dataset(spec.dataset).max_unpacked_bytes)
+    if too_big is not None:
+        return f"{path.name} {too_big}"
+    return None
 
 
 def _how(recognition: Recognition, catalog: Catalog) -> str:

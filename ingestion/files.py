@@ -82,3 +82,32 @@ def content_problem(path: str | Path, filename: str, *, member: str | None = Non
         hint = " (it is a zip: an .xlsx saved as .xls?)" if head.startswith(_ZIP_MAGIC) else ""
         return f"is not a legacy Excel (OLE2) workbook{hint}"
     return None
+
+
+def unpacked_size(path: str | Path) -> int:
+    """The bytes a file unpacks to: the sum of a zip's (or an xlsx's) members as its directory
+    declares them (Python's zip reader never reads past a member's declared size), else the
+    file's own size."""
+    path = Path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            pass  # a damaged zip: content_problem says so; its own size is all we know
+    return os.path.getsize(path)
+
+
+def unpacked_problem(path: str | Path, dataset: str, limit_bytes: int | None) -> str | None:
+    """Why the file at ``path`` is too big once unpacked for ``dataset``'s limit, or None."""
+    if limit_bytes is None:
+        return None
+    size = unpacked_size(path)
+    if size <= limit_bytes:
+        return None
+    return (
+        f"unpacks to {size / 1e6:,.0f} MB, above the catalog's limit of {limit_bytes / 1e6:,.0f} MB for dataset "
+        f"{dataset} (max_unpacked_mb)"
+    )

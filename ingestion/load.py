@@ -1,7 +1,8 @@
 """From the raw archive to one canonical table per dataset (what the raw assets write).
 
-For every file of a dataset (and every year of a per-year file) the most recently retrieved
-archived copy is parsed; older vintages stay in the archive, untouched, for the record. A file
+For every file of a dataset (and every year of a per-year file) the current archived copy is
+parsed (:mod:`ingestion.vintages`: the copy supplied last, never a retired one, never one the
+catalog cannot place); the other vintages stay in the archive, untouched, for the record. A file
 the catalog declares national must have values in every region (ingestion/coverage.py), and an
 archive that mixes the synthetic sample with real files is refused.
 """
@@ -23,6 +24,7 @@ from ingestion.errors import ArchiveError
 from ingestion.summary import reconciliation_summary
 from ingestion.geography import communes_565
 from ingestion.parsers import parser_for
+from ingestion.vintages import select_vintages
 
 RAW_DATASETS: tuple[str, ...] = (
     "statbel_population",
@@ -55,6 +57,8 @@ class LoadedFile:
     reconciliation: str = ""
     # Indicator labels the file carries that the Swing label table does not know (not loaded).
     unknown_labels: tuple[str, ...] = ()
+    # Why this vintage was loaded, and which others were left aside (ingestion.vintages).
+    choice: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class DatasetLoad:
     dataset: str
     files: tuple[LoadedFile, ...]
     frame: pd.DataFrame = field(repr=False, compare=False)
+    # Archived copies never loaded because the catalog cannot place them (a year outside its years).
+    ignored: tuple[str, ...] = ()
 
     def describe(self) -> list[str]:
         if not self.files:
@@ -76,8 +82,9 @@ class DatasetLoad:
                 if f.unknown_labels
                 else ""
             )
+            + (f"; loaded {f.choice}" if f.choice else "")
             for f in self.files
-        ]
+        ] + [f"dataset {self.dataset}: not loaded: {line}" for line in self.ignored]
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -96,17 +103,17 @@ class DatasetLoad:
                 if f.unknown_labels
             )
             or "none",
+            # The loader's choice of vintage per file, and what each file's parser dropped (totals
+            # rows, pseudo codes such as 99999): the run report shows both.
+            "vintages": {f.filename: f.choice for f in self.files},
+            "dropped": {f.filename: dict(f.dropped) for f in self.files if any(f.dropped.values())},
+            "not_loaded": list(self.ignored),
         }
 
 
-def current_entries(archive: RawArchive, dataset: str) -> list[ArchiveEntry]:
-    """The newest archived copy of each file (and year) of ``dataset``."""
-    newest: dict[tuple[str, int | None], ArchiveEntry] = {}
-    for entry in archive.entries(dataset):
-        key = (entry.file_id, entry.year)
-        if key not in newest or (entry.retrieved_at, entry.vintage) > (newest[key].retrieved_at, newest[key].vintage):
-            newest[key] = entry
-    return [newest[k] for k in sorted(newest, key=lambda k: (k[0], k[1] or 0))]
+def current_entries(archive: RawArchive, dataset: str, catalog: Catalog | None = None) -> list[ArchiveEntry]:
+    """The current archived copy of each file (and year) of ``dataset`` (ingestion.vintages)."""
+    return select_vintages(archive, catalog or load_catalog(), dataset).entries
 
 
 def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
@@ -129,7 +136,9 @@ def load_dataset(
     catalog = catalog or load_catalog()
     archive = RawArchive(paths.raw)
     archive.check_not_mixed()  # a hand-copied folder could hold both: never load them together
-    entries = current_entries(archive, dataset)
+    selection = select_vintages(archive, catalog, dataset)
+    why = {(c.entry.file_id, c.entry.year): c.describe() for c in selection.choices}
+    entries = selection.entries
     if years is not None:
         archived = sorted({e.year for e in entries if e.year is not None})
         wanted = {int(y) for y in years}
@@ -157,6 +166,7 @@ def load_dataset(
                 dropped=frame.attrs.get("dropped", {}),
                 reconciliation=reconciliation_summary(frame.attrs.get("reconciliation", {})),
                 unknown_labels=tuple(frame.attrs.get("unknown_labels", ())),
+                choice=why[(entry.file_id, entry.year)],
             )
         )
     if frames:
@@ -164,12 +174,15 @@ def load_dataset(
     else:
         frame = empty_frame().assign(file_id=pd.Series(dtype="string"), vintage=pd.Series(dtype="string"))
     frame = frame[list(RAW_COLUMNS)].astype({"file_id": "string", "vintage": "string"})
-    return DatasetLoad(dataset=dataset, files=tuple(files), frame=frame)
+    ignored = tuple(f"{e.vintage}/{e.filename}: {reason}" for e, reason in selection.ignored)
+    return DatasetLoad(dataset=dataset, files=tuple(files), frame=frame, ignored=ignored)
 
 
-def archived_years(dataset: str, paths: HasRaw) -> tuple[int, ...]:
-    """The years of a dataset's per-year files that are in the archive."""
-    return tuple(sorted({e.year for e in current_entries(RawArchive(paths.raw), dataset) if e.year is not None}))
+def archived_years(dataset: str, paths: HasRaw, catalog: Catalog | None = None) -> tuple[int, ...]:
+    """The years of a dataset's per-year files the archive holds a loadable copy of (never a
+    retired copy, never a year outside the catalog's years)."""
+    entries = current_entries(RawArchive(paths.raw), dataset, catalog)
+    return tuple(sorted({e.year for e in entries if e.year is not None}))
 
 
 def rows_by_year(frame: pd.DataFrame) -> dict[str, int]:

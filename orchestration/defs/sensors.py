@@ -160,6 +160,7 @@ def poll_publishers(
                     session=session,
                     progress=False,
                     landing_page=catalog.dataset(polled.spec.dataset).landing_page,
+                    max_unpacked_bytes=catalog.dataset(polled.spec.dataset).max_unpacked_bytes,
                 )
             except _SKIPPABLE as exc:
                 problems.append(f"{polled.label}: not checked, will ask again next tick: {exc}")

@@ -274,11 +274,14 @@ def test_fetch_exits_1_with_one_line_per_failed_file(tmp_path: Path, data_dir: P
     (folder / "interact_taux_V1.csv").write_bytes(b"jaar;maand;level;zonegeog;graad;diff1an\n2025;13;5;92094;6.00;\n")
     assert run(["fetch", "--source-dir", str(folder)]) == 1
     captured = capsys.readouterr()
-    assert "1 stored, 0 unchanged, 0 missing, 1 failed" in captured.out
+    # A fetch archives all of its files or none: the good rates file is held back, not archived.
+    assert "0 stored, 0 unchanged, 0 missing, 1 failed, 0 unmatched, 1 held back" in captured.out
+    assert "held back employment/onem_rates interact_taux_V1.csv: not archived: 1 other file(s) of the folder failed" in captured.out
     lines = captured.err.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("cohesion fetch: failed statbel_population/pop_struct TF_SOC_POP_STRUCT_2024.zip: ")
     assert not (data_dir / "raw" / "statbel_population").exists()
+    assert not (data_dir / "raw" / "employment").exists()
 
 
 def test_fetch_online_passes_the_scope_and_reports(data_dir: Path, monkeypatch, capsys):

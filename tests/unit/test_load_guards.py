@@ -71,7 +71,8 @@ def test_a_regional_file_loads_with_its_region_only_and_reports_unknown_labels(t
     assert loaded.describe() == [
         f"dataset arrivals: nieuwkomers - gemeenten.csv (vintage 2025-03-01, sha256 {entry.sha256[:12]}): 2 rows, "
         "map 565, periods 2024..2024, dropped {'totals_rows': 0, 'pseudo_codes': 0}, 1 unknown label(s) not loaded "
-        "(add them to swing_labels.csv): 'bewoners met een groene wagen'"
+        "(add them to swing_labels.csv): 'bewoners met een groene wagen'; loaded vintage 2025-03-01 (the only copy, "
+        "retrieved 2025-03-01T10:00:00Z)"
     ]
     assert loaded.metadata()["unknown_labels"] == "nieuwkomers - gemeenten.csv: 'bewoners met een groene wagen'"
 
