@@ -12,8 +12,13 @@ from orchestration.defs import checks, dbt, publish, raw, schedules, sensors
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*raw.raw_dataset_assets, raw.communes, raw.source_files, dbt.cohesion_dbt_models, publish.release],
-    asset_checks=[*checks.raw_contract_checks, *checks.size_change_checks, checks.commune_reference],
+    assets=[
+        *raw.raw_dataset_assets, raw.communes, raw.source_files, raw.plausibility_exceptions,
+        dbt.cohesion_dbt_models, publish.release,
+    ],
+    asset_checks=[
+        *checks.raw_contract_checks, *checks.size_change_checks, *checks.plausibility_checks, checks.commune_reference
+    ],
     jobs=[schedules.refresh_job],
     schedules=[schedules.yearly_refresh],
     sensors=[sensors.publisher_release_sensor],

@@ -39,6 +39,11 @@ class Paths:
     def reports(self) -> Path:
         return self.data / "reports"
 
+    @property
+    def baselines(self) -> Path:
+        """The raw tables each published release was made from (orchestration.baseline)."""
+        return self.data / "baselines"
+
 
 def paths() -> Paths:
     """Paths under ``$COHESION_DATA_DIR`` (default: ``data/`` in the repository)."""

@@ -37,3 +37,28 @@ def replace_rows(
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame:
     return con.execute(f'SELECT * FROM "{schema}"."{table}"').df()
+
+
+def replace_years(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame, *, years: list[str], keep: list[str]
+) -> None:
+    """A yearly dataset's load, in one transaction: the rows of ``years`` (by the year part of
+    their vintage: ``2025`` and ``2025+e54404f7`` are both 2025) are replaced by ``frame``, and the
+    rows of any year not in ``keep`` (no loadable copy left in the archive) are removed."""
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    con.register("incoming_frame", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS SELECT * FROM incoming_frame LIMIT 0')
+        con.execute(
+            f'DELETE FROM "{schema}"."{table}" WHERE split_part(vintage, \'+\', 1) IN (SELECT unnest(?::VARCHAR[])) '
+            f"OR split_part(vintage, '+', 1) NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [years, keep],
+        )
+        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM incoming_frame')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("incoming_frame")

@@ -5,7 +5,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ingestion.load import RAW_DATASETS
-from orchestration.partitions import partitions_for, run_years
+from orchestration.baseline import published_load
+from orchestration.settings import paths
 from orchestration.warehouse import read_table
 
 
@@ -46,34 +47,20 @@ def _raw_contract_check(dataset: str) -> dg.AssetChecksDefinition:
 raw_contract_checks = [_raw_contract_check(d) for d in RAW_DATASETS]
 
 
-def _previous_rows_by_year(instance: dg.DagsterInstance, key: dg.AssetKey, run_id: str) -> dict[str, int]:
-    """Per year, the rows of the latest load before this run that held that year (a partitioned
-    dataset's years may each have been loaded by a different run)."""
-    previous: dict[str, int] = {}
-    for record in instance.fetch_materializations(key, limit=_HISTORY).records:  # newest first
-        if record.run_id == run_id:
-            continue
-        entry = record.asset_materialization.metadata.get("rows_by_year")
-        for year, rows in (entry.value if entry is not None else {}).items():
-            previous.setdefault(str(year), int(rows))
-    return previous
-
-
-# Materializations looked back through: a range run records one per partition.
-_HISTORY = 200
-
-
 def _size_change_check(dataset: str) -> dg.AssetChecksDefinition:
     key = dg.AssetKey(["raw", dataset])
-    partitioned = partitions_for(dataset) is not None
 
     @dg.asset_check(
         asset=key,
         name="size_change",
         blocking=True,
-        description=f"No year of `{dataset}` lost more than 15 % of its rows since its previous load.",
+        description=(
+            f"No year of `{dataset}` lost more than size_change.max_drop (config/plausibility.yml, 15 %) of its "
+            "rows against the published load (the raw tables of the release published now; never a failed run's)."
+        ),
     )
-    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        from expectations.plausibility_config import load_rules
         from expectations.size_change import yearly_size_change
 
         with duckdb.get_connection() as con:
@@ -81,15 +68,59 @@ def _size_change_check(dataset: str) -> dg.AssetChecksDefinition:
                 f'select substr(period, 1, 4), count(*) from raw."{dataset}" group by 1 order by 1'
             ).fetchall()
         rows = {str(year): int(n) for year, n in counts}
-        years = run_years(context.run.tags) if partitioned else None
-        previous = _previous_rows_by_year(context.instance, key, context.run.run_id)
-        result = yearly_size_change(dataset, rows, previous, years=years)
+        published = published_load(paths())
+        previous = published.rows_by_year(dataset) if published is not None else {}
+        # Every year now or published: a year the published release had and this load lacks counts
+        # as a drop to 0 rows (whichever years this run reloaded, the table is what dbt reads).
+        result = yearly_size_change(
+            dataset, rows, previous, max_drop=load_rules().size_change_max_drop,
+            against=published.label if published is not None else None,
+        )
         return dg.AssetCheckResult(passed=result.passed, description=result.message(), metadata={"summary": result.message()})
 
     return _check
 
 
 size_change_checks = [_size_change_check(d) for d in RAW_DATASETS]
+
+
+def _plausibility_check(dataset: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", dataset]),
+        name="plausibility",
+        blocking=True,
+        description=(
+            f"Plausibility of `{dataset}` (config/plausibility.yml): each commune against the year before and "
+            "against the published load, national and regional totals against the year before, bounds on "
+            "money and rates; reviewed outliers (config/plausibility_exceptions.yml) are accepted."
+        ),
+    )
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        from expectations.plausibility import check_plausibility
+        from expectations.plausibility_config import load_exceptions, load_rules
+
+        with duckdb.get_connection() as con:
+            frame = read_table(con, "raw", dataset)
+        published = published_load(paths())
+        result = check_plausibility(
+            dataset,
+            frame,
+            load_rules(),
+            baseline=published.frame(dataset) if published is not None else None,
+            baseline_label=published.label if published is not None else None,
+            exceptions=load_exceptions(),
+        )
+        return dg.AssetCheckResult(
+            passed=result.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=result.message(),
+            metadata={"summary": result.message(), **result.as_metadata()},
+        )
+
+    return _check
+
+
+plausibility_checks = [_plausibility_check(d) for d in RAW_DATASETS]
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw", "communes"]), name="commune_reference", blocking=True)

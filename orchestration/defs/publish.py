@@ -6,6 +6,8 @@ from dagster_duckdb import DuckDBResource
 
 import pandas as pd
 
+from ingestion.load import RAW_DATASETS
+from orchestration.baseline import commit_baseline, discard_baseline, stage_baseline
 from orchestration.publishing import QUALITY_COLUMNS, published_model_names, publish_from_warehouse
 from orchestration.settings import paths
 
@@ -46,7 +48,16 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
             description=f"{len(failed)} check(s) failed in this run; nothing published: "
             + "; ".join(failed["check_name"] + " on " + failed["asset"]),
         )
-    published = publish_from_warehouse(paths(), quality)
+    # The raw tables this release is made from: the baseline of the next run's checks, kept only
+    # if the release is published (never a failed run's load).
+    with duckdb.get_connection() as con:
+        staged = stage_baseline(con, paths().baselines, RAW_DATASETS)
+    try:
+        published = publish_from_warehouse(paths(), quality)
+    except BaseException:
+        discard_baseline(staged)
+        raise
+    commit_baseline(staged, published.release_id)
     context.log.info(f"published release {published.release_id} to {paths().published}")
     return dg.MaterializeResult(
         metadata={

@@ -6,10 +6,10 @@ import warnings
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ingestion.load import RAW_DATASETS, load_dataset, load_reference_communes, source_manifest
+from ingestion.load import RAW_DATASETS, archived_years, load_dataset, load_reference_communes, source_manifest
 from orchestration.partitions import partitions_for
 from orchestration.settings import paths
-from orchestration.warehouse import replace_rows, replace_table
+from orchestration.warehouse import replace_table, replace_years
 
 
 # Dagster marks backfill_policy as beta; the single-run policy is what lets one run load many years.
@@ -42,8 +42,13 @@ def _raw_dataset_asset(dataset: str) -> dg.AssetsDefinition:
             years = [int(key) for key in context.partition_keys]
             loaded = load_dataset(dataset, paths(), years=years)
             with duckdb.get_connection() as con:
-                # Per-year files are archived under their year: their vintage is the year.
-                replace_rows(con, "raw", dataset, loaded.frame, column="vintage", values=[str(y) for y in years])
+                # Per-year files are archived under their year: their vintage is the year, or
+                # year+sha8 for another copy of it; the year part says which rows a load replaces.
+                # A year no longer archived at all (every copy retired) leaves the table too.
+                replace_years(
+                    con, "raw", dataset, loaded.frame, years=[str(y) for y in years],
+                    keep=[str(y) for y in archived_years(dataset, paths())],
+                )
         for line in loaded.describe():
             context.log.info(line)
         return dg.MaterializeResult(metadata=loaded.metadata())
@@ -72,3 +77,16 @@ def source_files(duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         replace_table(con, "raw", "source_files", frame)
     return dg.MaterializeResult(metadata={"rows": len(frame), "datasets": ", ".join(sorted(set(frame["dataset"])))})
+
+
+@dg.asset(key=["raw", "plausibility_exceptions"], group_name="raw", kinds={"python", "duckdb"})
+def plausibility_exceptions(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """The reviewed exceptions to the plausibility rules (config/plausibility_exceptions.yml): true
+    outliers a data team checked. The plausibility checks accept them; dbt flags their values
+    `reviewed_outlier` in the published tables."""
+    from expectations.plausibility_config import exceptions_frame, exceptions_path, load_exceptions
+
+    frame = exceptions_frame(load_exceptions())
+    with duckdb.get_connection() as con:
+        replace_table(con, "raw", "plausibility_exceptions", frame)
+    return dg.MaterializeResult(metadata={"rows": len(frame), "file": str(exceptions_path().name)})

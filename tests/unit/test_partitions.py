@@ -122,3 +122,54 @@ def test_the_yearly_schedule_runs_every_archived_year_in_one_run(tmp_path, monke
         partitions.RANGE_END_TAG: "2025",
     }
     assert partitions.run_years(request.tags) == ("2023", "2024", "2025")
+
+
+def test_a_years_load_replaces_every_copy_of_that_year_and_drops_years_no_longer_archived(tmp_path):
+    from orchestration.warehouse import replace_years
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        replace_years(con, "raw", "pop", pd.concat([_frame("2024", 3), _frame("2025", 3)]), years=["2024", "2025"],
+                      keep=["2024", "2025"])  # fmt: skip
+        # A second copy of 2025 (vintage 2025+<sha8>) loaded, then the first copy again: never both.
+        replace_years(con, "raw", "pop", _frame("2025", 2).assign(vintage="2025+e54404f7"), years=["2025"],
+                      keep=["2024", "2025"])  # fmt: skip
+        replace_years(con, "raw", "pop", _frame("2025", 3), years=["2025"], keep=["2024", "2025"])
+        assert con.execute("select vintage, count(*) from raw.pop group by 1 order by 1").fetchall() == [
+            ("2024", 3), ("2025", 3)
+        ]
+        # Every copy of 2024 retired: a load of 2025 also takes 2024's rows out.
+        replace_years(con, "raw", "pop", _frame("2025", 3), years=["2025"], keep=["2025"])
+        assert con.execute("select vintage, count(*) from raw.pop group by 1 order by 1").fetchall() == [("2025", 3)]
+
+
+def test_a_file_of_a_year_beyond_the_partitions_in_the_archive_does_not_crash_a_run(tmp_path, monkeypatch):
+    # An older version archived TF_SOC_POP_STRUCT_2031: the range 2024..2031 is no valid partition
+    # range, and every run (--offline too) ended in DagsterInvalidInvocationError.
+    import hashlib
+    import json
+
+    monkeypatch.setenv("COHESION_DATA_DIR", str(tmp_path / "data"))
+    spec = load_catalog().dataset("statbel_population").file("pop_struct")
+    archive = RawArchive(paths().raw)
+    archive.store(_population_zip(tmp_path, 2024), spec=spec, year=2024, origin="download",
+                  retrieved_at="2026-05-01T00:00:00Z")  # fmt: skip
+    future = paths().raw / "statbel_population" / "2031"
+    future.mkdir()
+    content = _population_zip(tmp_path, 2031).read_bytes()
+    (future / "TF_SOC_POP_STRUCT_2031.zip").write_bytes(content)
+    (future / "TF_SOC_POP_STRUCT_2031.zip.meta.json").write_text(json.dumps({
+        "dataset": "statbel_population", "file_id": "pop_struct", "layout": "statbel_pop_struct", "vintage": "2031",
+        "year": 2031, "filename": "TF_SOC_POP_STRUCT_2031.zip", "url": None, "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(), "retrieved_at": "2026-05-01T00:00:00Z", "etag": None,
+        "last_modified": None, "origin": "download",
+    }))
+    assert partitions.tags_for_archived_years() == partitions.range_tags("2024", "2024")
+    loaded = load_dataset("statbel_population", paths())
+    assert [f.filename for f in loaded.files] == ["TF_SOC_POP_STRUCT_2024.zip"]
+    assert loaded.ignored == (
+        "2031/TF_SOC_POP_STRUCT_2031.zip: year 2031 is outside the catalog's years 2015..2026",
+    )
+    assert loaded.describe()[-1] == (
+        "dataset statbel_population: not loaded: 2031/TF_SOC_POP_STRUCT_2031.zip: year 2031 is outside the "
+        "catalog's years 2015..2026"
+    )
