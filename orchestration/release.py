@@ -204,17 +204,10 @@ def _verify(path: Path, expected: Mapping[str, int]) -> None:
 
 
 def _export(database: Path, directory: Path, tables: list[str]) -> None:
-    """Each table as Parquet and CSV beside the database, for users without DuckDB."""
-    (directory / "parquet").mkdir(parents=True)
-    (directory / "csv").mkdir(parents=True)
-    with duckdb.connect(str(database), read_only=True) as con:
-        for table in tables:
-            con.execute(f"COPY \"{table}\" TO '{directory / 'parquet' / (table + '.parquet')}' (FORMAT parquet)")
-            con.execute(f"COPY \"{table}\" TO '{directory / 'csv' / (table + '.csv')}' (FORMAT csv, HEADER)")
-    from orchestration.committee import FUND_TABLES, export_release_workbook
+    """Each table as Parquet and CSV beside the database, and the committee workbook."""
+    from orchestration.exports import write_exports
 
-    if set(FUND_TABLES) <= set(tables):
-        export_release_workbook(database, directory / "committee")
+    write_exports(database, directory, tables)
 
 
 def publish(release: Release, published_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GUIDE = REPO_ROOT / "JOURNALISTS.md"
 README = REPO_ROOT / "README.md"
-GUIDE_QUERIES = 10
+GUIDE_QUERIES = 15
 
 # A numbered question (one sentence, possibly wrapped), a blank line, then its ```sql block.
 _NUMBERED_QUERY = re.compile(r"^(\d+)\. (\S.*?)\n\n```sql\n(.*?)^```", re.S | re.M)
@@ -56,12 +56,12 @@ def published(sample_run) -> Path:
     return sample_run.data_dir / "published" / "cohesion.duckdb"
 
 
-def test_guide_has_ten_numbered_questions_each_with_one_sql_block():
+def test_guide_has_fifteen_numbered_questions_each_with_one_sql_block():
     markdown = GUIDE.read_text(encoding="utf-8")
     blocks = sql_blocks(markdown)
     queries = numbered_queries(markdown)
     assert len(blocks) == GUIDE_QUERIES, f"JOURNALISTS.md has {len(blocks)} ```sql blocks, expected {GUIDE_QUERIES}"
-    # every block is announced by its numbered question, numbered 1..10 in order
+    # every block is announced by its numbered question, numbered 1..15 in order
     assert [q.number for q in queries] == list(range(1, GUIDE_QUERIES + 1))
     assert [q.sql for q in queries] == blocks
     for query in queries:
@@ -131,3 +131,79 @@ def test_guide_claims_hold_on_the_sample(published):
             "select count(*), count(value) from commune_indicators where flags like 'suppressed%'"
         ).fetchall()
         assert suppressed[0][0] > 0 and suppressed[0][1] == 0, f"(suppressed rows, of which with a value): {suppressed}"
+
+
+def _answer(published: Path, number: int):
+    query = numbered_queries(GUIDE.read_text(encoding="utf-8"))[number - 1]
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(query.sql).df()
+
+
+@pytest.mark.e2e
+def test_newsroom_money_per_inhabitant_by_province_adds_up_to_the_budget(published):
+    answer = _answer(published, 11)
+    with duckdb.connect(str(published), read_only=True) as con:
+        [(year, budget_cents)] = con.execute(
+            "select year, budget_cents from fund_summary where year = (select max(year) from fund_summary)"
+        ).fetchall()
+        [(residents,)] = con.execute(f"select sum(population) from commune_population where year = {year}").fetchall()
+    # Ten provinces and Brussels, every euro of the year's budget, every resident of the country.
+    assert len(answer) == 11 and set(answer["year"]) == {year}
+    assert "Région de Bruxelles-Capitale" in set(answer["province_fr"])
+    assert round(answer["paid_eur"].sum() * 100) == budget_cents
+    assert answer["population"].sum() == residents
+    top = answer.iloc[0]
+    assert top["eur_per_inhabitant"] == round(top["paid_eur"] / top["population"], 2)
+
+
+@pytest.mark.e2e
+def test_newsroom_who_entered_or_left_matches_the_summary_and_says_why(published):
+    answer = _answer(published, 12)
+    with duckdb.connect(str(published), read_only=True) as con:
+        [(entering, leaving)] = con.execute(
+            "select communes_entering, communes_leaving from fund_summary where year = (select max(year) from fund_summary)"
+        ).fetchall()
+    assert (answer["status"] == "entering").sum() == entering
+    assert (answer["status"] == "leaving").sum() == leaving
+    assert entering + leaving > 0
+    for row in answer.itertuples():
+        if row.status == "entering":
+            assert row.reason.startswith("Eligible:") and "Enters the fund this year" in row.reason
+        else:
+            # A leaving commune is paid its exit guarantee only, and the reason says how much.
+            assert row.paid_eur == row.of_which_exit_guarantee_eur > 0
+            assert f"exit guarantee of €{row.of_which_exit_guarantee_eur:,.2f}" in row.reason
+
+
+@pytest.mark.e2e
+def test_newsroom_rank_certainty_is_an_interval_around_the_rank(published):
+    answer = _answer(published, 13)
+    assert len(answer) >= 5
+    assert (answer["rank_p05"] <= answer["rank_median"]).all() and (answer["rank_median"] <= answer["rank_p95"]).all()
+    assert answer["eligibility_probability"].between(0, 1).all()
+
+
+@pytest.mark.e2e
+def test_newsroom_what_changed_says_first_release_when_there_is_nothing_to_compare(published):
+    answer = _answer(published, 14)
+    # The sample run is the data folder's first release: one line, saying so.
+    assert len(answer) == 1
+    assert answer.loc[0, "fund_diff_summary"] == "first release: no previous release to compare with"
+    assert answer["change"].isna().all()
+
+
+@pytest.mark.e2e
+def test_newsroom_real_or_proxy_counts_match_the_flags(published):
+    answer = _answer(published, 15).set_index("indicator")
+    assert set(answer["data_origin"]) == {"synthetic sample"}
+    with duckdb.connect(str(published), read_only=True) as con:
+        proxied = dict(
+            con.execute(
+                "select indicator, count(value) from commune_indicators where flags like '%proxy%' group by indicator"
+            ).fetchall()
+        )
+    assert {i for i, n in answer["proxies"].items() if n} == set(proxied) == {
+        "arrivals_proxy_net_non_belgian", "arrivals_proxy_per_1000_3y"
+    }
+    assert all(answer.loc[i, "proxies"] == n for i, n in proxied.items())
+    assert answer.loc["arrivals_per_1000_3y", "proxies"] == 0

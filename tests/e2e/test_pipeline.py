@@ -60,6 +60,9 @@ def test_second_run_publishes_the_same_content(sample_run, rerun_pipeline, monke
     assert len(list((sample_run.data_dir / "releases").iterdir())) == 2
     # Same data, same rules: nothing to report in the diff against the previous release.
     assert _query(published, "select count(*) from fund_release_diff") == [(0,)]
+    # ... and the release says that no row means no change, against which release.
+    first_id = sorted(p.name for p in (sample_run.data_dir / "releases").iterdir() if not p.name.startswith("."))[0]
+    assert _query(published, "select fund_diff_summary from _release") == [(f"no change since release {first_id}",)]
     assert (sample_run.data_dir / "releases" / _query(published, "select release_id from _release")[0][0] / "config" / "fund_rules.yml").exists()
 
 

@@ -218,6 +218,19 @@ ERRORS = [
         id="bad-driver-name",
     ),
     pytest.param(
+        _set("budget_lines.0.needs_driver", "babies"),
+        "key 'budget_lines[0].needs_driver': unknown needs driver 'babies'; expected one of: children_3_17, "
+        "children_0_2, population, unemployed_adults",
+        id="unknown-driver",
+    ),
+    pytest.param(
+        _set("gate_a.excluded_flags", ["imputd"]),
+        "key 'gate_a.excluded_flags': unknown flag(s) 'imputd'; an indicator value can carry: suppressed, missing, "
+        "no_value, not_applicable, merged_not_additive, insufficient_history, zero_denominator, estimated, imputed, "
+        "published_rate, proxy, income_other_year",
+        id="unknown-flag",
+    ),
+    pytest.param(
         _set("transitions.exit_after_years_outside", 0),
         "key 'transitions.exit_after_years_outside': expected a whole number of years >= 1, found 0",
         id="exit-after-zero-years",
@@ -271,8 +284,8 @@ def test_a_year_without_budget_is_an_error_when_there_is_no_default() -> None:
     with pytest.raises(FundRulesError) as caught:
         rules.budget.cents_for(2026)
     assert str(caught.value) == (
-        "fund rules, key 'budget.by_year.2026': no budget for 2026 and budget.default is null "
-        "(years with a budget: 2019, 2020, 2021, 2022, 2023, 2024, 2025)"
+        "fund rules test.yml, key 'budget.by_year.2026': no budget for 2026 and budget.default is null "
+        "(years with a budget: 2019, 2020, 2021, 2022, 2023, 2024, 2025); add budget.by_year.2026 or a budget.default"
     )
 
 
@@ -281,9 +294,35 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
         load_fund_rules(tmp_path / "nowhere.yml")
     broken = tmp_path / "broken.yml"
     broken.write_text("version: [unclosed\n", encoding="utf-8")
-    with pytest.raises(FundRulesError, match=r"key '\(file\)': not valid YAML"):
+    with pytest.raises(FundRulesError) as caught:
         load_fund_rules(broken)
+    # The file and the line, never PyYAML's anonymous "<unicode string>".
+    assert str(caught.value) == (
+        f"fund rules {broken}, key '(file)': not valid YAML: line 2, column 1: while parsing a flow sequence "
+        "expected ',' or ']', but got '<stream end>'"
+    )
+    with pytest.raises(FundRulesError) as caught:
+        load_fund_rules(tmp_path)
+    assert str(caught.value) == f"fund rules {tmp_path}, key '(file)': is a folder; give the rules file itself (a .yml file)"
     listed = tmp_path / "list.yml"
     listed.write_text("- version\n", encoding="utf-8")
     with pytest.raises(FundRulesError, match=r"key '\(top level\)': expected a mapping, found list"):
         load_fund_rules(listed)
+
+
+def test_the_vocabularies_the_rules_check_are_the_warehouse_s():
+    """needs_driver and excluded_flags are checked against lists kept in the kernel; they must be
+    the needs profile's drivers and the indicator flags the dbt seeds define."""
+    import csv
+
+    from cohesion_kernels.fund_rules import INDICATOR_FLAGS, NEEDS_DRIVERS
+
+    seeds = RULES_FILE.parents[1] / "dbt_project" / "seeds"
+    with (seeds / "flag_definitions.csv").open(encoding="utf-8") as f:
+        flags = [row["flag"] for row in csv.DictReader(f) if row["scope"] in ("indicator", "both")]
+    assert list(INDICATOR_FLAGS) == flags
+    with (seeds / "value_labels.csv").open(encoding="utf-8") as f:
+        drivers = [row["value"] for row in csv.DictReader(f) if row["column_name"] == "needs_driver"]
+    assert list(NEEDS_DRIVERS) == [d for d in drivers if d != "last_grant"]
+    profile = (seeds.parent / "models" / "fund" / "fund_needs_profile.sql").read_text(encoding="utf-8")
+    assert all(f" as {driver}" in profile for driver in NEEDS_DRIVERS)

@@ -24,6 +24,15 @@ ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
 # The fund's scope: the whole country, or one or more regions (ISO 3166-2:BE).
 NATIONAL_SCOPE = "BE"
 REGION_SCOPES: tuple[str, ...] = ("BE-VLG", "BE-WAL", "BE-BRU")
+# What can share a budget line out: the columns of the needs profile (dbt model
+# fund_needs_profile; value_labels labels each).
+NEEDS_DRIVERS: tuple[str, ...] = ("children_3_17", "children_0_2", "population", "unemployed_adults")
+# The flags an indicator value can carry (seed flag_definitions, scope indicator or both): what
+# gate_a.excluded_flags may name.
+INDICATOR_FLAGS: tuple[str, ...] = (
+    "suppressed", "missing", "no_value", "not_applicable", "merged_not_additive", "insufficient_history",
+    "zero_denominator", "estimated", "imputed", "published_rate", "proxy", "income_other_year",
+)
 
 
 class FundRulesError(ValueError):
@@ -43,6 +52,7 @@ class Budget:
 
     default_cents: int | None
     by_year_cents: tuple[tuple[int, int], ...]
+    source: str | None = None
 
     def cents_for(self, year: int) -> int:
         for budget_year, cents in self.by_year_cents:
@@ -52,7 +62,9 @@ class Budget:
             years = ", ".join(str(y) for y, _ in self.by_year_cents) or "none"
             raise FundRulesError(
                 f"budget.by_year.{year}",
-                f"no budget for {year} and budget.default is null (years with a budget: {years})",
+                f"no budget for {year} and budget.default is null (years with a budget: {years}); "
+                f"add budget.by_year.{year} or a budget.default",
+                source=self.source,
             )
         return self.default_cents
 
@@ -152,11 +164,27 @@ def load_fund_rules(
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FundRulesError("(file)", "file not found", source=source) from None
+    except IsADirectoryError:
+        raise FundRulesError("(file)", "is a folder; give the rules file itself (a .yml file)", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise FundRulesError("(file)", f"not UTF-8 text (byte {exc.start}); save it as UTF-8", source=source) from None
+    except OSError as exc:
+        raise FundRulesError("(file)", f"cannot be read: {exc.strerror}", source=source) from None
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise FundRulesError("(file)", f"not valid YAML: {exc}", source=source) from None
+        raise FundRulesError("(file)", f"not valid YAML: {_yaml_problem(exc)}", source=source) from None
     return parse_fund_rules(document, source=source, known_indicators=known_indicators)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The parser's complaint with the line and column in the file (PyYAML's own text names an
+    anonymous "<unicode string>")."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = " ".join(str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+    if mark is None:
+        return problem or str(exc).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem or 'cannot be parsed'}"
 
 
 def parse_fund_rules(
@@ -250,7 +278,7 @@ def _budget(r: _Reader, node: Any) -> Budget:
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
             r.fail(key, f"expected a four-digit year as key, found {year!r}")
         pairs.append((year, r.cents(amount, key)))
-    return Budget(default_cents=default_cents, by_year_cents=tuple(sorted(pairs)))
+    return Budget(default_cents=default_cents, by_year_cents=tuple(sorted(pairs)), source=r.source)
 
 
 def _gate_a(r: _Reader, node: Any, known: frozenset[str] | None) -> GateARules:
@@ -303,6 +331,12 @@ def _gate_a(r: _Reader, node: Any, known: frozenset[str] | None) -> GateARules:
     flags = r.get(m, "excluded_flags", "gate_a")
     if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
         r.fail("gate_a.excluded_flags", f"expected a list of flag names, found {flags!r}")
+    unknown = [f for f in flags if f not in INDICATOR_FLAGS]
+    if unknown:
+        r.fail(
+            "gate_a.excluded_flags",
+            f"unknown flag(s) {', '.join(map(repr, unknown))}; an indicator value can carry: {', '.join(INDICATOR_FLAGS)}",
+        )
     return GateARules(
         indicator=indicator,
         allow_proxy=allow_proxy,
@@ -374,7 +408,7 @@ def _budget_lines(r: _Reader, node: Any) -> tuple[BudgetLine, ...]:
             BudgetLine(
                 name=name,
                 national_share=r.share(r.get(m, "national_share", key), f"{key}.national_share"),
-                needs_driver=r.name(r.get(m, "needs_driver", key), f"{key}.needs_driver"),
+                needs_driver=_needs_driver(r, r.get(m, "needs_driver", key), f"{key}.needs_driver"),
             )
         )
     names = [line.name for line in lines]
@@ -386,6 +420,13 @@ def _budget_lines(r: _Reader, node: Any) -> tuple[BudgetLine, ...]:
         terms = " + ".join(f"{line.name} {line.national_share}" for line in lines)
         r.fail("budget_lines", f"national_share values sum to {total} ({terms}), expected 1")
     return tuple(lines)
+
+
+def _needs_driver(r: _Reader, value: Any, key: str) -> str:
+    driver = r.name(value, key)
+    if driver not in NEEDS_DRIVERS:
+        r.fail(key, f"unknown needs driver {driver!r}; expected one of: {', '.join(NEEDS_DRIVERS)}")
+    return driver
 
 
 def _transitions(r: _Reader, node: Any) -> TransitionRules:
