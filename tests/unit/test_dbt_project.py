@@ -373,8 +373,8 @@ def test_published_models_and_columns_carry_english_french_and_dutch_description
     assert sorted(n["alias"] for n in published) == [
         "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
         "cohesion_index_regional", "cohesion_index_uncertainty", "commune_indicators", "commune_population", "communes",
-        "former_communes",
-        "flag_definitions", "fund_allocation", "fund_editions", "fund_eligibility", "fund_summary", "fund_transitions",
+        "flag_definitions", "former_communes", "fund_allocation", "fund_editions", "fund_eligibility", "fund_summary",
+        "fund_transitions",
         "index_edition_indicators", "index_editions", "indicator_coverage", "indicator_definitions",
         "indicator_treatments", "value_labels",
     ]
