@@ -14,7 +14,11 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python (the venv's bin/ is not always on PATH)."""
+    """`cohesion-dbt` beside this Python: dbt in a process group of its own that ends with the run
+    (orchestration/dbt_process.py). An install that predates it falls back to plain dbt."""
+    wrapper = Path(sys.executable).with_name("cohesion-dbt")
+    if wrapper.exists():
+        return str(wrapper)
     beside = Path(sys.executable).with_name("dbt")
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
