@@ -27,6 +27,7 @@ from expectations.plausibility_config import (
     DatasetRules,
     PlausibilityRules,
     ReviewedException,
+    figure,
 )
 from ingestion import geography
 
@@ -93,14 +94,28 @@ class PlausibilityResult:
             counts = ", ".join(f"{n:,} by {kind}" for kind, n in self.compared.items() if n) or "no value to compare"
             against = f"the published load of {self.baseline}" if self.baseline else "no published load (first release)"
             return f"dataset {self.dataset}: plausible ({counts}; compared with {against}){accepted}"
-        more = f" (+{len(self.findings) - 1} more implausible value(s), listed in the run report)" if len(self.findings) > 1 else ""
+        more = ""
+        if len(self.findings) > 1:
+            by_rule: dict[str, int] = {}
+            for finding in self.findings:
+                kind = finding.rule.split(".")[0]
+                by_rule[kind] = by_rule.get(kind, 0) + 1
+            counts = ", ".join(f"{n:,} {kind}" for kind, n in by_rule.items())
+            more = f" (+{len(self.findings) - 1:,} more implausible value(s), listed in the run report; in all {counts})"
         return f"{self.findings[0].line()}{more}{accepted}"
+
+    def listed(self) -> list[Finding]:
+        """What the metadata lists: every national or regional total (a few, and the telling ones
+        for a shifted year), then the first findings of the other rules."""
+        totals = [f for f in self.findings if f.rule.startswith("total_shift.")]
+        others = [f for f in self.findings if not f.rule.startswith("total_shift.")]
+        return totals + others[: max(MAX_LISTED - len(totals), 0)]
 
     def as_metadata(self) -> dict[str, Any]:
         return {
             "rules_version": self.rules_version,
             "implausible": len(self.findings),
-            "findings": [f.line() for f in self.findings[:MAX_LISTED]],
+            "findings": [f.line() for f in self.listed()],
             "accepted": [f"{f.line()} -- accepted: {e.describe()}" for f, e in self.accepted[:MAX_LISTED]],
             "compared": dict(self.compared),
             "baseline": self.baseline or "none",
@@ -171,9 +186,10 @@ def year_change(dataset: str, frame: pd.DataFrame, rules: DatasetRules) -> tuple
             moved[pairs.index.get_indexer(index)] = pairs.loc[index, "nis_code"].isin(_merged_codes(int(then), int(now)))
     pairs = pairs[~moved]
     findings = []
-    for measure, group in pairs.groupby("measure", sort=False):
-        rule = by_measure[measure]
-        hit = group[_breaches(rule, group["value"], group["value_before"])]
+    for rule in rules.year_change:  # in the rules file's order, then by commune and period
+        group = pairs[pairs["measure"] == rule.measure]
+        hit = group[_breaches(rule, group["value"], group["value_before"])].sort_values(["nis_code", "period"])
+        measure = rule.measure
         for row in hit.itertuples(index=False):
             findings.append(
                 Finding(
@@ -195,11 +211,11 @@ def load_change(
     published = _valued(baseline)[KEY + ["value"]]
     pairs = data.merge(published, on=KEY, suffixes=("", "_published"))
     findings = []
-    for measure, group in pairs.groupby("measure", sort=False):
+    for measure, group in pairs.groupby("measure", sort=True):
         rule = rules.load_rule(str(measure))
         if rule is None:
             continue
-        hit = group[_breaches(rule, group["value"], group["value_published"])]
+        hit = group[_breaches(rule, group["value"], group["value_published"])].sort_values(["nis_code", "period"])
         for row in hit.itertuples(index=False):
             findings.append(
                 Finding(
@@ -233,6 +249,8 @@ def total_shift(dataset: str, frame: pd.DataFrame, rules: DatasetRules) -> tuple
         before, on=["file_id", "measure", "region", "previous", "periods"], suffixes=("", "_before")
     )
     findings = []
+    order = {rule.measure: i for i, rule in enumerate(rules.total_shift)}
+    pairs = pairs.assign(order=pairs["measure"].map(order)).sort_values(["order", "region", "period"])
     for row in pairs.itertuples(index=False):
         rule = by_measure[row.measure]
         if row.value_before and abs(row.value - row.value_before) / abs(row.value_before) > rule.max_relative:
@@ -253,13 +271,13 @@ def bounds(dataset: str, frame: pd.DataFrame, rules: DatasetRules) -> tuple[list
         compared += len(values)
         low = values["value"] < bound.low if bound.low is not None else False
         high = values["value"] > bound.high if bound.high is not None else False
-        for row in values[low | high].itertuples(index=False):
+        for row in values[low | high].sort_values(["nis_code", "period"]).itertuples(index=False):
             limit = bound.high if bound.high is not None and row.value > bound.high else bound.low
             side = "above" if limit == bound.high else "below"
             findings.append(
                 Finding(
                     f"bounds.{bound.measure}", bound.text(), dataset, row.source_file, row.nis_code, bound.measure,
-                    row.period, float(row.value), None, f"is {side} the bound {limit:,g}",
+                    row.period, float(row.value), None, f"is {side} the bound {figure(limit)}",
                 )
             )
     for ratio in rules.ratio_bounds:
@@ -280,7 +298,7 @@ def bounds(dataset: str, frame: pd.DataFrame, rules: DatasetRules) -> tuple[list
                     f"{ratio.numerator} / {ratio.denominator}", period, float(value), None,
                     f"({number(wide.loc[(file_id, code, period, source_file), ratio.numerator])} / "
                     f"{number(wide.loc[(file_id, code, period, source_file), ratio.denominator])}) is above the bound "
-                    f"{ratio.high:,g}",
+                    f"{figure(ratio.high)}",
                 )
             )
     return findings, compared

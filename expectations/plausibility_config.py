@@ -32,6 +32,11 @@ _PERIOD = re.compile(r"^\d{4}(?:Q[1-4])?$")
 _RULE_KINDS = ("year_change", "load_change", "total_shift", "bounds", "ratio_bounds")
 
 
+def figure(value: float) -> str:
+    """A threshold as a user reads it: 1,000,000 and 0.5, never 1e+06."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
 class PlausibilityConfigError(CatalogError):
     """A plausibility rules or exceptions file cannot be applied."""
 
@@ -55,7 +60,7 @@ class ChangeRule:
 
     def text(self, kind: str) -> str:
         span = "a year" if kind == "year_change" else "from the published load"
-        return f"{kind}: at most ±{self.max_relative:.0%} (or ±{self.min_absolute:,g}) {span}"
+        return f"{kind}: at most ±{self.max_relative:.0%} (or ±{figure(self.min_absolute)}) {span}"
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,8 @@ class Bound:
     why: str
 
     def text(self) -> str:
-        parts = ([f"at least {self.low:,g}"] if self.low is not None else []) + (
-            [f"at most {self.high:,g}"] if self.high is not None else []
+        parts = ([f"at least {figure(self.low)}"] if self.low is not None else []) + (
+            [f"at most {figure(self.high)}"] if self.high is not None else []
         )
         return f"bounds: {' and '.join(parts)}"
 
@@ -91,7 +96,7 @@ class RatioBound:
     why: str
 
     def text(self) -> str:
-        return f"ratio_bounds.{self.name}: {self.numerator} / {self.denominator} at most {self.high:,g}"
+        return f"ratio_bounds.{self.name}: {self.numerator} / {self.denominator} at most {figure(self.high)}"
 
 
 @dataclass(frozen=True)

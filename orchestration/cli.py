@@ -1,6 +1,9 @@
 """The `cohesion` command: run the pipeline, prepare dbt, generate the sample, manage releases.
 
-Every subcommand exits non-zero with a one-line message on failure.
+Every subcommand exits non-zero with a one-line message on failure (a traceback only with
+--debug). Commands that write the data folder hold its lock while they run
+(orchestration/run_lock.py): a second one refuses with one line naming the holder, or waits
+with --wait.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from ingestion.errors import CohesionError
+from orchestration.cli_archive import register as register_archive
 from orchestration.cli_ingest import register as register_ingest
 from orchestration.settings import DBT_PROJECT_DIR, paths
 
@@ -114,6 +119,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if fetched is not None:
         # Which file went where, and why a file matched no layout, kept with the run.
         report["inputs"] = [item.as_dict() for item in fetched.items]
+    report["report_path"] = str(paths().reports / "latest.json")
     write_run_report(report, paths().reports)
     print_summary(report)
     return 0 if report["published"] else 1
@@ -134,7 +140,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_releases(args: argparse.Namespace) -> int:
-    from orchestration.release import current_release_id, list_releases
+    from orchestration.release import current_release_id, list_releases, release_status
 
     data = paths()
     current = current_release_id(data.published)
@@ -145,12 +151,15 @@ def _cmd_releases(args: argparse.Namespace) -> int:
     for release in releases:
         marker = "*" if release.release_id == current else " "
         rows = release.tables.get("commune_indicators", 0)
+        status = release_status(release)
+        # A release that never completed or whose checks failed can never be rolled back to: say so.
+        state = "" if status.problem is None else f"  NOT PUBLISHABLE ({status.problem})"
         print(
             f"{marker} {release.release_id}  {release.info.created_at}  {release.info.data_origin:<16}  "
             f"methodology {release.info.methodology_version}  rules {release.info.rules_version}  "
-            f"{rows} indicator rows"
+            f"{rows} indicator rows{state}"
         )
-    print("(* = published)")
+    print("(* = published; NOT PUBLISHABLE = `cohesion rollback` refuses it)")
     return 0
 
 
@@ -232,12 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     origin.add_argument("--offline", action="store_true", help="use only what the raw archive holds")
     origin.add_argument("--source-dir", help="archive files downloaded by hand from DIR first")
     run.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="when another command holds the data folder, wait up to SECONDS for it (default: refuse at once)",
+    )
+    run.add_argument(
         "--years",
         metavar="FIRST[..LAST]",
         help="reload the yearly datasets (one file per year) for these years only; the others stay as "
         "loaded (default: every archived year)",
     )
-    run.set_defaults(func=_cmd_run)
+    run.set_defaults(func=_cmd_run, locks=True)
 
     sub.add_parser("prepare", help="build the dbt manifest (dbt parse)").set_defaults(func=_cmd_prepare)
 
@@ -249,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("releases", help="list releases; * marks the published one").set_defaults(func=_cmd_releases)
     rollback = sub.add_parser("rollback", help="publish an earlier release again")
     rollback.add_argument("release_id")
-    rollback.set_defaults(func=_cmd_rollback)
+    rollback.set_defaults(func=_cmd_rollback, locks=True)
 
     explain = sub.add_parser("explain", help="explain a commune's cohesion index in plain sentences")
     explain.add_argument("nis_code", help="REFNIS code of the commune, e.g. 21013")
@@ -271,15 +284,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_cmd_bench)
     register_ingest(sub)
+    register_archive(sub)
     return parser
 
 
+# Subcommands that write the data folder, beyond those that set `locks` themselves.
+_WRITERS = frozenset({"fetch"})
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--debug on the command and on every subcommand (`cohesion --debug run` and `cohesion run
+    --debug` alike)."""
+    help_text = "print the traceback of an error (default: one line)"
+    parser.add_argument("--debug", action="store_true", help=help_text)
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for name, subparser in getattr(action, "choices", {}).items():
+            if "--debug" not in subparser._option_string_actions:
+                subparser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=help_text)
+            if name == "fetch" and "--wait" not in subparser._option_string_actions:
+                subparser.add_argument(
+                    "--wait", type=float, default=0.0, metavar="SECONDS",
+                    help="when another command holds the data folder, wait up to SECONDS for it",
+                )
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for any error: ours as they are (they name dataset, file, row...), others with
+    their type, so that even an unexpected error says what happened."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, CohesionError):
+        return text
+    return f"{type(exc).__name__}: {text or 'no message'} (run again with --debug for the traceback)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    _add_common_options(parser)
+    args = parser.parse_args(argv)
+    command = getattr(args, "command", None) or "cohesion"
+    debug = bool(getattr(args, "debug", False))
     try:
+        if getattr(args, "locks", False) or command in _WRITERS:
+            from orchestration.run_lock import data_folder_lock
+
+            line = " ".join(["cohesion", *(sys.argv[1:] if argv is None else argv)])
+            with data_folder_lock(paths().data, line, wait_seconds=getattr(args, "wait", 0.0) or 0.0) as held:
+                if held.note():
+                    print(f"cohesion {command}: {held.note()}", file=sys.stderr)
+                return args.func(args)
         return args.func(args)
-    except CohesionError as exc:
-        print(f"cohesion {args.command}: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"cohesion {command}: interrupted; the published release is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one error path of every subcommand
+        if debug:
+            traceback.print_exc()
+        print(f"cohesion {command}: {error_line(exc)}", file=sys.stderr)
         return 2
 
 

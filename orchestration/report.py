@@ -24,11 +24,78 @@ def _check_rows(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, Any
     return quality_rows_from_run(instance, run_id).to_dict("records")
 
 
+def _plain(value: Any) -> Any:
+    """A metadata value as plain data (Dagster wraps lists and texts)."""
+    for attribute in ("data", "value", "text"):
+        if hasattr(value, attribute):
+            return getattr(value, attribute)
+    return value
+
+
+# Per failed check, the metadata entries that list what failed, row by row.
+_DETAIL_KEYS = ("findings", "failing_rows", "failures")
+
+
+def _check_details(instance: dg.DagsterInstance, run_id: str) -> dict[tuple[str, str], list[str]]:
+    """(check, asset) -> the lines of a failed check's details: implausible values (plausibility),
+    failing rows (dbt tests), failed expectations (raw contracts)."""
+    details: dict[tuple[str, str], list[str]] = {}
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = record.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        lines: list[str] = []
+        for key in _DETAIL_KEYS:
+            if key in evaluation.metadata:
+                lines += [str(line) for line in _plain(evaluation.metadata[key]) or []]
+        details[(evaluation.check_name, evaluation.asset_key.to_user_string())] = lines
+    return details
+
+
+def _inputs_loaded(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, Any]]:
+    """Per raw dataset: the vintage loaded for each file and why, the rows each file's parser
+    dropped (totals rows, pseudo codes such as 99999), and archived copies never loaded."""
+    loaded: dict[str, dict[str, Any]] = {}
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.step_materialization_data.materialization
+        key = materialization.asset_key.to_user_string()
+        if not key.startswith("raw/"):
+            continue
+        metadata = {name: _plain(value) for name, value in materialization.metadata.items()}
+        if "vintages" not in metadata:
+            continue
+        entry = loaded.setdefault(key.removeprefix("raw/"), {"vintages": {}, "dropped": {}, "not_loaded": []})
+        entry["vintages"].update(metadata.get("vintages") or {})
+        entry["dropped"].update(metadata.get("dropped") or {})
+        entry["not_loaded"] = sorted(set(entry["not_loaded"]) | set(metadata.get("not_loaded") or []))
+    return dict(sorted(loaded.items()))
+
+
+def _failures(
+    failed_checks: list[dict[str, Any]], step_failures: list[dict[str, str]], details: dict[tuple[str, str], list[str]]
+) -> list[dict[str, Any]]:
+    """Every failure of the run, checks first: what a user reads after NOT PUBLISHED."""
+    failures = [
+        {
+            "what": f"{c['check_name']} on {c['asset']}",
+            "message": " ".join(str(c["summary"]).split()),
+            "details": details.get((c["check_name"], c["asset"]), []),
+        }
+        for c in failed_checks
+    ]
+    failures += [{"what": f["step"], "message": f["error"], "details": []} for f in step_failures]
+    return failures
+
+
 def _step_failures(result: dg.ExecuteInProcessResult) -> list[dict[str, str]]:
     failures = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
+            if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # a blocking check that failed: reported with its own summary, not twice
             message = error.message.strip() if error else "unknown error"
             # Dagster wraps the step's exception; the first error of ours in the chain (a
             # ParseError, a PublishError...) is the one a user can act on, not the library error
@@ -37,6 +104,10 @@ def _step_failures(result: dg.ExecuteInProcessResult) -> list[dict[str, str]]:
             while cause is not None:
                 message = cause.message.strip()
                 if cause.cls_name in _OUR_ERRORS:
+                    # "ingestion.errors.ParseError: dataset ...": the class path tells a user nothing.
+                    head, _, rest = message.partition(": ")
+                    if rest and head.split(".")[-1] == cause.cls_name:
+                        message = rest
                     break
                 cause = cause.cause
             failures.append({"step": event.step_key or "", "error": message.splitlines()[-1] if message else ""})
@@ -100,12 +171,12 @@ def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInst
     published = "published/release" in materialized
     failures = _step_failures(result)
     failed_checks = [c for c in checks if not c["passed"] and c["severity"] == "ERROR"]
+    problems = _failures(failed_checks, failures, _check_details(instance, run_id))
     if published:
         reason = "every blocking check passed"
-    elif failed_checks:
-        reason = "; ".join(f"{c['check_name']} on {c['asset']}: {c['summary']}" for c in failed_checks[:5])
-    elif failures:
-        reason = "; ".join(f"{f['step']}: {f['error']}" for f in failures[:5])
+    elif problems:
+        # Every failure, parse errors and failed checks alike: one line, each "what: message".
+        reason = "; ".join(f"{p['what']}: {p['message']}" for p in problems)
     else:
         reason = "the run did not reach the publish step"
     return {
@@ -120,6 +191,8 @@ def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInst
         "checks_passed": sum(c["passed"] for c in checks),
         "checks_failed": [c for c in checks if not c["passed"]],
         "step_failures": failures,
+        "failures": problems,
+        "inputs_loaded": _inputs_loaded(result),
         "step_seconds": _step_seconds(instance, run_id),
         "timings": timings,
     }
@@ -146,10 +219,20 @@ def _years_text(years: list[int]) -> str:
 
 def print_summary(report: dict[str, Any]) -> None:
     checks = f"{report['checks_passed']} checks passed, {len(report['checks_failed'])} failed"
+    for dataset, loaded in (report.get("inputs_loaded") or {}).items():
+        for line in loaded.get("not_loaded", []):
+            print(f"not loaded: {dataset}/{line}")
     if not report["published"]:
-        print(f"NOT PUBLISHED: {report['reason']}")
+        problems = report.get("failures") or []
+        if not problems:
+            print(f"NOT PUBLISHED: {report['reason']}")
+        else:
+            print(f"NOT PUBLISHED: {len(problems)} problem(s):")
+            for problem in problems:
+                print(f"  {problem['what']}: {problem['message']}")
         print(checks)
         print(f"the previous release (if any) is still published at {report['published_path']}")
+        print(f"every failing value and row: {report.get('report_path', 'the run report')}")
         return
     release = report["release"]
     print(f"published: {report['published_path']}")

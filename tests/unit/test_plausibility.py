@@ -63,7 +63,7 @@ def test_a_commune_ten_times_larger_than_the_year_before_fails_naming_both_value
         "dataset statbel_population, file TF_SOC_POP_STRUCT_2024.zip, commune 21013 (Saint-Gilles / Sint-Gillis), "
         "population_total 2024: 100,000 against 10,000 in 2023 (+900.0%); rule year_change: at most ±15% (or ±100) "
         "a year (config/plausibility.yml year_change.population_total) (+1 more implausible value(s), listed in the "
-        "run report)"
+        "run report; in all 1 year_change, 1 total_shift)"
     )
 
 

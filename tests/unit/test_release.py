@@ -49,7 +49,7 @@ def test_release_holds_published_models_and_metadata_only(tmp_path):
         assert "private_table" not in tables
         assert con.execute("select data_origin from _release").fetchall() == [("synthetic sample",)]
     assert (release.directory / "exports" / "parquet" / "communes.parquet").exists()
-    assert (release.directory / "exports" / "csv" / "_release.csv").read_text().startswith("release_id,")
+    assert (release.directory / "exports" / "csv" / "_release.csv").read_text().startswith("\ufeffrelease_id,")  # UTF-8 with a byte-order mark, for Excel
     assert sha256_of(release.file) == release.sha256
 
 
