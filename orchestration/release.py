@@ -236,7 +236,12 @@ def publish(release: Release, published_path: Path) -> None:
     pointer_tmp.write_text(release.release_id + "\n", encoding="utf-8")
     os.replace(pointer_tmp, pointer)
     # Published once: the release is complete.
-    _pending_marker(release.directory.parent, release.release_id).unlink(missing_ok=True)
+    marker = _pending_marker(release.directory.parent, release.release_id)
+    marker.unlink(missing_ok=True)
+    try:
+        marker.parent.rmdir()  # none pending: the releases folder holds releases only
+    except OSError:
+        pass  # another release is pending, or the folder is already gone
 
 
 def _pending_marker(releases_dir: Path, release_id: str) -> Path:

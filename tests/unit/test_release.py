@@ -177,3 +177,4 @@ def test_a_filed_release_is_pending_until_it_is_published(tmp_path):
     assert rel.release_status(release).label == "never completed"
     rel.publish(release, tmp_path / "published" / "cohesion.duckdb")
     assert rel.release_status(release).label == "complete"
+    assert [p.name for p in (tmp_path / "releases").iterdir()] == ["r1"]  # no marker left once published
