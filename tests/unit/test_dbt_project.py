@@ -98,6 +98,41 @@ def test_directions_agree_with_the_methodology_of_the_index():
     assert {name: (ours.get(name), d) for name, d in theirs.items() if ours.get(name) != d} == {}
 
 
+def _formula_inputs(indicator: str, offset: int = 0) -> set[tuple[str, int]]:
+    """(measure, year offset) pairs an indicator's formula (seed indicator_definitions) reads: a
+    name followed by (y-k) is read k years back; another indicator's name stands for its own
+    formula (price_to_income_houses divides by mean_income_per_declaration)."""
+    import re
+
+    formulas = {r["indicator"]: r["formula"] for r in _seed("indicator_definitions")}
+    measures = {r["measure"] for r in _seed("measures")}
+    found: set[tuple[str, int]] = set()
+    for name, back in re.findall(r"\b([a-z][a-z0-9_]*)\b(?:\(y(?:-(\d+))?\))?", formulas[indicator]):
+        years_back = offset + int(back or 0)
+        if name in formulas and name != indicator:
+            found |= _formula_inputs(name, years_back)
+        elif name in measures:
+            found.add((name, years_back))
+    return found
+
+
+def test_every_indicator_lists_the_inputs_its_formula_reads():
+    # seeds/indicator_inputs.csv carries a reviewed exception to the values that used it: an input
+    # missing there would publish a value built on a reviewed outlier without its flag.
+    listed: dict[str, set[tuple[str, int]]] = {}
+    for row in _seed("indicator_inputs"):
+        listed.setdefault(row["indicator"], set()).add((row["measure"], int(row["year_offset"])))
+    assert sorted(listed) == sorted(INDICATORS)
+    differ = {i: (sorted(listed[i]), sorted(_formula_inputs(i))) for i in INDICATORS if listed[i] != _formula_inputs(i)}
+    assert differ == {}
+    assert _formula_inputs("arrivals_per_1000_3y") == {
+        ("immigrations", 0), ("immigrations", 1), ("immigrations", 2), ("population_total", 0),
+    }
+    assert _formula_inputs("share_non_belgian_change_5y") == {
+        (m, k) for m in ("population_non_belgian", "population_total") for k in (0, 5)
+    }
+
+
 def test_flag_vocabulary_covers_every_flag_the_models_write():
     flags = {row["flag"] for row in _seed("flag_definitions")}
     written_by_sql = {
