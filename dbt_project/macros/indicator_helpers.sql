@@ -158,7 +158,8 @@ from (
 
 {#- The `flags` of an indicator row from its columns `value`, `why_null` and `input_quality`:
     the reason first, then the input quality (only for a value), then `info_flags`, then the
-    flags held in `flag_columns`. -#}
+    flags held in `flag_columns`. indicators_commune_indicators appends `reviewed_outlier` last
+    (an input the data team checked and accepted as true). -#}
 {% macro indicator_flags(info_flags=[], flag_columns=[]) -%}
 {%- set parts = ['why_null', 'case when value is not null then input_quality end'] -%}
 {%- for f in info_flags %}{% do parts.append("'" ~ f ~ "'") %}{% endfor -%}

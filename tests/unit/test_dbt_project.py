@@ -138,7 +138,7 @@ def test_flag_vocabulary_covers_every_flag_the_models_write():
     written_by_sql = {
         "suppressed", "missing", "no_value", "not_applicable", "merged_not_additive", "insufficient_history",
         "zero_denominator", "estimated", "imputed", "published_rate", "proxy", "income_other_year",
-        "merged_sum", "renumbered",
+        "reviewed_outlier", "merged_sum", "renumbered",
     }
     assert flags == written_by_sql
 
@@ -399,6 +399,35 @@ def test_three_year_arrivals_sum_across_maps_per_1000_inhabitants(build: Build):
         build,
         "select count(*) from published.commune_indicators where indicator = 'arrivals_per_1000_3y' and year < 2024",
     ) == [(0,)]
+
+
+@pytest.mark.slow
+def test_reviewed_outliers_flag_exactly_the_values_that_used_them(build: Build):
+    # fixtures.fake_warehouse.REVIEWED_EXCEPTIONS: Sint-Gillis's 2024 foreign residents feed its
+    # 2024 share and yearly net change (its 3-year change and 5-year change have no 2024 value);
+    # Borsbeek's 2022 immigrations, under the former code 11007, are part of Antwerpen's 2024
+    # 3-year sum (2022 and 2023 have no 3-year value anywhere); Saint-Josse's 2023 value is ONEM's
+    # rate, Anderlecht's is computed from counts and does not read it; Brussels's 2024 Q2 median
+    # price is taken for 2024; the national total flags nothing.
+    flagged = _query(
+        build,
+        """select nis_code, year, indicator, flags from published.commune_indicators
+           where flags like '%reviewed_outlier%' order by all""",
+    )
+    assert flagged == [
+        ("11002", 2024, "arrivals_per_1000_3y", "reviewed_outlier"),
+        ("21004", 2024, "price_to_income_houses", "reviewed_outlier"),
+        ("21013", 2024, "arrivals_proxy_net_non_belgian", "proxy,reviewed_outlier"),
+        ("21013", 2024, "share_non_belgian", "reviewed_outlier"),
+        (SAINT_JOSSE, 2023, "unemployment_rate", "published_rate,reviewed_outlier"),
+    ]
+    # The former code's own rows were never published (11007 is not on the 565 map) and the
+    # index would read the flagged values as any other: they keep their value.
+    assert _one(
+        build,
+        """select count(*) from published.commune_indicators
+           where flags like '%reviewed_outlier%' and value is null""",
+    ) == 0
 
 
 @pytest.mark.slow

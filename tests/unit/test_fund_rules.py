@@ -227,7 +227,7 @@ ERRORS = [
         _set("gate_a.excluded_flags", ["imputd"]),
         "key 'gate_a.excluded_flags': unknown flag(s) 'imputd'; an indicator value can carry: suppressed, missing, "
         "no_value, not_applicable, merged_not_additive, insufficient_history, zero_denominator, estimated, imputed, "
-        "published_rate, proxy, income_other_year",
+        "published_rate, proxy, income_other_year, reviewed_outlier",
         id="unknown-flag",
     ),
     pytest.param(

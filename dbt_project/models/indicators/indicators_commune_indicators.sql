@@ -1,5 +1,7 @@
 -- Every indicator of every domain, with its definition (seeds/indicator_definitions.csv): the
--- long table the index reads and published.commune_indicators copies under its contract.
+-- long table the index reads and published.commune_indicators copies under its contract. A value
+-- that used an input the data team reviewed and accepted as true (indicators_reviewed_outliers)
+-- gets the flag reviewed_outlier, last in `flags`; it stays a value like any other for the index.
 
 with indicator_rows as (
 
@@ -37,6 +39,26 @@ published_years as (
     group by indicator, year
     having count(value) > 0
 
+),
+
+reviewed_outliers as (
+
+    -- The values that used a reviewed exception. A NULL value used nothing. Of the indicators with
+    -- two sources, a value is flagged only for an input of the source it came from: the
+    -- publisher's rate (flag published_rate) or the counts.
+    select distinct indicator_rows.nis_code, indicator_rows.year, indicator_rows.indicator
+    from indicator_rows
+    inner join {{ ref('indicators_reviewed_outliers') }} as reviewed
+        on reviewed.nis_code = indicator_rows.nis_code
+        and reviewed.year = indicator_rows.year
+        and reviewed.indicator = indicator_rows.indicator
+    where indicator_rows.value is not null
+        and (
+            reviewed.used_when = 'always'
+            or (reviewed.used_when = 'published_rate')
+                = ({{ dbt.concat(["','", 'indicator_rows.flags', "','"]) }} like '%,published_rate,%')
+        )
+
 )
 
 select
@@ -52,9 +74,16 @@ select
     definitions.source_dataset,
     indicator_rows.source_vintage,
     indicator_rows.source_file,
-    indicator_rows.flags
+    {{ flag_list([
+        "nullif(indicator_rows.flags, '')",
+        "case when reviewed_outliers.nis_code is not null then 'reviewed_outlier' end",
+    ]) }} as flags
 from indicator_rows
 inner join published_years
     on published_years.indicator = indicator_rows.indicator
     and published_years.year = indicator_rows.year
 left join definitions on definitions.indicator = indicator_rows.indicator
+left join reviewed_outliers
+    on reviewed_outliers.nis_code = indicator_rows.nis_code
+    and reviewed_outliers.year = indicator_rows.year
+    and reviewed_outliers.indicator = indicator_rows.indicator

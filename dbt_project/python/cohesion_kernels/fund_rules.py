@@ -31,7 +31,7 @@ NEEDS_DRIVERS: tuple[str, ...] = ("children_3_17", "children_0_2", "population",
 # gate_a.excluded_flags may name.
 INDICATOR_FLAGS: tuple[str, ...] = (
     "suppressed", "missing", "no_value", "not_applicable", "merged_not_additive", "insufficient_history",
-    "zero_denominator", "estimated", "imputed", "published_rate", "proxy", "income_other_year",
+    "zero_denominator", "estimated", "imputed", "published_rate", "proxy", "income_other_year", "reviewed_outlier",
 )
 
 
