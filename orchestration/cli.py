@@ -1,4 +1,5 @@
-"""The `cohesion` command: run the pipeline, prepare dbt, generate the sample, manage releases.
+"""The `cohesion` command: run the pipeline, fetch and parse publishers' files, manage the raw
+archive and the releases, explain a commune, test other fund rules (whatif), time a run (bench).
 
 Every subcommand exits non-zero with a one-line message on failure (a traceback only with
 --debug). Commands that write the data folder hold its lock while they run
@@ -173,41 +174,10 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    import duckdb
+    from orchestration.explain import explain
 
-    published = paths().published
-    if not published.exists():
-        raise CohesionError(f"no published release at {published}: run `make run` first")
-    with duckdb.connect(str(published), read_only=True) as con:
-        names = con.execute("select name_fr, name_nl from communes where nis_code = ?", [args.nis_code]).fetchall()
-        if not names:
-            raise CohesionError(f"{args.nis_code!r} is not a commune of the 565 map (codes are 5 digits, e.g. 21013)")
-        years = [y for (y,) in con.execute(
-            "select distinct year from cohesion_index_explanations where nis_code = ? order by year", [args.nis_code]
-        ).fetchall()]
-        year = args.year or (years[-1] if years else None)
-        if year not in years:
-            why = con.execute(
-                "select reason from index_editions where scope = 'BE' and year = ? and not published", [year]
-            ).fetchall() if _has_table(con, "index_editions") else []
-            because = f": {why[0][0]}" if why else ""
-            raise CohesionError(
-                f"no index edition for {year}{because}; editions in this release: {years or 'none'}"
-                if why or not years
-                else f"no explanation for {args.nis_code} in {year}; years available: {years}"
-            )
-        text = con.execute(
-            "select text from cohesion_index_explanations where nis_code = ? and year = ? and lang = ?",
-            [args.nis_code, year, args.lang],
-        ).fetchall()[0][0]
-        release = con.execute("select release_id, data_origin from _release").fetchall()[0]
-    print(text)
-    print(f"(release {release[0]}, {release[1]})")
+    print("\n".join(explain(paths().published, args.nis_code, year=args.year, lang=args.lang)))
     return 0
-
-
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute("select 1 from information_schema.tables where table_name = ?", [name]).fetchall())
 
 
 def _cmd_whatif(args: argparse.Namespace) -> int:
@@ -231,15 +201,21 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cohesion", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="cohesion", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    # No subcommand prints the help (main), rather than argparse's bare "required" error.
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="fetch or generate inputs, materialise every asset, check, publish")
     origin = run.add_mutually_exclusive_group()
     origin.add_argument("--sample", action="store_true", help="generate and use the embedded synthetic sample")
     origin.add_argument("--online", action="store_true", help="download new releases from the publishers first")
     origin.add_argument("--offline", action="store_true", help="use only what the raw archive holds")
-    origin.add_argument("--source-dir", help="archive files downloaded by hand from DIR first")
+    origin.add_argument(
+        "--source-dir", metavar="DIR",
+        help="archive files downloaded by hand from DIR first (default: the archive as it is, or the sample "
+        "when the data folder has nothing)",
+    )
     run.add_argument(
         "--wait", type=float, default=0.0, metavar="SECONDS",
         help="when another command holds the data folder, wait up to SECONDS for it (default: refuse at once)",
@@ -256,23 +232,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="write the embedded synthetic sample")
     sample.add_argument("--out", help="folder (default: $COHESION_DATA_DIR/sample)")
-    sample.add_argument("--seed", type=int, default=20250101)
+    sample.add_argument(
+        "--seed", type=int, default=20250101, help="random seed of the generator; the same seed writes the same files (default: %(default)s)"
+    )
     sample.set_defaults(func=_cmd_sample)
 
     sub.add_parser("releases", help="list releases; * marks the published one").set_defaults(func=_cmd_releases)
     rollback = sub.add_parser("rollback", help="publish an earlier release again")
-    rollback.add_argument("release_id")
+    rollback.add_argument("release_id", help="a release id as `cohesion releases` lists it, e.g. 20251201T000000Z-3f2a1b")
     rollback.set_defaults(func=_cmd_rollback, locks=True)
 
-    explain = sub.add_parser("explain", help="explain a commune's cohesion index in plain sentences")
-    explain.add_argument("nis_code", help="REFNIS code of the commune, e.g. 21013")
-    explain.add_argument("--year", type=int, help="default: the latest year")
-    explain.add_argument("--lang", choices=("fr", "nl", "en"), default="fr")
+    explain = sub.add_parser(
+        "explain", help="explain a commune's cohesion index and its place in the fund in plain sentences"
+    )
+    explain.add_argument(
+        "nis_code", help="REFNIS code of the commune, e.g. 21013; a former code (11007 Borsbeek) explains the commune it joined"
+    )
+    explain.add_argument("--year", type=int, help="edition year of the index (default: the latest)")
+    explain.add_argument(
+        "--lang", choices=("fr", "nl", "en"), default="fr", help="language of the text: fr, nl or en (default: %(default)s)"
+    )
     explain.set_defaults(func=_cmd_explain)
 
     whatif = sub.add_parser("whatif", help="the fund under another rules file; never touches the release")
     whatif.add_argument("rules", help="an edited copy of config/fund_rules.yml")
-    whatif.add_argument("--year", type=int)
+    whatif.add_argument("--year", type=int, help="compare this year of the fund only (default: every year the rules allow)")
     whatif.add_argument("--out", help="folder for whatif.xlsx and CSV (default: data/whatif/<rules name>)")
     whatif.set_defaults(func=_cmd_whatif)
 
@@ -304,7 +288,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
             if name == "fetch" and "--wait" not in subparser._option_string_actions:
                 subparser.add_argument(
                     "--wait", type=float, default=0.0, metavar="SECONDS",
-                    help="when another command holds the data folder, wait up to SECONDS for it",
+                    help="when another command holds the data folder, wait up to SECONDS for it (default: refuse at once)",
                 )
 
 
@@ -317,10 +301,19 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text or 'no message'} (run again with --debug for the traceback)"
 
 
+def _version() -> str:
+    from orchestration.publishing import code_version
+
+    return code_version()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     _add_common_options(parser)
     args = parser.parse_args(argv)
+    if getattr(args, "command", None) is None:
+        parser.print_help()
+        return 0
     command = getattr(args, "command", None) or "cohesion"
     debug = bool(getattr(args, "debug", False))
     try:

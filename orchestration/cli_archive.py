@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = archive.add_subparsers(dest="archive_command", required=True)
 
     listing = commands.add_parser("list", help="every archived copy and whether it is loaded")
-    listing.add_argument("--dataset", metavar="ID", help="only this dataset")
+    listing.add_argument("--dataset", metavar="ID", help="only this dataset (default: every dataset)")
     listing.set_defaults(func=cmd_list)
 
     for name, verb in (("retire", "never load this copy again (it stays on disk)"), ("restore", "undo a retirement")):

@@ -113,11 +113,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "folder of hand-downloaded files (--source-dir), or report what the archive holds (--offline).",
     )
     fetch.add_argument("--dataset", metavar="ID", help="only this dataset (default: every dataset)")
-    fetch.add_argument("--year", type=int, metavar="Y", help="only the files of this year")
+    fetch.add_argument("--year", type=int, metavar="Y", help="only the files of this year (default: every year)")
     origin = fetch.add_mutually_exclusive_group()
     origin.add_argument("--offline", action="store_true", help="touch no network: report what the archive holds")
     origin.add_argument(
-        "--source-dir", metavar="DIR", help="archive the files found in DIR, recognised by their content"
+        "--source-dir", metavar="DIR",
+        help="archive the files found in DIR, recognised by their content (default: download from the publishers)",
     )
     fetch.set_defaults(func=cmd_fetch)
 
@@ -133,9 +134,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="dataset id from the catalog (statbel_population, ...); optional: the content says it",
     )
     parse.add_argument("file", metavar="FILE", help="the publisher's file")
-    parse.add_argument("--year", type=int, metavar="Y", help="the data year, when the file name does not say it")
+    parse.add_argument("--year", type=int, metavar="Y", help="the data year, when the file name does not say it (default: read from the file)")
     parse.add_argument("--harmonise", action="store_true", help="also move the rows onto the 565-commune map")
-    parse.add_argument("--out", metavar="FILE", help="write the (harmonised) rows to FILE.parquet or FILE.csv")
+    parse.add_argument("--out", metavar="FILE", help="write the (harmonised) rows to FILE.parquet or FILE.csv (default: print a summary only)")
     parse.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parse.set_defaults(func=cmd_parse)
 

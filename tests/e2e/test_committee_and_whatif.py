@@ -119,7 +119,42 @@ def test_explain_prints_plain_sentences_with_the_commune_name(sample_run, capsys
     assert cli.main(["explain", "21013", "--lang", "nl"]) == 0
     assert "Sint-Gillis" in capsys.readouterr().out
     assert cli.main(["explain", "99999"]) == 2
-    assert "'99999' is not a commune of the 565 map" in capsys.readouterr().err
+    assert "'99999' is neither a commune of the 565 map nor a former commune code" in capsys.readouterr().err
+
+
+def test_explain_says_what_the_fund_does_with_the_commune(sample_run, capsys):
+    import duckdb
+
+    published = sample_run.data_dir / "published" / "cohesion.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        code, year, reason_nl, paid = con.execute(
+            "select nis_code, year, reason_nl, paid_cents from fund_transitions where status = 'staying' order by year desc, nis_code limit 1"
+        ).fetchall()[0]
+        leaving = con.execute(
+            "select nis_code, year, reason from fund_transitions where status = 'leaving' order by year desc, nis_code limit 1"
+        ).fetchall()[0]
+    # Paid while not eligible: explain says why, as the published reason does.
+    assert cli.main(["explain", code, "--year", str(year), "--lang", "nl"]) == 0
+    out = capsys.readouterr().out
+    assert f"Lokaal cohesiefonds {year}: {reason_nl}\n" in out
+    assert "Blijft in het fonds, genadejaar" in out and paid > 0
+    assert cli.main(["explain", leaving[0], "--year", str(leaving[1]), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert f"Local cohesion fund {leaving[1]}: {leaving[2]}\n" in out
+    assert "paid an exit guarantee of €" in out
+
+
+def test_explain_of_a_former_code_names_the_commune_it_joined(sample_run, capsys):
+    assert cli.main(["explain", "11007", "--year", "2025", "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "11007 (Borsbeek) is no longer a commune code: it merged into 11002 Anvers on 1 January 2025; its figures are in Anvers's."
+    )
+    assert lines[1].startswith("Anvers, 2025: cohesion index score ")
+    assert cli.main(["explain", "11007", "--year", "2025", "--lang", "nl"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "11007 (Borsbeek) is geen gemeentecode meer: de gemeente fuseerde op 1 januari 2025 met 11002 Antwerpen;"
+    )
 
 
 def _rules(tmp_path, name: str, change) -> str:
