@@ -134,3 +134,39 @@ def test_every_coded_value_has_a_label_in_three_languages(con):
     statuses = {s for (s,) in con.execute("select distinct status from fund_transitions").fetchall()}
     assert statuses <= {v for (c, v) in labels if c == "status"}
     assert labels[("status", "staying")][2] == "blijft in het fonds (genadejaar buiten de criteria)"
+
+
+def test_every_reason_says_what_its_row_holds(con):
+    """The reason beside a number is rendered from that number: the status with its grace year,
+    the amount paid, the bound that held it, the gaps as the columns hold them."""
+    rows = con.execute(
+        "select t.status, t.grace_year, t.grace_years, t.bound, t.paid_cents, t.guarantee_cents, t.reason, "
+        "e.gate_a_pass, e.gate_a_gap, e.gate_b_gap, e.reason as eligibility_reason "
+        "from fund_transitions t join fund_eligibility e using (nis_code, year)"
+    ).df()
+    assert len(rows) > 1000
+    wrong = []
+    for r in rows.itertuples():
+        expected = {
+            "entering": "Enters the fund this year",
+            "in_fund": "In the fund:",
+            "staying": f"Stays in the fund in grace year {r.grace_year} of {r.grace_years} outside the gates",
+            "leaving": "Leaves the fund after",
+            "out": "Not in the fund: paid nothing.",
+        }[r.status]
+        paid = f"€{r.paid_cents / 100:,.2f}"
+        checks = [
+            expected in r.reason,
+            r.reason == r.eligibility_reason,
+            r.paid_cents == 0 or paid in r.reason,
+            ("held at the cap" in r.reason) == (r.bound == "cap"),
+            ("raised to the floor" in r.reason) == (r.bound == "floor"),
+            # A gate that passes has no gap; a failed gate A prints its gap as the column holds it.
+            not r.gate_a_pass or r.gate_a_gap == 0,
+            r.gate_a_pass or r.gate_a_gap != r.gate_a_gap or f"would need {r.gate_a_gap:,.1f} more arrivals" in r.reason,
+        ]
+        if not all(checks):
+            wrong.append((r.status, r.reason, checks))
+    assert wrong == []
+    assert set(rows["status"]) == {"entering", "in_fund", "staying", "leaving", "out"}
+    assert (rows["bound"] == "cap").sum() > 0

@@ -42,6 +42,24 @@ RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_r
             f"Quitte le fonds après 1 année hors des critères{NBSP}: reçoit une garantie de sortie de 1,00{NBSP}€ (50{NBSP}% de sa dernière dotation).",
             f"Verlaat het fonds na 1 jaar buiten de criteria: ontvangt een uitstapgarantie van €{NBSP}1,00 (50% van de laatste toelage).",
         ),
+        (
+            # The cap held the amount: four communes at exactly the same amount are explained.
+            {"status": "in_fund", "amount_cents": 549_750_000, "bound": "cap", "pool_cents": 5_497_500_000},
+            "In the fund: paid €5,497,500.00 by the formula. The amount is held at the cap: 10% of the €54,975,000.00 "
+            "the formula shares out.",
+            f"Dans le fonds{NBSP}: reçoit 5{NBSP}497{NBSP}500,00{NBSP}€ selon la formule. Montant plafonné à 10{NBSP}% des "
+            f"54{NBSP}975{NBSP}000,00{NBSP}€ répartis par la formule.",
+            f"In het fonds: ontvangt €{NBSP}5.497.500,00 volgens de formule. Het bedrag is begrensd op het plafond: 10% van "
+            f"de €{NBSP}54.975.000,00 die de formule verdeelt.",
+        ),
+        (
+            {"status": "entering", "amount_cents": 5_000_000, "bound": "floor", "pool_cents": 5_497_500_000},
+            "Enters the fund this year: paid €50,000.00 by the formula. The amount is raised to the floor of €50,000.00.",
+            f"Entre dans le fonds cette année{NBSP}: reçoit 50{NBSP}000,00{NBSP}€ selon la formule. Montant relevé au "
+            f"plancher de 50{NBSP}000,00{NBSP}€.",
+            f"Treedt dit jaar toe tot het fonds: ontvangt €{NBSP}50.000,00 volgens de formule. Het bedrag is opgetrokken "
+            f"tot de bodem van €{NBSP}50.000,00.",
+        ),
         ({"status": "out", "amount_cents": 0}, "Not in the fund: paid nothing.", f"Hors du fonds{NBSP}: ne reçoit rien.", "Niet in het fonds: ontvangt niets."),
     ],
 )

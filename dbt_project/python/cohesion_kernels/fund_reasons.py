@@ -50,6 +50,9 @@ _T: dict[str, dict[str, str]] = {
         "leaving": "Leaves the fund after {k} {years} outside the gates: paid an exit guarantee of {guarantee} ({share} of its last grant).",
         "leaving_unknown": "Leaves the fund after {k} {years} outside the gates; its last grant is not in these years, so no guarantee is computed.",
         "out": "Not in the fund: paid nothing.",
+        "cap": " The amount is held at the cap: {share} of the {pool} the formula shares out.",
+        "floor": " The amount is raised to the floor of {floor}.",
+        "minimum": " The amount is raised to its hold-harmless minimum.",
     },
     "fr": {
         "eligible": f"Éligible{NBSP}: critère A atteint ({{value}} arrivées pour 1{NBSP}000 habitants sur trois ans pour un seuil de {{threshold}}{NBSP}; {{count}} arrivées pour un minimum de {{minimum}}) et critère B atteint (rang {{rank}} à l'indice pour un rang limite de {{cutoff}}).",
@@ -78,6 +81,9 @@ _T: dict[str, dict[str, str]] = {
         "leaving": f"Quitte le fonds après {{k}} {{years}} hors des critères{NBSP}: reçoit une garantie de sortie de {{guarantee}} ({{share}} de sa dernière dotation).",
         "leaving_unknown": f"Quitte le fonds après {{k}} {{years}} hors des critères{NBSP}; sa dernière dotation n'est pas dans ces années, aucune garantie n'est calculée.",
         "out": f"Hors du fonds{NBSP}: ne reçoit rien.",
+        "cap": " Montant plafonné à {share} des {pool} répartis par la formule.",
+        "floor": " Montant relevé au plancher de {floor}.",
+        "minimum": " Montant relevé à son minimum garanti.",
     },
     "nl": {
         "eligible": "Subsidiabel: criterium A voldaan ({value} aankomsten per 1.000 inwoners over drie jaar tegenover een drempel van {threshold}; {count} aankomsten tegenover een minimum van {minimum}) en criterium B voldaan (rang {rank} in de index tegenover een grensrang van {cutoff}).",
@@ -106,6 +112,9 @@ _T: dict[str, dict[str, str]] = {
         "leaving": "Verlaat het fonds na {k} jaar buiten de criteria: ontvangt een uitstapgarantie van {guarantee} ({share} van de laatste toelage).",
         "leaving_unknown": "Verlaat het fonds na {k} jaar buiten de criteria; de laatste toelage valt niet in deze jaren, er wordt geen garantie berekend.",
         "out": "Niet in het fonds: ontvangt niets.",
+        "cap": " Het bedrag is begrensd op het plafond: {share} van de {pool} die de formule verdeelt.",
+        "floor": " Het bedrag is opgetrokken tot de bodem van {floor}.",
+        "minimum": " Het bedrag is opgetrokken tot het gewaarborgde minimum.",
     },
 }
 
@@ -175,9 +184,11 @@ def status_sentence(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
     status = row["status"]
     paid = money(row.get("amount_cents") or 0, lang)
     if status in ("entering", "in_fund"):
-        return t[status].format(paid=paid)
+        return t[status].format(paid=paid) + _bound_clause(row, rules, lang)
     if status == "staying":
-        return t["staying"].format(k=int(row["grace_year"]), n=int(row["grace_years"]), paid=paid)
+        return t["staying"].format(k=int(row["grace_year"]), n=int(row["grace_years"]), paid=paid) + _bound_clause(
+            row, rules, lang
+        )
     if status == "leaving":
         k = int(row["years_outside"])
         if _missing(row.get("guarantee_cents")):
@@ -185,6 +196,19 @@ def status_sentence(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
         share = percent(rules.transitions.exit_guarantee_share, lang)
         return t["leaving"].format(k=k, years=_plural(k, t["year"]), guarantee=money(row["guarantee_cents"], lang), share=share)
     return t["out"]
+
+
+def _bound_clause(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
+    """Why a formula amount is what it is when a bound set it (the cap, the floor, a hold-harmless
+    minimum): four communes at exactly the same amount need this sentence."""
+    bound = row.get("bound")
+    if bound == "cap" and not _missing(row.get("pool_cents")):
+        return _T[lang]["cap"].format(share=percent(rules.allocation.cap_share, lang), pool=money(row["pool_cents"], lang))
+    if bound == "floor":
+        return _T[lang]["floor"].format(floor=money(rules.allocation.floor_cents, lang))
+    if bound == "minimum":
+        return _T[lang]["minimum"]
+    return ""
 
 
 def _gate_b_aside(row: Mapping[str, Any], lang: str) -> str:
