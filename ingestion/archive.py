@@ -189,6 +189,7 @@ class RawArchive:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._txn: _Journal | None = None  # the open transaction's journal (see transaction)
 
     def __repr__(self) -> str:
         return f"RawArchive({str(self.root)!r})"
@@ -350,14 +351,14 @@ class RawArchive:
     def _supplied_again(self, entry: ArchiveEntry, stamp: str) -> str | None:
         """Bytes the archive holds were handed in again: that copy becomes the current one of its
         file (and year), unless it is retired (then it stays out, and the note says so)."""
-        retired = self.retired().get(entry_key(entry))
+        retired_keys = self.retired()
+        retired = retired_keys.get(entry_key(entry))
         if retired is not None:
             return (
                 f"that copy is {retired.describe()}; it is not loaded (`cohesion archive restore "
                 f"{entry.dataset} {entry.vintage}` to use it again)"
             )
         supplied = self.supplied_at()
-        retired_keys = self.retired()
 
         def when(other: ArchiveEntry) -> str:
             decision = supplied.get(entry_key(other))
@@ -397,14 +398,14 @@ class RawArchive:
         """Everything stored inside is kept only if the block finishes; otherwise it is removed
         again (the files, their sidecars and the decisions it recorded). A transaction left by a
         killed writer is undone when the next one starts."""
-        if getattr(self, "_txn", None) is not None:
+        if self._txn is not None:
             yield  # nested: the outer transaction decides
             return
         self.undo_interrupted()
         folder = self.root / TRANSACTIONS_DIR
         folder.mkdir(parents=True, exist_ok=True)
         journal = folder / f"{uuid.uuid4().hex}.json"
-        self._txn: _Journal | None = _Journal(journal, socket.gethostname(), os.getpid())
+        self._txn = _Journal(journal, socket.gethostname(), os.getpid())
         self._txn.save()
         try:
             yield
@@ -430,9 +431,8 @@ class RawArchive:
         return removed
 
     def _journal(self, *paths: Path) -> None:
-        txn = getattr(self, "_txn", None)
-        if txn is not None:
-            txn.add(*paths)
+        if self._txn is not None:
+            self._txn.add(*paths)
 
     def check_origin(self, origin: str) -> None:
         """Refuse to put ``origin`` files beside the other kind: the synthetic sample and real
