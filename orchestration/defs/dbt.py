@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_process import PARENT_ENV
+from orchestration.dbt_results import build_problem, run_results, with_failing_rows
 from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -75,7 +76,7 @@ def cohesion_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
                 yield event
     finally:
         end_process_group(invocation.process)
-    results = _run_results(invocation)
+    results = run_results(invocation)
     with duckdb.get_connection() as con:
         for check in failed:
             yield with_failing_rows(check, results, con)
@@ -109,74 +110,3 @@ def end_process_group(process) -> None:
         else:
             process.kill()
         process.wait()
-
-
-def _run_results(invocation) -> dict[str, dict[str, Any]]:
-    """unique_id -> the node's result in run_results.json (status, failures, compiled SQL)."""
-    try:
-        artifact = invocation.get_artifact("run_results.json")
-    except (OSError, ValueError):
-        return {}
-    return {result["unique_id"]: result for result in artifact.get("results", [])}
-
-
-# Rows shown in a failed test's one-line summary; more are in its metadata.
-ROWS_IN_SUMMARY = 3
-ROWS_IN_METADATA = 20
-
-
-def with_failing_rows(check: dg.AssetCheckResult, results: Mapping[str, dict[str, Any]], con) -> dg.AssetCheckResult:
-    """The failed check with its failing rows in its summary and metadata."""
-    metadata = dict(check.metadata or {})
-    unique_id = getattr(metadata.get("unique_id"), "text", metadata.get("unique_id"))
-    result = results.get(str(unique_id), {})
-    count = result.get("failures")
-    rows, error = failing_rows(result.get("compiled_code"), con)
-    summary = failure_summary(check.check_name, count, rows, error or result.get("message"))
-    metadata.update({"summary": summary, "failing_rows": [_row_text(r) for r in rows[:ROWS_IN_METADATA]]})
-    return dg.AssetCheckResult(
-        asset_key=check.asset_key, check_name=check.check_name, passed=False, severity=check.severity,
-        metadata=metadata, description=summary,
-    )
-
-
-def failing_rows(sql: str | None, con) -> tuple[list[dict[str, Any]], str | None]:
-    """The first failing rows of a test (its compiled query selects them), or why they cannot be read."""
-    if not sql:
-        return [], "its query is not in run_results.json"
-    try:
-        frame = con.execute(f"select * from ({sql.strip().rstrip(';')}) as failing limit {ROWS_IN_METADATA}").df()
-    except Exception as exc:  # any database error: the summary says so instead of failing the run report
-        return [], f"its failing rows could not be read again ({' '.join(str(exc).split())[:200]})"
-    return frame.to_dict("records"), None
-
-
-def failure_summary(test: str, count: int | None, rows: list[dict[str, Any]], note: str | None) -> str:
-    counted = f"{count} failing row(s)" if count is not None else "failed"
-    if rows:
-        shown = "; ".join(f"({_row_text(r)})" for r in rows[:ROWS_IN_SUMMARY])
-        more = f" (+{count - ROWS_IN_SUMMARY} more)" if count is not None and count > ROWS_IN_SUMMARY else ""
-        return f"dbt test {test}: {counted}: {shown}{more}"
-    return f"dbt test {test}: {counted}" + (f"; {note}" if note else "")
-
-
-def _row_text(row: Mapping[str, Any]) -> str:
-    return ", ".join(f"{name}={value}" for name, value in row.items())
-
-
-def build_problem(results: Mapping[str, dict[str, Any]]) -> str | None:
-    """One line for a dbt build that did not succeed: the failed tests and the models in error."""
-    failed_tests = sorted(r["unique_id"].split(".")[2] for r in results.values() if r.get("status") == "fail" and r["unique_id"].startswith("test."))
-    errors = sorted(
-        f"{r['unique_id'].split('.')[-1]} ({' '.join(str(r.get('message') or 'error').split())[:200]})"
-        for r in results.values()
-        if r.get("status") == "error"
-    )
-    if not failed_tests and not errors:
-        return None
-    parts = []
-    if failed_tests:
-        parts.append(f"{len(failed_tests)} dbt test(s) failed: {', '.join(failed_tests[:5])}" + (" ..." if len(failed_tests) > 5 else ""))
-    if errors:
-        parts.append(f"{len(errors)} dbt node(s) in error: {'; '.join(errors[:3])}" + (" ..." if len(errors) > 3 else ""))
-    return "dbt build: " + "; ".join(parts) + "; everything downstream was skipped"

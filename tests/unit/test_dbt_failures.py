@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from orchestration.defs.dbt import build_problem, with_failing_rows
+from orchestration.dbt_results import build_problem, with_failing_rows
 
 UNIQUE_ID = "test.cohesion.assert_expected_row_counts"
 COMPILED = """
