@@ -172,36 +172,21 @@ def coverage_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(COVERAGE_COLUMNS)].drop_duplicates().reset_index(drop=True)
 
 
-def build_coverage_expectations(contract: DatasetContract, coverage: pd.DataFrame) -> list:
-    """Every commune of the declared map, in every period of every national file."""
-    import great_expectations as gx
-
-    expectations = []
-    groups = coverage[["file_id", "map_vintage", "period"]].drop_duplicates().sort_values(["file_id", "period"])
-    for row in groups.itertuples(index=False):
-        if contract.national_file_ids is not None and row.file_id not in contract.national_file_ids:
-            continue
-        expectations.append(
-            gx.expectations.ExpectColumnDistinctValuesToEqualSet(
-                column="nis_code",
-                value_set=sorted(map_codes(int(row.map_vintage))),
-                row_condition=coverage_condition(row.file_id, row.period, int(row.map_vintage)),
-                condition_parser="pandas",
-            )
-        )
-    return expectations
-
-
 def coverage_condition(file_id: str, period: str, map_vintage: int) -> str:
     """The row condition of one file, period and map's coverage expectation."""
     return f"file_id=={_quote(file_id)} and period=={_quote(period)} and map_vintage=={map_vintage}"
 
 
-def coverage_differences(coverage: pd.DataFrame) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Per coverage condition, the communes of the map that are missing and the codes that are
-    not communes of the map (unexpected), each listed in full."""
+def coverage_differences(
+    coverage: pd.DataFrame, national_file_ids: frozenset[str] | None = None
+) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per coverage condition (file, period, map), the communes of the map that are missing and the
+    codes that are not communes of the map (unexpected), each listed in full. With
+    ``national_file_ids``, only those files (regional exports are reported as gaps, not gated)."""
     out = {}
     for (file_id, vintage, period), group in coverage.groupby(["file_id", "map_vintage", "period"], sort=True):
+        if national_file_ids is not None and file_id not in national_file_ids:
+            continue
         expected, present = map_codes(int(vintage)), set(group["nis_code"])
         out[coverage_condition(str(file_id), str(period), int(vintage))] = (
             tuple(sorted(expected - present)), tuple(sorted(present - expected))

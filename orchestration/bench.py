@@ -36,7 +36,7 @@ def _stage_of(step_key: str) -> str:
         return "dbt"
     if step_key.startswith("published"):
         return "publish"
-    if step_key.endswith(("raw_contract", "size_change", "commune_reference")):
+    if step_key.endswith(("_checks", "raw_contract", "size_change", "plausibility", "commune_reference")):
         return "validation"
     return "ingestion"
 

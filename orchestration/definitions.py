@@ -17,7 +17,7 @@ defs = dg.Definitions(
         dbt.cohesion_dbt_models, publish.release,
     ],
     asset_checks=[
-        *checks.raw_contract_checks, *checks.size_change_checks, *checks.plausibility_checks, checks.commune_reference
+        *checks.raw_checks, checks.commune_reference
     ],
     jobs=[schedules.refresh_job],
     schedules=[schedules.yearly_refresh],
