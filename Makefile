@@ -7,7 +7,7 @@ export COHESION_DATA_DIR ?= $(CURDIR)/data
 # Dagster's instance (run history) for `make run` and `make dev`; tests use an ephemeral one.
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install run test dev bench clean sample
+.PHONY: install run test test-fast dev bench clean sample
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	env -u DAGSTER_HOME $(BIN)/python -m pytest
+
+# The edit-test loop: unit and real-file tests, without the end-to-end pipeline runs (marker e2e).
+test-fast: $(STAMP)
+	env -u DAGSTER_HOME $(BIN)/python -m pytest -m "not e2e"
 
 dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)

@@ -93,7 +93,7 @@ def execute_pipeline(years: tuple[str, str] | None = None):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.report import build_run_report, print_summary, write_run_report
+    from orchestration.report import build_run_report, print_summary, write_run_report, write_unchanged_report
 
     years = None
     if args.years:  # checked before anything is fetched or generated
@@ -114,6 +114,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(fetched.summary())
         if fetched.failed:
             raise CohesionError("; ".join(item.line() for item in fetched.failed))
+    if not args.force and years is None:
+        unchanged = _unchanged_since()
+        if unchanged is not None:
+            report = {
+                "published": True, "unchanged": True, "ran": False, "reason": unchanged[1],
+                "release_id": unchanged[0], "published_path": str(paths().published), "timings": timings,
+            }
+            write_unchanged_report(report, paths().reports)
+            print(f"nothing changed since release {unchanged[0]}: {unchanged[1]}; nothing was run "
+                  f"(--force runs anyway). Published: {paths().published}")
+            return 0
     prepare_dbt()
     result, instance = execute_pipeline(years)
     report = build_run_report(result, instance, timings)
@@ -124,6 +135,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     write_run_report(report, paths().reports)
     print_summary(report)
     return 0 if report["published"] else 1
+
+
+def _unchanged_since() -> tuple[str, str] | None:
+    """(release id, why) when the published release was made from this very archive, config and
+    code: running again would only make the same release."""
+    from orchestration.fingerprint import inputs_fingerprint
+    from orchestration.publishing import published_release
+    from orchestration.settings import config_dir
+
+    release = published_release(paths())
+    if release is None or not release.info.inputs_fingerprint:
+        return None
+    if inputs_fingerprint(paths().raw, config_dir()) != release.info.inputs_fingerprint:
+        return None
+    return release.release_id, "the same archived files, config and code"
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:
@@ -225,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIRST[..LAST]",
         help="reload the yearly datasets (one file per year) for these years only; the others stay as "
         "loaded (default: every archived year)",
+    )
+    run.add_argument(
+        "--force", action="store_true",
+        help="run even when the archive, config and code are those of the published release "
+        "(default: such a run does nothing and says so)",
     )
     run.set_defaults(func=_cmd_run, locks=True)
 

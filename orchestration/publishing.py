@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
@@ -18,7 +19,7 @@ import yaml
 
 from ingestion.errors import PublishError
 from orchestration.release import Release, ReleaseInfo, new_release_id, publish, write_release
-from orchestration.settings import CONFIG_DIR, DBT_PROJECT_DIR, REPO_ROOT, Paths
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths, config_dir
 
 QUALITY_COLUMNS = ("check_name", "asset", "passed", "severity", "summary")
 SOURCES_COLUMNS = ("dataset", "vintage", "file", "url", "sha256", "size", "retrieved_at", "licence", "attribution", "origin")
@@ -34,6 +35,8 @@ _METADATA_DICTIONARY: list[tuple[str, str, str, str, str, str, str]] = [
     ("_release", "rules_version", "Version of config/fund_rules.yml (the local cohesion fund)", "Version de config/fund_rules.yml (le fonds local de cohésion)", "Versie van config/fund_rules.yml (het lokale cohesiefonds)", "text", ""),
     ("_release", "data_origin", "Where the data comes from: 'synthetic sample' (the embedded test sample, never statistics), or \"publishers' files: \" followed by the datasets archived (see _sources)", "Origine des données : 'synthetic sample' (l'échantillon de test intégré, jamais des statistiques), ou \"publishers' files: \" suivi des jeux de données archivés (voir _sources)", "Herkomst van de gegevens: 'synthetic sample' (de ingebouwde teststeekproef, nooit statistiek), of \"publishers' files: \" gevolgd door de gearchiveerde datasets (zie _sources)", "text", ""),
     ("_release", "fund_diff_summary", "What fund_release_diff holds: 'first release' (nothing to compare with), 'no change since release <id>', or how many commune-years changed since which release", "Ce que contient fund_release_diff : 'first release' (rien à comparer), 'no change since release <id>', ou combien de communes-années ont changé depuis quelle publication", "Wat fund_release_diff bevat: 'first release' (niets om mee te vergelijken), 'no change since release <id>', of hoeveel gemeente-jaren veranderden sinds welke publicatie", "text", ""),
+    ("_release", "inputs_fingerprint", "SHA-256 of what the release was made from: the raw archive (files, retirements), the config folder and the code; a run with the same fingerprint as the published release does nothing", "SHA-256 de ce dont la publication est faite : l'archive brute (fichiers, retraits), le dossier de configuration et le code ; une exécution de même empreinte que la publication en ligne ne fait rien", "SHA-256 van waaruit de publicatie is gemaakt: het ruwe archief (bestanden, intrekkingen), de configuratiemap en de code; een run met dezelfde vingerafdruk als de gepubliceerde publicatie doet niets", "text", ""),
+    ("_release", "content_digest", "SHA-256 of what the release holds: every published table's columns and rows (in any order), _sources and _data_dictionary; a run whose content has the published release's digest files no new release", "SHA-256 du contenu de la publication : colonnes et lignes de chaque table publiée (dans n'importe quel ordre), _sources et _data_dictionary ; une exécution au contenu identique à la publication en ligne n'en crée pas de nouvelle", "SHA-256 van de inhoud van de publicatie: kolommen en rijen van elke gepubliceerde tabel (in willekeurige volgorde), _sources en _data_dictionary; een run met dezelfde inhoud als de gepubliceerde publicatie maakt geen nieuwe", "text", ""),
     ("_sources", "dataset", "Dataset identifier of the catalog", "Identifiant du jeu de données dans le catalogue", "Identificatie van de dataset in de catalogus", "text", ""),
     ("_sources", "vintage", "Release of the publisher's file (year or retrieval date)", "Millésime du fichier du producteur (année ou date de téléchargement)", "Versie van het bestand van de uitgever (jaar of datum van ophalen)", "text", ""),
     ("_sources", "file", "File name as archived", "Nom du fichier archivé", "Naam van het gearchiveerde bestand", "text", ""),
@@ -146,7 +149,7 @@ def data_dictionary(tables: list[str]) -> pd.DataFrame:
 
 
 def config_version(name: str) -> str:
-    path = CONFIG_DIR / name
+    path = config_dir() / name
     if not path.exists():
         return "none"
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -189,13 +192,53 @@ def data_origin(sources: pd.DataFrame) -> str:
     return f"{PUBLISHERS_ORIGIN}: {', '.join(datasets)}" if datasets else f"{PUBLISHERS_ORIGIN}: none"
 
 
-def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> Release:
+@dataclass(frozen=True)
+class PublishOutcome:
+    release: Release
+    # False when the run's content equals the published release's: that release stays, no new one.
+    new: bool
+
+
+def published_release(paths: Paths) -> Release | None:
+    """The release published now (its manifest), or None before the first."""
+    from orchestration.release import current_release_id, load_release
+
+    release_id = current_release_id(paths.published)
+    if release_id is None or not (paths.releases / release_id).is_dir():
+        return None
+    return load_release(paths.releases / release_id)
+
+
+def warehouse_content_digest(warehouse: Path, tables: list[str], sources: pd.DataFrame, dictionary: pd.DataFrame) -> str:
+    from orchestration.fingerprint import content_digest
+
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        try:
+            return content_digest(
+                con,
+                {table: f'wh.published."{table}"' for table in tables},
+                {"_sources": sources, "_data_dictionary": dictionary},
+            )
+        finally:
+            con.execute("DETACH wh")
+
+
+def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> PublishOutcome:
+    """File and publish a release of the working database, unless its content equals the
+    published release's: then that release stays published and is returned (``new`` False)."""
+    from orchestration.fingerprint import inputs_fingerprint
+    from orchestration.release import published_tables
+
     now = now or datetime.now(UTC)
     sources = read_sources(paths.warehouse)
     methodology_version, rules_version = config_version("methodology.yml"), config_version("fund_rules.yml")
-    from orchestration.release import published_tables
-
     tables = published_tables(paths.warehouse)
+    dictionary = data_dictionary(tables + (["fund_release_diff"] if "fund_transitions" in tables else []))
+    digest = warehouse_content_digest(paths.warehouse, tables, sources, dictionary)
+    current = published_release(paths)
+    if current is not None and current.info.content_digest == digest:
+        return PublishOutcome(current, new=False)
     extra = {}
     diff_text = "the release has no fund tables"
     if "fund_transitions" in tables:
@@ -218,16 +261,18 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
         rules_version=rules_version,
         data_origin=data_origin(sources),
         fund_diff_summary=diff_text,
+        inputs_fingerprint=inputs_fingerprint(paths.raw, config_dir()),
+        content_digest=digest,
     )
     release = write_release(
         warehouse=paths.warehouse,
         releases_dir=paths.releases,
         info=info,
         sources=sources,
-        dictionary=data_dictionary(tables + list(extra)),
+        dictionary=dictionary,
         quality=quality.reindex(columns=list(QUALITY_COLUMNS)),
         extra_tables=extra,
-        config_files=tuple(p for p in (CONFIG_DIR / "methodology.yml", CONFIG_DIR / "fund_rules.yml") if p.exists()),
+        config_files=tuple(p for p in (config_dir() / "methodology.yml", config_dir() / "fund_rules.yml") if p.exists()),
     )
     publish(release, paths.published)
-    return release
+    return PublishOutcome(release, new=True)

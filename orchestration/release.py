@@ -53,6 +53,10 @@ class ReleaseInfo:
     # What fund_release_diff holds ("first release", "no change since release <id>", ...); older
     # releases' manifests lack it.
     fund_diff_summary: str = ""
+    # orchestration/fingerprint.py: what the release was made from (archive, config, code), and
+    # what it holds; an unchanged run compares with them and does nothing.
+    inputs_fingerprint: str = ""
+    content_digest: str = ""
 
 
 @dataclass(frozen=True)

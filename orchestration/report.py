@@ -169,6 +169,11 @@ def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInst
         {e.asset_key.to_user_string() for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
     )
     published = "published/release" in materialized
+    unchanged = any(
+        e.asset_key.to_user_string() == "published/release"
+        and getattr(e.step_materialization_data.materialization.metadata.get("unchanged"), "value", False)
+        for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    )  # fmt: skip
     failures = _step_failures(result)
     failed_checks = [c for c in checks if not c["passed"] and c["severity"] == "ERROR"]
     problems = _failures(failed_checks, failures, _check_details(instance, run_id))
@@ -184,6 +189,8 @@ def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInst
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "success": result.success,
         "published": published,
+        # The content equals the published release's: no new release was filed.
+        "unchanged": unchanged,
         "reason": reason,
         "published_path": str(paths().published),
         "release": _published_summary(paths().published) if published else {},
@@ -203,6 +210,15 @@ def write_run_report(report: dict[str, Any], directory: Path) -> Path:
     path = directory / f"run-{report['run_id']}.json"
     path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     (directory / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def write_unchanged_report(report: dict[str, Any], directory: Path) -> Path:
+    """latest.json for a run that found nothing to do (no Dagster run, no run id)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    report = {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), **report}
+    path = directory / "latest.json"
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     return path
 
 
@@ -235,7 +251,11 @@ def print_summary(report: dict[str, Any]) -> None:
         print(f"every failing value and row: {report.get('report_path', 'the run report')}")
         return
     release = report["release"]
-    print(f"published: {report['published_path']}")
+    if report.get("unchanged"):
+        print(f"no new release: the content is identical to release {release.get('release_id')}, still published "
+              f"at {report['published_path']}")
+    else:
+        print(f"published: {report['published_path']}")
     print(f"release {release.get('release_id')} ({release.get('data_origin')}): {release.get('communes')} communes, "
           f"years {release.get('years')}, {release.get('indicators')} indicators")
     editions = release.get("index_editions")

@@ -11,6 +11,12 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CONFIG_DIR = REPO_ROOT / "config"
 
 
+def config_dir() -> Path:
+    """The config folder: ``$COHESION_CONFIG_DIR``, as the dbt models read it, else the repository's
+    ``config/``. Publishing records and copies the versions from here too."""
+    return Path(os.environ.get("COHESION_CONFIG_DIR") or CONFIG_DIR).resolve()
+
+
 @dataclass(frozen=True)
 class Paths:
     data: Path

@@ -53,15 +53,24 @@ def release(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Mat
     with duckdb.get_connection() as con:
         staged = stage_baseline(con, paths().baselines, RAW_DATASETS)
     try:
-        published = publish_from_warehouse(paths(), quality)
+        outcome = publish_from_warehouse(paths(), quality)
     except BaseException:
         discard_baseline(staged)
         raise
+    published = outcome.release
+    if not outcome.new:
+        # Same content as the published release: it stays, and so does its baseline.
+        discard_baseline(staged)
+        context.log.info(f"no new release: the content is identical to release {published.release_id}, still published")
+        return dg.MaterializeResult(
+            metadata={"release_id": published.release_id, "unchanged": True, "path": str(paths().published)}
+        )
     commit_baseline(staged, published.release_id)
     context.log.info(f"published release {published.release_id} to {paths().published}")
     return dg.MaterializeResult(
         metadata={
             "release_id": published.release_id,
+            "unchanged": False,
             "path": str(paths().published),
             "sha256": published.sha256,
             "data_origin": published.info.data_origin,

@@ -43,27 +43,56 @@ def test_sample_run_publishes_every_commune_and_year(sample_run):
     assert _query(published, "select count(distinct dataset) from _sources") == [(6,)]
 
 
-def test_second_run_publishes_the_same_content(sample_run, rerun_pipeline, monkeypatch):
+def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
+    sample_run, rerun_pipeline, monkeypatch, tmp_path, capsys
+):
+    import json
+
+    import yaml
+
     from orchestration import cli
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(sample_run.data_dir))
-    published = sample_run.data_dir / "published" / "cohesion.duckdb"
-    tables = ["communes", "commune_indicators", "_sources", "_data_dictionary"]
-    first = {t: _query(published, f"select * from {t} order by all") for t in tables}
-    archived = sorted(p.name for p in (sample_run.data_dir / "raw").rglob("*") if p.is_file())
-    cli.generate_and_archive_sample()
-    run = rerun_pipeline(sample_run.data_dir)
+    data = sample_run.data_dir
+    published = data / "published" / "cohesion.duckdb"
+    (first_id,) = [p.name for p in (data / "releases").iterdir() if not p.name.startswith(".")]
+    published_sha = sha256_of(published)
+    archived = sorted(p.name for p in (data / "raw").rglob("*") if p.is_file())
+
+    # `cohesion run --sample` again: the same archive, config and code; nothing runs.
+    assert cli.main(["run", "--sample"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == (
+        f"nothing changed since release {first_id}: the same archived files, config and code; nothing was run "
+        f"(--force runs anyway). Published: {published}"
+    )
+    latest = json.loads((data / "reports" / "latest.json").read_text())
+    assert (latest["ran"], latest["unchanged"], latest["release_id"]) == (False, True, first_id)
+    assert sorted(p.name for p in (data / "raw").rglob("*") if p.is_file()) == archived
+
+    # Forced through the whole graph, the same content files no second release.
+    run = rerun_pipeline(data)
     assert run.success, run.report["reason"]
-    assert sorted(p.name for p in (sample_run.data_dir / "raw").rglob("*") if p.is_file()) == archived
-    second = {t: _query(published, f"select * from {t} order by all") for t in tables}
-    assert second == first
-    assert len(list((sample_run.data_dir / "releases").iterdir())) == 2
-    # Same data, same rules: nothing to report in the diff against the previous release.
+    assert run.report["unchanged"] and run.report["release"]["release_id"] == first_id
+    assert [p.name for p in (data / "releases").iterdir() if not p.name.startswith(".")] == [first_id]
+    assert sha256_of(published) == published_sha
+
+    # A reviewed outlier changes the published flags, not the fund: a second release, whose fund
+    # diff says there is no change, against which release.
+    reviewed = tmp_path / "exceptions.yml"
+    reviewed.write_text(yaml.safe_dump({"version": 1, "exceptions": [
+        {"dataset": "statbel_population", "nis_code": "21013", "measure": "population_total", "period": "2025",
+         "reason": "checked with the commune", "reviewed_by": "data team", "reviewed_on": "2026-02-02"}
+    ]}))  # fmt: skip
+    monkeypatch.setenv("COHESION_PLAUSIBILITY_EXCEPTIONS", str(reviewed))
+    run = rerun_pipeline(data)
+    assert run.success and not run.report["unchanged"], run.report["reason"]
+    releases = sorted(p.name for p in (data / "releases").iterdir() if not p.name.startswith("."))
+    assert len(releases) == 2 and releases[0] == first_id
+    assert _query(published, "select count(*) from commune_indicators where flags like '%reviewed_outlier%'")[0][0] > 0
     assert _query(published, "select count(*) from fund_release_diff") == [(0,)]
-    # ... and the release says that no row means no change, against which release.
-    first_id = sorted(p.name for p in (sample_run.data_dir / "releases").iterdir() if not p.name.startswith("."))[0]
     assert _query(published, "select fund_diff_summary from _release") == [(f"no change since release {first_id}",)]
-    assert (sample_run.data_dir / "releases" / _query(published, "select release_id from _release")[0][0] / "config" / "fund_rules.yml").exists()
+    assert (data / "releases" / releases[1] / "config" / "fund_rules.yml").exists()
 
 
 def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipeline, tmp_path):
