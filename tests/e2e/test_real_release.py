@@ -22,6 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.errors import CohesionError
+
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
 
 
@@ -217,6 +219,18 @@ def test_a_flemish_fund_runs_on_the_real_newcomers(real_run, tmp_path, monkeypat
     rules["scope"] = ["BE-VLG"]
     rules["gate_a"].update(indicator="newcomers_per_1000_3y", allow_proxy=False)
     path = tmp_path / "flemish.yml"
+    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    # The real files hold population by age for 2015 only: the schools and crèches lines cannot be
+    # shared by children for the fund's years, and whatif says so rather than paying nobody.
+    with pytest.raises(CohesionError) as refused:
+        run_whatif(path, real_run.data_dir / "warehouse.duckdb")
+    assert str(refused.value).endswith(
+        "holds fund inputs the rules cannot use: split_budget_lines needs_profile: line 'schools' has a budget but "
+        "every commune in the fund has children_3_17 = 0"
+    )
+    for line in rules["budget_lines"]:
+        if line["needs_driver"] in ("children_3_17", "children_0_2"):
+            line["needs_driver"] = "population"  # what a data team can share them by on these files
     path.write_text(yaml.safe_dump(rules), encoding="utf-8")
     result = run_whatif(path, real_run.data_dir / "warehouse.duckdb")
     assert result.years and set(result.years) <= set(range(2016, 2025))

@@ -60,5 +60,6 @@ def test_archived_under_its_own_name_and_loaded(data_real, tmp_path):
     loaded = load_dataset(DATASET, Paths())
     assert loaded.describe() == [
         f"dataset {DATASET}: Pop_density_en.xlsx (vintage 2025-03-01, sha256 {item.entry.sha256[:12]}): 3486 rows, "
-        "map 581, periods 2019..2024, dropped {'totals_rows': 342, 'pseudo_codes': 0}, Belgium totals: 24 reconciled"
+        "map 581, periods 2019..2024, dropped {'totals_rows': 342, 'pseudo_codes': 0}, Belgium totals: 24 reconciled; "
+        "loaded vintage 2025-03-01 (the only copy, retrieved 2025-03-01T10:00:00Z)"
     ]

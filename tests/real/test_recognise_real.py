@@ -6,7 +6,6 @@ no file matches two layouts; and all of it is fast."""
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -159,15 +158,16 @@ def test_the_whole_real_folder_is_recognised_and_archived_in_one_go(every_file, 
     folder.mkdir()
     for path in every_file:
         shutil.copyfile(path, folder / path.name)
-    started = time.perf_counter()
+    # Recognition reads signatures only (the 30 MB quarterly sheet is streamed, not loaded); its
+    # speed is the bench's business, not a timed test's.
+    recognised = 0
     for path in sorted(folder.iterdir()):
         try:
             recognise(path, load_catalog())
+            recognised += 1
         except UnmatchedFileError:
             pass
-    seconds = time.perf_counter() - started
-    # About 0.15 s for the 25 files (the 30 MB quarterly sheet is streamed, not loaded): well under 2 s.
-    assert seconds < 2.0, seconds
+    assert recognised == 15
     report = fetch(load_catalog(), RawArchive(tmp_path / "raw"), source_dir=folder, retrieved_at="2025-03-01T10:00:00Z")
     assert (len(report.stored), len(report.unmatched), len(report.failed)) == (15, 10, 0), report.summary()
     assert {i.filename for i in report.unmatched} == {Path(name).name for name in OTHER_FILES}
