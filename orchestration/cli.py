@@ -34,9 +34,19 @@ def _set_environment() -> None:
     os.environ["COHESION_WAREHOUSE"] = str(data.warehouse)
 
 
+PARSE_STAMP = DBT_PROJECT_DIR / "target" / "cohesion-parse.sha256"
+
+
 def prepare_dbt() -> Path:
-    """Build the dbt manifest the Dagster definitions read (`dbt parse`)."""
+    """Build the dbt manifest the Dagster definitions read (`dbt parse`), unless the manifest on
+    disk was parsed from this very dbt project (its files and the dbt version): then it is used."""
     _set_environment()
+    from orchestration.fingerprint import dbt_project_fingerprint
+
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    stamp = dbt_project_fingerprint(DBT_PROJECT_DIR)
+    if manifest.exists() and PARSE_STAMP.exists() and PARSE_STAMP.read_text(encoding="utf-8") == stamp:
+        return manifest
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke(
@@ -44,7 +54,8 @@ def prepare_dbt() -> Path:
     )
     if not result.success:
         raise CohesionError(f"dbt parse failed: {result.exception or 'see the dbt log above'}")
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
+    PARSE_STAMP.write_text(stamp, encoding="utf-8")
+    return manifest
 
 
 def generate_and_archive_sample(seed: int = 20250101) -> tuple[float, float]:

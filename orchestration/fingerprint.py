@@ -64,6 +64,17 @@ def code_fingerprint(repo: Path = REPO_ROOT) -> str:
     return digest.hexdigest()
 
 
+def dbt_project_fingerprint(project: Path) -> str:
+    """sha256 of the dbt project's sources and the dbt version: what its manifest is parsed from."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(f"dbt-core {metadata.version('dbt-core')}\0".encode())
+    for path in _files(project, CODE_SUFFIXES):
+        digest.update(f"{path.relative_to(project).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _archive_fingerprint(folder: Path, digest) -> None:
     # The ledger (retirements, copies made current again) is read; a fetch's unfinished
     # transaction is not part of the archive.

@@ -13,6 +13,7 @@ by the kernel if the run dies; and the step ends that group whatever way it ends
 import os
 import signal
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -66,7 +67,10 @@ def cohesion_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     # is the single place that decides it.
     os.environ["COHESION_WAREHOUSE"] = duckdb.database
     os.environ[PARENT_ENV] = str(os.getpid())  # cohesion-dbt dies with this process
-    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False)
+    # One target folder per data folder (one run at a time holds it): dbt's partial parse carries
+    # over from run to run, and runs no longer leave a 12 MB folder each under dbt_project/target.
+    target = Path(duckdb.database).parent / "dbt-target"
+    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False, target_path=target)
     failed: list[dg.AssetCheckResult] = []
     try:
         for event in invocation.stream():
