@@ -27,7 +27,7 @@ from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
 from ingestion.labels import normalise_label
-from ingestion.parsers.statbel_population import (
+from ingestion.parsers.statbel_common import (
     cell_text,
     check_declared_year,
     find_columns,

@@ -49,7 +49,7 @@ from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
 from ingestion.labels import normalise_label
-from ingestion.parsers.statbel_population import measure_units
+from ingestion.parsers.statbel_common import measure_units
 from ingestion.signature import Signature, year_of
 
 MEASURE = "population_total"

@@ -18,7 +18,7 @@ import python_calamine
 from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
 from ingestion.labels import normalise_label
-from ingestion.parsers.statbel_population import cell_text, read_sheet, read_statbel_text
+from ingestion.parsers.statbel_common import cell_text, read_sheet, read_statbel_text
 from ingestion.signature import Signature, require_columns, statbel_header
 
 REFNIS_COLUMNS: tuple[str, ...] = (

@@ -31,8 +31,8 @@ from ingestion.recognise import recognise
 from ingestion.summary import reconciliation_summary
 from ingestion.parsers import parser_for
 from ingestion.sample import DEFAULT_SEED, README_NAME, generate_sample
-from ingestion.sample_model import build_model
-from ingestion.sample_swing import home_language_csv, newcomers_csv
+from ingestion.sample.model import build_model
+from ingestion.sample.swing import home_language_csv, newcomers_csv
 
 REPO = Path(__file__).resolve().parents[2]
 YEARS = range(2019, 2026)

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.sample_files import write_zip
-from ingestion.sample_geo import map_geography
-from ingestion.sample_model import SampleModel, stream
-from ingestion.sample_population import commune_place_fields
-from ingestion.sample_years import INCOME_LAG, lagged_years
+from ingestion.sample.files import write_zip
+from ingestion.sample.geo import map_geography
+from ingestion.sample.model import SampleModel, stream
+from ingestion.sample.population import commune_place_fields
+from ingestion.sample.years import INCOME_LAG, lagged_years
 
 FILE_NAME = "TF_PSNL_INC_TAX_MUNTY.zip"
 MEMBER_NAME = "TF_PSNL_INC_TAX_MUNTY.txt"

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.sample_files import Formula, Sheet, XlsxBook
-from ingestion.sample_geo import MapGeography, map_geography
-from ingestion.sample_model import SampleModel, stream
-from ingestion.sample_years import ANNUAL_REAL_ESTATE_LAG, LAST_QUARTER, REAL_ESTATE_LEAD, lagged_years
+from ingestion.sample.files import Formula, Sheet, XlsxBook
+from ingestion.sample.geo import MapGeography, map_geography
+from ingestion.sample.model import SampleModel, stream
+from ingestion.sample.years import ANNUAL_REAL_ESTATE_LAG, LAST_QUARTER, REAL_ESTATE_LEAD, lagged_years
 
 QUARTERLY_FILE = "FR_immo_statbel_trimestre_par_commune.xlsx"
 ANNUAL_FILE = "NL_immo_statbel_jaar.xlsx"

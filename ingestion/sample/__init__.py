@@ -2,11 +2,11 @@
 
 :func:`generate_sample` writes every file the catalog marks ``sample: true`` (recognised by their
 content, ingestion/recognise.py), plus ``README_SAMPLE.txt``. All files are cut from one latent world
-(:mod:`ingestion.sample_model`), generated on the 589-commune map and aggregated forward, so the
+(:mod:`ingestion.sample.model`), generated on the 589-commune map and aggregated forward, so the
 same commune tells the same story in every file. The same seed and years give byte-identical
 files. Like the real files, they do not line up: each dataset has its publisher's lag and map,
 one schools delivery is missing, and two Swing exports cover Flanders and Brussels only
-(:mod:`ingestion.sample_years`, :mod:`ingestion.sample_swing`). These are NOT official statistics.
+(:mod:`ingestion.sample.years`, :mod:`ingestion.sample.swing`). These are NOT official statistics.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.files import sha256_of
-from ingestion.sample_income import write_income
-from ingestion.sample_labour import write_labour
-from ingestion.sample_model import build_model
-from ingestion.sample_movement import write_movement
-from ingestion.sample_population import write_population
-from ingestion.sample_readme import readme_text
-from ingestion.sample_real_estate import write_real_estate
-from ingestion.sample_schools import write_schools
-from ingestion.sample_swing import write_swing
+from ingestion.sample.income import write_income
+from ingestion.sample.labour import write_labour
+from ingestion.sample.model import build_model
+from ingestion.sample.movement import write_movement
+from ingestion.sample.population import write_population
+from ingestion.sample.readme import readme_text
+from ingestion.sample.real_estate import write_real_estate
+from ingestion.sample.schools import write_schools
+from ingestion.sample.swing import write_swing
 
 DEFAULT_SEED = 20250101
 README_NAME = "README_SAMPLE.txt"
@@ -62,7 +62,7 @@ def generate_sample(
     quarterly real estate at ``last_year`` Q1; the rest at ``last_year``). Files start at
     ``first_year``, the real-estate files a year earlier and the movement workbook and the
     newcomers two years earlier, as the index needs (3-year sums, year-on-year changes). The
-    schools file of the middle year is missing. See :mod:`ingestion.sample_years`.
+    schools file of the middle year is missing. See :mod:`ingestion.sample.years`.
     """
     if not _EARLIEST_YEAR <= first_year <= last_year <= 2099:
         raise ValueError(

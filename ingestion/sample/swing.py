@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from ingestion import geography
-from ingestion.sample_geo import map_geography
-from ingestion.sample_model import SampleModel, stream
-from ingestion.sample_schools import school_counts
-from ingestion.sample_years import NEWCOMERS_LEAD, SWING_LAG, lagged_years
+from ingestion.sample.geo import map_geography
+from ingestion.sample.model import SampleModel, stream
+from ingestion.sample.schools import school_counts
+from ingestion.sample.years import NEWCOMERS_LEAD, SWING_LAG, lagged_years
 
 NEWCOMERS_FILE = "nieuwkomers - gemeenten.csv"
 HOME_LANGUAGE_FILE = "thuistaal leerlingen - gemeenten.csv"

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.geography import map_for_year
-from ingestion.sample_files import XlsxBook
-from ingestion.sample_geo import map_geography
-from ingestion.sample_model import SampleModel
+from ingestion.sample.files import XlsxBook
+from ingestion.sample.geo import map_geography
+from ingestion.sample.model import SampleModel
 
 FILE_NAME = "pop1992-mov_fr.xlsx"
 FOOTER = "Source: Statbel (Direction générale Statistique - Statistics Belgium)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingestion.sample_geo import base_codes, region_of
+from ingestion.sample.geo import base_codes, region_of
 
 AGES = np.arange(101)  # 100 means 100 and over, as in Statbel's CD_AGE
 SEXES: tuple[str, ...] = ("M", "F")

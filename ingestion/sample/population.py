@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.geography import map_for_year
-from ingestion.sample_files import write_zip
-from ingestion.sample_geo import PROVINCE_NAMES, arrondissement_names, map_geography, region_names
-from ingestion.sample_model import AGES, CIVIL_STATUSES, NATIONALITIES, SEXES, SampleModel
+from ingestion.sample.files import write_zip
+from ingestion.sample.geo import PROVINCE_NAMES, arrondissement_names, map_geography, region_names
+from ingestion.sample.model import AGES, CIVIL_STATUSES, NATIONALITIES, SEXES, SampleModel
 
 NEWER_LAYOUT_FROM = 2025
 _PLACE_COLUMNS = (

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from ingestion import geography
-from ingestion.sample_geo import map_geography
-from ingestion.sample_model import SampleModel, stream
-from ingestion.sample_years import EMPLOYMENT_COUNTS_LAG, lagged_years
+from ingestion.sample.geo import map_geography
+from ingestion.sample.model import SampleModel, stream
+from ingestion.sample.years import EMPLOYMENT_COUNTS_LAG, lagged_years
 
 ONEM_FILE = "interact_taux_V1.csv"
 LABOUR_MAP = 565

@@ -5,7 +5,7 @@ files; delay, early leaving and language support rise with the latent need and t
 share. Each year is on the map then in force (589 before 2019, 581 to 2024, 565 from 2025), as
 the data team delivers them. Counts below 5 are `x`; language support is empty (missing) in the
 German-speaking Community, whose figures the data team is assumed not to receive. One delivery in
-the middle of the range never arrived: that year has no file (``sample_years.missing_school_year``).
+the middle of the range never arrived: that year has no file (``ingestion.sample.years.missing_school_year``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from ingestion.geography import map_for_year
-from ingestion.sample_geo import map_geography
-from ingestion.sample_labour import SMALL, german_speaking_communes
-from ingestion.sample_model import SampleModel, foreign_share, stream
-from ingestion.sample_years import school_years
+from ingestion.sample.geo import map_geography
+from ingestion.sample.labour import SMALL, german_speaking_communes
+from ingestion.sample.model import SampleModel, foreign_share, stream
+from ingestion.sample.years import school_years
 
 SCHOOL_MEASURES: tuple[str, ...] = (
     "pupils", "pupils_delayed", "pupils_language_support", "early_leavers", "population_18_24",
