@@ -40,16 +40,9 @@ KNOWN_LAYOUTS: frozenset[str] = frozenset(
     }
 )
 
-DATASET_IDS: tuple[str, ...] = (
-    "statbel_refnis",
-    "statbel_population",
-    "statbel_population_totals",
-    "statbel_income",
-    "statbel_real_estate",
-    "arrivals",
-    "employment",
-    "schools",
-)
+# The map's reference tables (code lists, crosswalks) are read by their own functions; every other
+# dataset of the catalog is a raw table, an asset and a dbt source.
+REFERENCE_DOMAIN = "geography"
 
 VINTAGE_PER_YEAR = "{year}"
 VINTAGE_RETRIEVED = "retrieved"
@@ -259,6 +252,11 @@ class Catalog:
     def ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.datasets)
 
+    @property
+    def raw_dataset_ids(self) -> tuple[str, ...]:
+        """The datasets loaded into raw tables, in catalog order: all but the map's references."""
+        return tuple(d.id for d in self.datasets if d.domain != REFERENCE_DOMAIN)
+
     def dataset(self, dataset_id: str) -> Dataset:
         for dataset in self.datasets:
             if dataset.id == dataset_id:
@@ -303,9 +301,6 @@ def parse_catalog(document: Any, *, path: Path | None = None) -> Catalog:
         raise CatalogError(f"{where}: expected a mapping with a 'datasets' list at the top")
     datasets = tuple(_dataset(raw, where) for raw in document["datasets"])
     _check_unique([d.id for d in datasets], f"{where}: dataset id")
-    unknown = sorted(set(d.id for d in datasets) - set(DATASET_IDS))
-    if unknown:
-        raise CatalogError(f"{where}: unknown dataset id(s) {unknown}; expected ids among {list(DATASET_IDS)}")
     _check_filenames_distinct(datasets, where)
     return Catalog(datasets=datasets, path=path)
 

@@ -26,15 +26,8 @@ from ingestion.geography import communes_565
 from ingestion.parsers import parser_for
 from ingestion.vintages import select_vintages
 
-RAW_DATASETS: tuple[str, ...] = (
-    "statbel_population",
-    "statbel_population_totals",
-    "statbel_income",
-    "statbel_real_estate",
-    "arrivals",
-    "employment",
-    "schools",
-)
+# The one dataset list: the catalog's (a raw table, an asset, its checks and a dbt source each).
+RAW_DATASETS: tuple[str, ...] = load_catalog().raw_dataset_ids
 RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + ("file_id", "vintage")
 
 

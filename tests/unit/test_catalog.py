@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from ingestion.catalog import (
-    DATASET_IDS,
     DEFAULT_CATALOG_PATH,
     KNOWN_LAYOUTS,
     Catalog,
@@ -59,7 +58,11 @@ def minimal(**file_overrides: Any) -> dict[str, Any]:
 
 
 def test_the_shipped_catalog_has_the_eight_datasets(catalog: Catalog) -> None:
-    assert catalog.ids == DATASET_IDS
+    assert catalog.ids == (
+        "statbel_refnis", "statbel_population", "statbel_population_totals", "statbel_income", "statbel_real_estate",
+        "arrivals", "employment", "schools",
+    )
+    assert catalog.raw_dataset_ids == catalog.ids[1:]  # the REFNIS code lists are the map's reference
     assert catalog.path == DEFAULT_CATALOG_PATH
     assert {spec.layout for spec in catalog.files()} <= KNOWN_LAYOUTS
 
@@ -199,8 +202,8 @@ def test_missing_field_and_bad_dataset_are_rejected() -> None:
     with pytest.raises(CatalogError, match=r"file pop_struct: missing field\(s\) \['map_vintage'\]$"):
         parse_catalog(document)
     document = minimal()
-    document["datasets"][0]["id"] = "statbel_weather"
-    with pytest.raises(CatalogError, match=r"unknown dataset id\(s\) \['statbel_weather'\]"):
+    document["datasets"][0]["id"] = "Statbel Weather"
+    with pytest.raises(CatalogError, match=r"dataset id must be lower_snake_case text, found 'Statbel Weather'$"):
         parse_catalog(document)
     document = minimal()
     document["datasets"][0]["cadence"] = "daily"

@@ -51,6 +51,16 @@ def test_profile_reads_the_warehouse_path_from_the_environment_with_at_most_two_
     assert output["threads"] in (1, 2)
 
 
+def test_every_raw_dataset_of_the_catalog_is_a_dbt_source_and_nothing_else_is():
+    # The catalog is the one dataset list: a dataset added there without its dbt source (or a
+    # source left behind after a dataset is dropped) fails here.
+    from ingestion.load import RAW_DATASETS
+
+    sources = yaml.safe_load((DBT_DIR / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8"))
+    (raw,) = [s for s in sources["sources"] if s["name"] == "raw"]
+    assert tuple(table["name"] for table in raw["tables"]) == RAW_DATASETS
+
+
 def test_each_layer_has_its_own_schema_and_published_models_enforce_contracts():
     models = _yaml("dbt_project.yml")["models"]["cohesion"]
     assert {layer: models[layer]["+schema"] for layer in ("staging", "harmonised", "indicators", "published")} == {
