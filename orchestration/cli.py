@@ -152,15 +152,18 @@ def _unchanged_since() -> tuple[str, str] | None:
     """(release id, why) when the published release was made from this very archive, config and
     code: running again would only make the same release."""
     from orchestration.fingerprint import inputs_fingerprint
-    from orchestration.publishing import published_release
+    from orchestration.publishing import inputs_fingerprints, published_release
     from orchestration.settings import config_dir
 
     release = published_release(paths())
-    if release is None or not release.info.inputs_fingerprint:
+    if release is None:
         return None
-    if inputs_fingerprint(paths().raw, config_dir()) != release.info.inputs_fingerprint:
-        return None
-    return release.release_id, "the same archived files, config and code"
+    fingerprint = inputs_fingerprint(paths().raw, config_dir())
+    if fingerprint == release.info.inputs_fingerprint:
+        return release.release_id, "the same archived files, config and code"
+    if fingerprint in inputs_fingerprints(release):
+        return release.release_id, "these archived files, config and code were run before and made the same content"
+    return None
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:

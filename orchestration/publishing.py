@@ -6,6 +6,7 @@ No Dagster here: the publish asset and the CLI both call :func:`publish_from_war
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -209,6 +210,31 @@ def published_release(paths: Paths) -> Release | None:
     return load_release(paths.releases / release_id)
 
 
+# Beside a release's files: other inputs fingerprints that made exactly this release's content.
+SAME_CONTENT_FILE = "same_content_inputs.json"
+
+
+def inputs_fingerprints(release: Release) -> set[str]:
+    """Every inputs fingerprint known to make ``release``: its own, and those remembered since."""
+    found = {release.info.inputs_fingerprint} - {""}
+    extra = release.directory / SAME_CONTENT_FILE
+    if extra.exists():
+        found |= set(json.loads(extra.read_text(encoding="utf-8")).get("inputs_fingerprints", []))
+    return found
+
+
+def remember_inputs(release: Release, fingerprint: str) -> None:
+    """Record that ``fingerprint``'s inputs made ``release``'s content (the release's own files stay
+    as they were written; this list sits beside them and is replaced atomically)."""
+    known = inputs_fingerprints(release) - {release.info.inputs_fingerprint}
+    if fingerprint == release.info.inputs_fingerprint or fingerprint in known:
+        return
+    target = release.directory / SAME_CONTENT_FILE
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"inputs_fingerprints": sorted(known | {fingerprint})}, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
 def warehouse_content_digest(warehouse: Path, tables: list[str], sources: pd.DataFrame, dictionary: pd.DataFrame) -> str:
     from orchestration.fingerprint import content_digest
 
@@ -236,8 +262,12 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
     tables = published_tables(paths.warehouse)
     dictionary = data_dictionary(tables + (["fund_release_diff"] if "fund_transitions" in tables else []))
     digest = warehouse_content_digest(paths.warehouse, tables, sources, dictionary)
+    fingerprint = inputs_fingerprint(paths.raw, config_dir())
     current = published_release(paths)
     if current is not None and current.info.content_digest == digest:
+        # Other inputs (a code change, a file that feeds nothing published) made the same release:
+        # remember them, so that the next run with these inputs does nothing.
+        remember_inputs(current, fingerprint)
         return PublishOutcome(current, new=False)
     extra = {}
     diff_text = "the release has no fund tables"
@@ -261,7 +291,7 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
         rules_version=rules_version,
         data_origin=data_origin(sources),
         fund_diff_summary=diff_text,
-        inputs_fingerprint=inputs_fingerprint(paths.raw, config_dir()),
+        inputs_fingerprint=fingerprint,
         content_digest=digest,
     )
     release = write_release(

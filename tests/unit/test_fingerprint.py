@@ -82,3 +82,20 @@ def test_the_content_digest_ignores_row_order_and_sees_every_value_and_column():
         assert content_digest(con, {}, {"other_table": frame}) != digest
         doubled = pd.concat([frame, frame.iloc[[0]]])
         assert content_digest(con, {}, {"commune_values": doubled}) != digest
+
+
+def test_inputs_that_made_the_same_content_are_remembered_beside_the_release(tmp_path: Path):
+    from orchestration.publishing import SAME_CONTENT_FILE, inputs_fingerprints, remember_inputs
+    from orchestration.release import Release, ReleaseInfo
+
+    info = ReleaseInfo("r1", "2026-01-01T00:00:00+00:00", "test", "m", "r", "synthetic sample",
+                       inputs_fingerprint="a" * 64, content_digest="c" * 64)  # fmt: skip
+    release = Release("r1", tmp_path, "sha", {}, info)
+    assert inputs_fingerprints(release) == {"a" * 64}
+    remember_inputs(release, "a" * 64)  # its own: nothing to write
+    assert not (tmp_path / SAME_CONTENT_FILE).exists()
+    remember_inputs(release, "b" * 64)
+    remember_inputs(release, "b" * 64)
+    remember_inputs(release, "d" * 64)
+    assert inputs_fingerprints(release) == {"a" * 64, "b" * 64, "d" * 64}
+    assert (tmp_path / SAME_CONTENT_FILE).read_text().count("b" * 64) == 1
