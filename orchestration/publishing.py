@@ -1,6 +1,8 @@
 """Assemble what a release needs from the working database, the dbt manifest and the configs.
 
-No Dagster here: the publish asset and the CLI both call :func:`publish_from_warehouse`.
+No Dagster here: the publish assets call :func:`file_release_from_warehouse` (the release, filed
+pending), build its site, then :func:`orchestration.release.publish`; :func:`publish_from_warehouse`
+does the first and the last in one call.
 """
 
 from __future__ import annotations
@@ -227,6 +229,16 @@ def warehouse_content_digest(warehouse: Path, tables: list[str], sources: pd.Dat
 def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> PublishOutcome:
     """File and publish a release of the working database, unless its content equals the
     published release's: then that release stays published and is returned (``new`` False)."""
+    outcome = file_release_from_warehouse(paths, quality, now=now)
+    if outcome.new:
+        publish(outcome.release, paths.published)
+    return outcome
+
+
+def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> PublishOutcome:
+    """Write and verify a release under ``releases/<release_id>/``, filed pending: nothing is
+    published yet (the publish assets build its site into its folder first). When its content
+    equals the published release's, nothing is written and that release is returned (``new`` False)."""
     from orchestration.fingerprint import inputs_fingerprint
     from orchestration.release import published_tables
 
@@ -274,5 +286,4 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
         extra_tables=extra,
         config_files=tuple(p for p in (config_dir() / "methodology.yml", config_dir() / "fund_rules.yml") if p.exists()),
     )
-    publish(release, paths.published)
     return PublishOutcome(release, new=True)

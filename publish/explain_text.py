@@ -94,7 +94,12 @@ class ReleaseTexts:
         )
 
     def years(self, code: str) -> list[int]:
-        return sorted({year for (c, year, _) in self.explanations if c == code})
+        if not hasattr(self, "_years"):  # built on first use: one pass over every explanation
+            self._years: dict[str, list[int]] = {}
+            for c, year, _ in sorted(self.explanations):
+                if year not in self._years.setdefault(c, []):
+                    self._years[c].append(year)
+        return self._years.get(code, [])
 
     def lines(self, code: str, *, year: int | None = None, lang: str = "fr") -> list[str]:
         """The lines `cohesion explain` prints."""
