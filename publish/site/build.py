@@ -25,7 +25,7 @@ from publish.site.pages_home import map_data_script, home_page, measures
 from publish.site.pages_method import method_page
 
 SITE_DIR = "site"
-ASSETS = ("site.css", "site.js")
+ASSETS = ("site.css", "site.js", "favicon.svg")
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,9 @@ def page(
         f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{e(title)} · {e(text("site_title", lang))}</title>'
-        f'<link rel="stylesheet" href="{root}assets/site.css"></head>'
+        f'<link rel="stylesheet" href="{root}assets/site.css">'
+        # An icon of our own, or the browser asks the server's root for /favicon.ico.
+        f'<link rel="icon" href="{root}assets/favicon.svg" type="image/svg+xml"></head>'
         f"<body{body_attrs}>{banner}"
         f'<header class="site"><a class="title" href="{root}{lang}/index.html">{e(text("site_title", lang))}</a>'
         f'<nav aria-label="{e(text("site_title", lang))}"><a href="{root}{lang}/index.html">{e(text("home", lang))}</a>'

@@ -13,13 +13,14 @@
   var SEQUENTIAL = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"];  // viridis, light = low
   var NO_DATA = "url(#nodata)";
 
-  function fmt(v, decimals) {
+  function fmt(v, decimals, language) {
+    var sep = SEP[language || lang];
     if (v === null || v === undefined || !isFinite(v)) return "\u2013";
     var text = Math.abs(v).toFixed(decimals);
     var parts = text.split(".");
-    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, SEP[lang][0]);
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, sep[0]);
     var sign = v < 0 && Number(text) !== 0 ? "-" : "";
-    return sign + whole + (parts.length > 1 ? SEP[lang][1] + parts[1] : "");
+    return sign + whole + (parts.length > 1 ? sep[1] + parts[1] : "");
   }
   window.cohesionFormat = fmt;  // for the test that compares it with the Python formatter
 
@@ -113,13 +114,17 @@
     });
     renderLegend(cur);
     tableHead.textContent = L.measures[cur.id].name + ", " + yearSelect.value;
+    if (tipFor && tooltip.style.display === "block") showTip(tipFor);  // the value shown changed
     var rows = tableBody.rows;
     for (var r = 0; r < rows.length; r++) {
       rows[r].cells[2].textContent = valueText(cur, index[rows[r].getAttribute("data-nis")]);
     }
   }
 
+  var tipFor = null;  // the commune whose tooltip is shown
+
   function showTip(p, x, y) {
+    tipFor = p;
     var i = index[p.getAttribute("data-nis")];
     tooltip.innerHTML = "";
     var name = document.createElement("strong");
