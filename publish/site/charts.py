@@ -21,8 +21,13 @@ def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], com
     def x(year: int) -> float:
         return left + (years.index(year) / span) * (width - left - right) if len(years) > 1 else (left + width - right) / 2
 
+    # The axis ends a little below the commune's worst interval, so that a band of a few ranks
+    # stays visible; it never ends beyond the number of communes.
+    worst = max(max(p[3] if p[3] is not None else p[1] for p in usable), 2)
+    bottom_rank = min(communes, next((n for n in (10, 20, 50, 100, 200, 300, 400, 500) if n >= worst * 1.2), communes))
+
     def y(rank: float) -> float:
-        return top + (rank - 1) / max(communes - 1, 1) * (height - top - bottom)
+        return top + (rank - 1) / max(bottom_rank - 1, 1) * (height - top - bottom)
 
     band_points = [p for p in usable if p[2] is not None and p[3] is not None]
     band = ""
@@ -40,7 +45,7 @@ def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], com
     axis = "".join(
         f'<text x="{left - 6}" y="{y(r) + 4:.1f}" text-anchor="end" font-size="11">{r}</text>'
         f'<line x1="{left}" x2="{width - right}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#e5e5e5"/>'
-        for r in sorted({1, communes // 2, communes})
+        for r in sorted({1, (bottom_rank + 1) // 2, bottom_rank})
     )
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{e(alt)}">'

@@ -179,7 +179,7 @@ def home_page(data: ReleaseData, frame: Frame, found: list[Measure], lang: str) 
     }
     # "</" inside a script element would end it early.
     labels_json = json.dumps(labels, ensure_ascii=False).replace("</", "<\\/")
-    present = [v for v in values if v is not None]
+    present = [v for v in values if v is not None] or [None]
     legend = "".join(
         f'<span><span class="sw" style="background:{SEQUENTIAL[i]}"></span>'
         f"{'' if i == 0 else '&gt; '}{format_number(([min(present)] + breaks)[i], lang, score.decimals)}"

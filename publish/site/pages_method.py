@@ -33,7 +33,7 @@ def method_page(data: ReleaseData, frame: Frame, lang: str) -> str:
 
     editions = con.execute(
         "select year, scope, published, indicators, left_out, reason, communes_scored from index_editions order by scope, year"
-    ).fetchall()
+    ).fetchall() if "index_editions" in data.tables else []
     parts.append(f'<h2 id="editions">{e(text("editions_title", lang))}</h2>')
     parts.append(table(
         [(text("edition", lang), False), ("scope", False), ("published", False), ("indicators", False), ("left_out", False),

@@ -65,3 +65,14 @@ def test_cohesion_serve_fails_in_one_line_when_nothing_is_published(tmp_path, mo
     assert cli.main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cohesion serve: no published release at ") and "\n" not in err
+
+
+def test_rank_chart_draws_the_interval_on_an_axis_fitted_to_the_commune():
+    from publish.site.charts import rank_chart
+
+    svg = rank_chart([(2019, 6, 5.0, 7.0), (2020, 5, 5.0, 6.0), (2021, None, None, None)], 565, "rank and interval")
+    assert svg.startswith('<svg class="chart"') and 'aria-label="rank and interval"' in svg
+    assert "<polygon" in svg  # the 90% interval
+    # Ranks 5 to 7 of 565: the axis runs from 1 to 10, not to 565, so the band is visible.
+    assert [t for t in ("1", "5", "10", "565") if f'font-size="11">{t}</text>' in svg] == ["1", "5", "10"]
+    assert rank_chart([(2019, None, None, None)], 565, "x") == ""
