@@ -33,13 +33,22 @@ def published_release_dir(published: Path, releases: Path) -> Path:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    def _to_site(self) -> bool:
+        """Send a reader who asks for the root to the site's language choice."""
+        if self.path not in ("/", "/index.html"):
+            return False
+        self.send_response(302)
+        self.send_header("Location", f"/{SITE_DIR}/index.html")
+        self.end_headers()
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
-        if self.path in ("/", "/index.html"):
-            self.send_response(302)
-            self.send_header("Location", f"/{SITE_DIR}/index.html")
-            self.end_headers()
-            return
-        super().do_GET()
+        if not self._to_site():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        if not self._to_site():
+            super().do_HEAD()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the standard library's name)
         pass  # one line per file would drown the address printed at start

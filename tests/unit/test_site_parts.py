@@ -76,3 +76,11 @@ def test_rank_chart_draws_the_interval_on_an_axis_fitted_to_the_commune():
     # Ranks 5 to 7 of 565: the axis runs from 1 to 10, not to 565, so the band is visible.
     assert [t for t in ("1", "5", "10", "565") if f'font-size="11">{t}</text>' in svg] == ["1", "5", "10"]
     assert rank_chart([(2019, None, None, None)], 565, "x") == ""
+
+
+def test_make_bench_times_the_site_as_a_stage_of_its_own():
+    from orchestration.bench import STAGES, _stage_of
+
+    assert "site" in STAGES
+    assert _stage_of("published__site") == "site"
+    assert _stage_of("published__release") == _stage_of("published__release_files") == "publish"
