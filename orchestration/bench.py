@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-STAGES = ("sample generation", "ingestion", "validation", "dbt", "publish")
+STAGES = ("sample generation", "ingestion", "validation", "dbt", "site", "publish")
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,23 @@ class BenchRun:
     overhead: float
     total: float
     success: bool
+    site: dict
     # `cohesion run` again on the same folder, nothing changed: its wall time, and its last line.
     rerun: float | None = None
     rerun_says: str = ""
 
 
+def _site_metadata(result) -> dict:
+    from orchestration.report import _site_built
+
+    return _site_built(result)
+
+
 def _stage_of(step_key: str) -> str:
     if "dbt" in step_key:
         return "dbt"
+    if step_key == "published__site":
+        return "site"
     if step_key.startswith("published"):
         return "publish"
     if step_key.endswith(("_checks", "raw_contract", "size_change", "plausibility", "commune_reference")):
@@ -73,7 +82,7 @@ def _bench(label: str, bring_inputs: Callable[[], tuple[float, float]]) -> Bench
             rerun, says = _unchanged_rerun(scratch, sample=label == "sample")
         else:
             rerun, says = None, ""
-    return BenchRun(label, stages, max(overhead, 0.0), total, result.success, rerun, says)
+    return BenchRun(label, stages, max(overhead, 0.0), total, result.success, _site_metadata(result), rerun, says)
 
 
 def _unchanged_rerun(data_dir: str, *, sample: bool) -> tuple[float, str]:
@@ -134,6 +143,12 @@ def run_bench(real_dir: Path | None = None) -> int:
         print(f"{'monte carlo 1000x565':<20}{benchmark(n_communes=565, draws=1000):>12.1f}")
     except ImportError:
         pass
+    for run in runs:
+        if run.site:
+            print(
+                f"site ({run.label}): {run.site.get('pages')} pages, {run.site.get('size_mb')} MB, built in "
+                f"{run.site.get('build_seconds')} s, slowest page {run.site.get('slowest_page_seconds')} s (target: under 15 s)"
+            )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {own:.0f} MiB (this process), {children:.0f} MiB (largest child, dbt)")

@@ -1,5 +1,6 @@
 """The `cohesion` command: run the pipeline, fetch and parse publishers' files, manage the raw
-archive and the releases, explain a commune, test other fund rules (whatif), time a run (bench).
+archive and the releases, explain a commune, test other fund rules (whatif), serve the published
+release's site (serve), time a run (bench).
 
 Every subcommand exits non-zero with a one-line message on failure (a traceback only with
 --debug). Commands that write the data folder hold its lock while they run
@@ -234,6 +235,23 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from publish.site.serve import make_server, published_release_dir
+
+    data = paths()
+    directory = published_release_dir(data.published, data.releases)
+    server = make_server(directory, args.port)
+    host, port = server.server_address[:2]
+    print(f"serving the site of release {directory.name} at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        server.server_close()
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import run_bench
 
@@ -304,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--year", type=int, help="compare this year of the fund only (default: every year the rules allow)")
     whatif.add_argument("--out", help="folder for whatif.xlsx and CSV (default: data/whatif/<rules name>)")
     whatif.set_defaults(func=_cmd_whatif)
+
+    serve = sub.add_parser("serve", help="serve the published release's site on 127.0.0.1 (this machine only)")
+    serve.add_argument("--port", type=int, default=8565, help="TCP port on 127.0.0.1 (default: %(default)s)")
+    serve.set_defaults(func=_cmd_serve)
 
     bench = sub.add_parser(
         "bench", help="time each stage of a sample run, and of a run on the publishers' files when at hand"

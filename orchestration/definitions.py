@@ -14,7 +14,7 @@ from orchestration.resources import build_resources
 defs = dg.Definitions(
     assets=[
         *raw.raw_dataset_assets, raw.communes, raw.source_files, raw.plausibility_exceptions,
-        dbt.cohesion_dbt_models, publish.release,
+        dbt.cohesion_dbt_models, publish.release_files, publish.site, publish.release,
     ],
     asset_checks=[
         *checks.raw_checks, checks.commune_reference

@@ -64,6 +64,16 @@ def code_fingerprint(repo: Path = REPO_ROOT) -> str:
     return digest.hexdigest()
 
 
+def site_code_fingerprint(repo: Path = REPO_ROOT) -> str:
+    """sha256 of the code that turns a release's tables into its site and explanations (publish/):
+    part of what a release holds, so that a change of it makes a new release with a new site."""
+    digest = hashlib.sha256(b"cohesion site code v1\0")
+    for path in _files(repo / "publish", CODE_SUFFIXES | {".svg", ".md"}):
+        digest.update(f"{path.relative_to(repo).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def dbt_project_fingerprint(project: Path) -> str:
     """sha256 of the dbt project's sources and the dbt version: what its manifest is parsed from."""
     from importlib import metadata

@@ -1,6 +1,8 @@
 """Assemble what a release needs from the working database, the dbt manifest and the configs.
 
-No Dagster here: the publish asset and the CLI both call :func:`publish_from_warehouse`.
+No Dagster here: the publish assets call :func:`file_release_from_warehouse` (the release, filed
+pending), build its site, then :func:`orchestration.release.publish`; :func:`publish_from_warehouse`
+does the first and the last in one call.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ _METADATA_DICTIONARY: list[tuple[str, str, str, str, str, str, str]] = [
     ("_release", "data_origin", "Where the data comes from: 'synthetic sample' (the embedded test sample, never statistics), or \"publishers' files: \" followed by the datasets archived (see _sources)", "Origine des données : 'synthetic sample' (l'échantillon de test intégré, jamais des statistiques), ou \"publishers' files: \" suivi des jeux de données archivés (voir _sources)", "Herkomst van de gegevens: 'synthetic sample' (de ingebouwde teststeekproef, nooit statistiek), of \"publishers' files: \" gevolgd door de gearchiveerde datasets (zie _sources)", "text", ""),
     ("_release", "fund_diff_summary", "What fund_release_diff holds: 'first release' (nothing to compare with), 'no change since release <id>', or how many commune-years changed since which release", "Ce que contient fund_release_diff : 'first release' (rien à comparer), 'no change since release <id>', ou combien de communes-années ont changé depuis quelle publication", "Wat fund_release_diff bevat: 'first release' (niets om mee te vergelijken), 'no change since release <id>', of hoeveel gemeente-jaren veranderden sinds welke publicatie", "text", ""),
     ("_release", "inputs_fingerprint", "SHA-256 of what the release was made from: the raw archive (files, retirements), the config folder and the code; a run with the same fingerprint as the published release does nothing", "SHA-256 de ce dont la publication est faite : l'archive brute (fichiers, retraits), le dossier de configuration et le code ; une exécution de même empreinte que la publication en ligne ne fait rien", "SHA-256 van waaruit de publicatie is gemaakt: het ruwe archief (bestanden, intrekkingen), de configuratiemap en de code; een run met dezelfde vingerafdruk als de gepubliceerde publicatie doet niets", "text", ""),
-    ("_release", "content_digest", "SHA-256 of what the release holds: every published table's columns and rows (in any order), _sources and _data_dictionary; a run whose content has the published release's digest files no new release", "SHA-256 du contenu de la publication : colonnes et lignes de chaque table publiée (dans n'importe quel ordre), _sources et _data_dictionary ; une exécution au contenu identique à la publication en ligne n'en crée pas de nouvelle", "SHA-256 van de inhoud van de publicatie: kolommen en rijen van elke gepubliceerde tabel (in willekeurige volgorde), _sources en _data_dictionary; een run met dezelfde inhoud als de gepubliceerde publicatie maakt geen nieuwe", "text", ""),
+    ("_release", "content_digest", "SHA-256 of what the release holds: every published table's columns and rows (in any order), _sources, _data_dictionary and the code of its site; a run whose content has the published release's digest files no new release", "SHA-256 du contenu de la publication : colonnes et lignes de chaque table publiée (dans n'importe quel ordre), _sources, _data_dictionary et le code de son site ; une exécution au contenu identique à la publication en ligne n'en crée pas de nouvelle", "SHA-256 van de inhoud van de publicatie: kolommen en rijen van elke gepubliceerde tabel (in willekeurige volgorde), _sources, _data_dictionary en de code van haar site; een run met dezelfde inhoud als de gepubliceerde publicatie maakt geen nieuwe", "text", ""),
     ("_sources", "dataset", "Dataset identifier of the catalog", "Identifiant du jeu de données dans le catalogue", "Identificatie van de dataset in de catalogus", "text", ""),
     ("_sources", "vintage", "Release of the publisher's file (year or retrieval date)", "Millésime du fichier du producteur (année ou date de téléchargement)", "Versie van het bestand van de uitgever (jaar of datum van ophalen)", "text", ""),
     ("_sources", "file", "File name as archived", "Nom du fichier archivé", "Naam van het gearchiveerde bestand", "text", ""),
@@ -236,23 +238,38 @@ def remember_inputs(release: Release, fingerprint: str) -> None:
 
 
 def warehouse_content_digest(warehouse: Path, tables: list[str], sources: pd.DataFrame, dictionary: pd.DataFrame) -> str:
-    from orchestration.fingerprint import content_digest
+    """The digest of what a release of the working database would hold: its tables and the code of
+    its site (a site built by other code is other content)."""
+    import hashlib
+
+    from orchestration.fingerprint import content_digest, site_code_fingerprint
 
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         try:
-            return content_digest(
+            tables_digest = content_digest(
                 con,
                 {table: f'wh.published."{table}"' for table in tables},
                 {"_sources": sources, "_data_dictionary": dictionary},
             )
         finally:
             con.execute("DETACH wh")
+    return hashlib.sha256(f"{tables_digest}\0site {site_code_fingerprint()}".encode()).hexdigest()
 
 
 def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> PublishOutcome:
     """File and publish a release of the working database, unless its content equals the
     published release's: then that release stays published and is returned (``new`` False)."""
+    outcome = file_release_from_warehouse(paths, quality, now=now)
+    if outcome.new:
+        publish(outcome.release, paths.published)
+    return outcome
+
+
+def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime | None = None) -> PublishOutcome:
+    """Write and verify a release under ``releases/<release_id>/``, filed pending: nothing is
+    published yet (the publish assets build its site into its folder first). When its content
+    equals the published release's, nothing is written and that release is returned (``new`` False)."""
     from orchestration.fingerprint import inputs_fingerprint
     from orchestration.release import published_tables
 
@@ -304,5 +321,4 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
         extra_tables=extra,
         config_files=tuple(p for p in (config_dir() / "methodology.yml", config_dir() / "fund_rules.yml") if p.exists()),
     )
-    publish(release, paths.published)
     return PublishOutcome(release, new=True)

@@ -89,6 +89,17 @@ def _failures(
     return failures
 
 
+def _site_built(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    """The release site this run built: where, how many pages, its size and build time."""
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key.to_user_string() == "published/site":
+            return {name: _plain(value) for name, value in materialization.metadata.items()}
+    return {}
+
+
 def _step_failures(result: dg.ExecuteInProcessResult) -> list[dict[str, str]]:
     failures = []
     for event in result.all_events:
@@ -194,6 +205,7 @@ def build_run_report(result: dg.ExecuteInProcessResult, instance: dg.DagsterInst
         "reason": reason,
         "published_path": str(paths().published),
         "release": _published_summary(paths().published) if published else {},
+        "site": _site_built(result) if published else {},
         "materialized": materialized,
         "checks_passed": sum(c["passed"] for c in checks),
         "checks_failed": [c for c in checks if not c["passed"]],
@@ -268,4 +280,12 @@ def print_summary(report: dict[str, Any]) -> None:
         print(f"fund computed for {_years_text(release['fund_years']) or 'no year'}{note}")
     if release.get("eligible_by_year"):
         print("eligible communes by year: " + ", ".join(f"{y}: {n}" for y, n in release["eligible_by_year"].items()))
+    site = report.get("site") or {}
+    if site.get("unchanged"):
+        print(f"site: {site.get('path')} (unchanged, `cohesion serve` to browse it)")
+    elif site:
+        print(
+            f"site: {site.get('pages')} pages, {site.get('size_mb')} MB, built in {site.get('build_seconds')} s "
+            f"(slowest page {site.get('slowest_page_seconds')} s): {site.get('path')} (`cohesion serve` to browse it)"
+        )
     print(checks)

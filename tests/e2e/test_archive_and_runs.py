@@ -328,7 +328,9 @@ def test_a_run_killed_during_dbt_takes_dbt_with_it(data_copy: Path):
     from orchestration.run_lock import data_folder_lock
 
     before = snapshot(data_copy)
-    run = subprocess.Popen([str(COHESION), "run", "--offline"], env=_env(data_copy), stdout=subprocess.DEVNULL,
+    # --force: the copy's archive, config and code are those of its published release, and a run
+    # on unchanged inputs would end at once without starting dbt.
+    run = subprocess.Popen([str(COHESION), "run", "--offline", "--force"], env=_env(data_copy), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 300

@@ -28,7 +28,7 @@ def test_cohesion_alone_prints_the_help(capsys):
     assert cli.main([]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: cohesion ")
-    for command in ("run", "explain", "whatif", "rollback", "archive", "fetch", "parse", "bench", "releases"):
+    for command in ("run", "explain", "whatif", "rollback", "archive", "fetch", "parse", "bench", "releases", "serve"):
         assert f"\n    {command} " in out
 
 

@@ -99,3 +99,13 @@ def test_inputs_that_made_the_same_content_are_remembered_beside_the_release(tmp
     remember_inputs(release, "d" * 64)
     assert inputs_fingerprints(release) == {"a" * 64, "b" * 64, "d" * 64}
     assert (tmp_path / SAME_CONTENT_FILE).read_text().count("b" * 64) == 1
+
+
+def test_the_site_code_is_part_of_what_a_release_holds(tmp_path: Path):
+    from orchestration.fingerprint import site_code_fingerprint
+
+    (tmp_path / "publish" / "site").mkdir(parents=True)
+    (tmp_path / "publish" / "site" / "pages.py").write_text("TITLE = 'Cohésion'\n")
+    before = site_code_fingerprint(tmp_path)
+    (tmp_path / "publish" / "site" / "site.css").write_text("body { margin: 0 }\n")
+    assert site_code_fingerprint(tmp_path) != before

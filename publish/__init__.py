@@ -1,0 +1,1 @@
+"""Release products built from a published release file: no Dagster, no orchestration imports."""

@@ -1,0 +1,96 @@
+"""Small server-side SVG charts. Each is an image with a text alternative and sits beside a table
+holding the same numbers, so a screen reader (or a reader who prefers numbers) loses nothing."""
+
+from __future__ import annotations
+
+from publish.site.html import e
+
+INK, BAND, REGION, BELGIUM = "#3b528b", "#c6d4ee", "#21918c", "#555555"
+
+
+def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], communes: int, alt: str) -> str:
+    """The rank of each edition (1 = most need, drawn at the top) within its 90% interval.
+    ``points``: (edition, rank, p05, p95)."""
+    usable = [p for p in points if p[1] is not None]
+    if not usable:
+        return ""
+    width, height, left, right, top, bottom = 560, 190, 44, 16, 12, 28
+    years = [p[0] for p in points]
+    span = max(len(years) - 1, 1)
+
+    def x(year: int) -> float:
+        return left + (years.index(year) / span) * (width - left - right) if len(years) > 1 else (left + width - right) / 2
+
+    # The axis ends a little below the commune's worst interval, so that a band of a few ranks
+    # stays visible; it never ends beyond the number of communes.
+    worst = max(max(p[3] if p[3] is not None else p[1] for p in usable), 2)
+    bottom_rank = min(communes, next((n for n in (10, 20, 50, 100, 200, 300, 400, 500) if n >= worst * 1.2), communes))
+
+    def y(rank: float) -> float:
+        return top + (rank - 1) / max(bottom_rank - 1, 1) * (height - top - bottom)
+
+    band_points = [p for p in usable if p[2] is not None and p[3] is not None]
+    band = ""
+    if band_points:
+        outline = [(x(p[0]), y(p[2])) for p in band_points] + [(x(p[0]), y(p[3])) for p in reversed(band_points)]
+        if len(band_points) == 1:  # one edition: the interval as a bar
+            cx = outline[0][0]
+            outline = [(cx - 6, outline[0][1]), (cx + 6, outline[0][1]), (cx + 6, outline[1][1]), (cx - 6, outline[1][1])]
+        band = f'<polygon points="{" ".join(f"{a:.1f},{b:.1f}" for a, b in outline)}" fill="{BAND}"/>'
+    line = " ".join(f"{x(p[0]):.1f},{y(p[1]):.1f}" for p in usable)
+    dots = "".join(f'<circle cx="{x(p[0]):.1f}" cy="{y(p[1]):.1f}" r="3.5" fill="{INK}"/>' for p in usable)
+    ticks = "".join(
+        f'<text x="{x(year):.1f}" y="{height - 8}" text-anchor="middle" font-size="12">{year}</text>' for year in years
+    )
+    axis = "".join(
+        f'<text x="{left - 6}" y="{y(r) + 4:.1f}" text-anchor="end" font-size="11">{r}</text>'
+        f'<line x1="{left}" x2="{width - right}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#e5e5e5"/>'
+        for r in sorted({1, (bottom_rank + 1) // 2, bottom_rank})
+    )
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{e(alt)}">'
+        f"<title>{e(alt)}</title>{axis}{band}"
+        f'<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="2"/>{dots}{ticks}</svg>'
+    )
+
+
+def _coordinate(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def sparkline(series: list[list[tuple[int, float | None]]], years: list[int], name: str) -> str:
+    """Up to three lines over the same years: the commune (solid), its region (dashes), Belgium
+    (dots), with gaps where a value is missing. Its name is the indicator's: the page states the
+    key once, and the year-by-year table holds the values."""
+    values = [v for line in series for _, v in line if v is not None]
+    if not values or not years:
+        return ""
+    width, height, pad = 150, 34, 3
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+
+    def x(year: int) -> float:
+        return pad + (years.index(year) / max(len(years) - 1, 1)) * (width - 2 * pad)
+
+    def y(value: float) -> float:
+        return height - pad - (value - low) / span * (height - 2 * pad)
+
+    styles = [(INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3)]
+    drawn = []
+    for line, (colour, dash, stroke) in zip(series, styles):
+        runs: list[list[str]] = [[]]
+        for year, value in line:
+            if value is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{_coordinate(x(year))},{_coordinate(y(value))}")
+        for run in runs:
+            if len(run) == 1:
+                cx, cy = run[0].split(",")
+                drawn.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="{colour}"/>')
+            elif run:
+                drawn.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash}/>')
+    return (
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">'
+        f'<title>{e(name)}</title>{"".join(drawn)}</svg>'
+    )
