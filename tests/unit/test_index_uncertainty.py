@@ -15,11 +15,17 @@ from cohesion_kernels.synthetic import make_synthetic
 from cohesion_kernels.uncertainty import benchmark, run_uncertainty
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
+METHOD_1 = Path(__file__).resolve().parents[2] / "config" / "archive" / "methodology_2026.2.yml"
 
 
 @pytest.fixture(scope="module")
 def methodology():
     return load_methodology(CONFIG)
+
+
+@pytest.fixture(scope="module")
+def method_1():
+    return load_methodology(METHOD_1)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +71,13 @@ def test_same_seed_same_result_other_seed_other_draws(mc, data, methodology):
     assert not np.array_equal(other.draws[2022].ranks, mc.draws[2022].ranks)
 
 
-def test_draws_follow_the_configured_options_and_probabilities(mc):
-    choices = mc.draws[2022].choices
+@pytest.fixture(scope="module")
+def mc_1(data, method_1):
+    return run_uncertainty(data.indicators, data.communes, method_1, data.population)
+
+
+def test_draws_follow_the_configured_options_and_probabilities(mc_1):
+    choices = mc_1.draws[2022].choices
     assert set(choices["normalisation"]) == {"rank_normal", "min_max", "z_score"}
     assert set(choices["winsorising_limit"]) == {1, 2, 3, 4, 5}
     assert (choices["leave_domain_out"] == "none").mean() == pytest.approx(0.4, abs=0.05)
@@ -78,8 +89,8 @@ def test_draws_follow_the_configured_options_and_probabilities(mc):
     assert kept["weight_income"].between(22.5 * 0.75 * 0.8, 22.5 * 1.25 * 1.2).all()
 
 
-def test_sensitivity_per_choice(mc):
-    s = mc.sensitivity.set_index(["choice", "option"])["mean_abs_rank_shift"]
+def test_sensitivity_per_choice(mc_1):
+    s = mc_1.sensitivity.set_index(["choice", "option"])["mean_abs_rank_shift"]
     assert set(s.index.get_level_values("choice")) == {
         "outlier_treatment", "winsorising_limit", "smoothing", "normalisation", "aggregation", "leave_domain_out", "weights",
     }
@@ -91,8 +102,8 @@ def test_sensitivity_per_choice(mc):
     assert s[("aggregation", "arithmetic")] > 0 and s[("weights", "noise 0.25")] > 0
 
 
-def test_outlier_treatment_matters_under_min_max(data, methodology):
-    minmax = dataclasses.replace(methodology, normalisation="min_max")
+def test_outlier_treatment_matters_under_min_max(data, method_1):
+    minmax = dataclasses.replace(method_1, normalisation="min_max")
     res = run_uncertainty(data.indicators, data.communes, minmax, data.population, draws=50)
     s = res.sensitivity.set_index(["choice", "option"])["mean_abs_rank_shift"]
     assert s[("outlier_treatment", "False")] > 0

@@ -189,19 +189,20 @@ def _precompute(prep: pipeline.PreparedYear, m: Methodology) -> _Variants:
     domain_stack = []
     for s in smooth_opts:
         sm = pipeline.smooth(prep, m, bool(s))
-        rank_normal_variant: int | None = None
+        untreated: dict[str, int] = {}
         for o in sorted(outlier_opts):
             tr = pipeline.treat(sm.values, m, o > 0, o if o > 0 else None)
             for norm in norms:
-                if norm == "rank_normal" and rank_normal_variant is not None:
-                    # Rank-normal reads pre-treatment values: one variant per smoothing option.
-                    keys[(bool(s), o, norm)] = rank_normal_variant
+                protected = norm in m.outliers.normalisations
+                if not protected and norm in untreated:
+                    # No treatment before this normalisation: one variant per smoothing option.
+                    keys[(bool(s), o, norm)] = untreated[norm]
                     continue
-                z = pipeline.normalised(prep, sm.values, tr.values, norm)
+                z = pipeline.normalised(prep, tr.values if protected else sm.values, norm)
                 dom = aggregate.domain_scores(z, prep.domain_index, prep.indicator_weights, len(prep.domains))
                 keys[(bool(s), o, norm)] = len(domain_stack)
-                if norm == "rank_normal":
-                    rank_normal_variant = len(domain_stack)
+                if not protected:
+                    untreated[norm] = len(domain_stack)
                 domain_stack.append(dom)
     doms = np.stack(domain_stack)  # (V, N, D)
     layers = []

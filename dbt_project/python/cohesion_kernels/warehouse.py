@@ -30,7 +30,9 @@ def config_file(name: str) -> Path:
 
 
 def methodology(path: str | Path | None = None) -> Methodology:
-    return load_methodology(path or config_file("methodology.yml"))
+    """The methodology file: ``path``, else ``COHESION_METHODOLOGY`` (to rebuild a release of an
+    archived version, e.g. config/archive/methodology_2026.2.yml), else the config folder's."""
+    return load_methodology(path or os.environ.get("COHESION_METHODOLOGY") or config_file("methodology.yml"))
 
 
 def fund_rules(path: str | Path | None = None, known_indicators=None) -> fund.FundRules:
