@@ -57,7 +57,7 @@ def test_output_frames_have_the_published_columns(result):
     ]
     assert len(result.index) == 2 * 565
     assert len(result.domains) == 2 * 565 * 6
-    assert len(result.contributions) == 2 * 565 * 16  # method 2 keeps one income mean
+    assert len(result.contributions) == 2 * 565 * 15  # method 2: one income mean, housing by affordability
 
 
 def test_scores_are_0_to_100_and_rank_1_is_the_highest_score(result):
@@ -107,11 +107,12 @@ def _fixed_set_only(m):
 def test_fixed_goalposts_in_the_base_year_are_the_score_of_the_fixed_indicator_set(result, data, methodology):
     # Method 2: one indicator set for every year; in the base year the fixed-goalpost score is the
     # score the index would have on that set alone (money scaling cannot change a base-year order).
-    assert "sales_per_1000_inhabitants" not in methodology.goalposts.indicators  # a market-cycle volume
     on_the_set = compute_index(data.indicators, data.communes, _fixed_set_only(methodology), data.population)
     base = _one_year(result.index, 2022)
     np.testing.assert_allclose(base["score_fixed_goalposts"], _one_year(on_the_set.index, 2022)["score"], atol=1e-9)
-    assert not np.allclose(base["score_fixed_goalposts"], base["score"])  # sales do count in the score
+    # The 5-year change of the share of non-Belgians counts in the score, not in the fixed set.
+    assert "share_non_belgian_change_5y" in set(result.contributions.loc[result.contributions["year"] == 2022, "indicator"])
+    assert not np.allclose(base["score_fixed_goalposts"], base["score"])
     later = _one_year(result.index, 2023)
     assert not np.allclose(later["score_fixed_goalposts"], later["score"])
 
@@ -218,15 +219,15 @@ def test_commune_below_the_coverage_threshold_gets_no_score_and_a_reason(methodo
     data = make_synthetic(565, 43, (2022,), seed=11, missing_share=0.0)
     frame = data.indicators
     gone = ["share_age_0_2", "share_age_3_17", "dependency_ratio", "school_delay_rate", "early_leavers_rate", "language_support_share"]
-    thin = (frame["nis_code"] == "90010") & frame["indicator"].isin(gone)  # 10 of 16 left, 11 needed
+    thin = (frame["nis_code"] == "90010") & frame["indicator"].isin(gone)  # 9 of 15 left, 10 needed
     frame = frame[~thin]
-    five = (frame["nis_code"] == "90011") & frame["indicator"].isin(gone[:5])  # 11 of 16: scored, 5 imputed
+    five = (frame["nis_code"] == "90011") & frame["indicator"].isin(gone[:5])  # 10 of 15: scored, 5 imputed
     frame = frame[~five]
     res = compute_index(frame, data.communes, methodology, data.population)
     row = res.index.set_index("nis_code").loc["90010"]
     assert pd.isna(row["score"]) and pd.isna(row["rank"])
-    assert row["indicators_used"] == 10
-    assert row["reason"].startswith("only 10 of the 16 indicators used in 2022 are available (at least 11 needed")
+    assert row["indicators_used"] == 9
+    assert row["reason"].startswith("only 9 of the 15 indicators used in 2022 are available (at least 10 needed")
     assert "school_delay_rate" in row["reason"] and "dependency_ratio" in row["reason"]
     assert "90010" not in set(res.contributions["nis_code"])
     other = res.index.set_index("nis_code").loc["90011"]
