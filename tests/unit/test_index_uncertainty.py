@@ -118,6 +118,79 @@ def test_draw_ranks_frame_is_long(mc):
     assert mc.draws[2022].ranks_by_commune.shape == (565, 1000)  # the fund's layout
 
 
-def test_benchmark_1000_draws_of_565_communes_in_a_few_seconds():
-    seconds = benchmark(n_communes=565, draws=1000)
+def test_benchmark_1000_draws_of_565_communes_over_7_years_under_10_seconds():
+    # Data, imputation and method draws (method 2), processor time.
+    seconds = benchmark(n_communes=565, draws=1000, years=7)
     assert 0 < seconds < 10
+
+
+def _only(m, *, data=False, imputation=False, choices=False, noise=0.0):
+    """The methodology with only the named sources of uncertainty switched on."""
+    return dataclasses.replace(
+        m,
+        uncertainty=dataclasses.replace(
+            m.uncertainty,
+            data=data,
+            imputation=imputation,
+            weight_noise=noise,
+            choices=m.uncertainty.choices if choices else (),
+        ),
+    )
+
+
+def _widths(res) -> pd.Series:
+    r = res.ranks
+    return (r["rank_p95"] - r["rank_p05"]).set_axis(r["nis_code"])
+
+
+@pytest.fixture(scope="module")
+def sources(data, methodology):
+    """Intervals (200 draws) with no source, each source alone, all, and all but each one."""
+    run = lambda m: run_uncertainty(data.indicators, data.communes, m, data.population, draws=200)  # noqa: E731
+    on = {"data": True, "imputation": True, "choices": True, "noise": 0.25}
+    off = {"data": False, "imputation": False, "choices": False, "noise": 0.0}
+    out = {"none": run(_only(methodology)), "all": run(_only(methodology, **on))}
+    for name in on:
+        out[f"only {name}"] = run(_only(methodology, **{name: on[name]}))
+        out[f"all but {name}"] = run(_only(methodology, **{**on, name: off[name]}))
+    return out
+
+
+def test_without_any_source_every_interval_is_the_nominal_rank(sources):
+    r = sources["none"].ranks
+    assert (r["rank_p05"] == r["rank_nominal"]).all() and (r["rank_p95"] == r["rank_nominal"]).all()
+
+
+@pytest.mark.parametrize("source", ["data", "imputation", "choices", "noise"])
+def test_each_source_widens_the_intervals_when_switched_on(sources, source):
+    alone = _widths(sources[f"only {source}"])
+    assert alone.sum() > 0
+    if source == "imputation":
+        # Only communes with an imputed value move (and the communes they pass).
+        assert (alone > 0).mean() < (_widths(sources["only data"]) > 0).mean()
+    assert _widths(sources["all"]).mean() > _widths(sources[f"all but {source}"]).mean()
+
+
+def test_switching_a_source_off_leaves_the_other_sources_draws_unchanged(sources):
+    # Each source draws from a stream of its own: the method choices drawn are the same whether
+    # the data are re-drawn or not.
+    pd.testing.assert_frame_equal(sources["all"].draws[2022].choices, sources["all but data"].draws[2022].choices)
+    pd.testing.assert_frame_equal(sources["all"].draws[2022].choices, sources["all but imputation"].draws[2022].choices)
+
+
+def test_a_source_with_nothing_to_draw_changes_nothing(methodology):
+    # Without a missing value nothing is imputed: imputation draws on or off, the same intervals.
+    full = make_synthetic(300, 25, (2022,), seed=4, missing_share=0.0)
+    run = lambda m: run_uncertainty(full.indicators, full.communes, m, full.population, draws=100)  # noqa: E731
+    with_imputation = run(_only(methodology, data=True, imputation=True, choices=True, noise=0.25))
+    without = run(_only(methodology, data=True, imputation=False, choices=True, noise=0.25))
+    pd.testing.assert_frame_equal(with_imputation.ranks, without.ranks)
+
+
+def test_data_draws_widen_small_communes_more_than_large_ones(sources, data):
+    widths = _widths(sources["only data"])
+    pop = data.population[data.population["year"] == 2022].set_index("nis_code")["population"].reindex(widths.index)
+    decile = pd.qcut(pop, 10, labels=False)
+    by_decile = widths.groupby(decile.to_numpy()).median()
+    assert by_decile.iloc[0] > by_decile.iloc[-1]
+    assert widths.corr(pop, method="spearman") < -0.2

@@ -66,6 +66,8 @@ class Indicator:
     register: bool = False
     # A money amount: compared across years relative to the national median of its year (3.3).
     money: bool = False
+    # How the uncertainty analysis re-draws the value from its counts (METHOD.md 3.10).
+    sampling: str = "none"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Outliers:
     log_offset_share: float
 
 
+SAMPLING_MODELS: tuple[str, ...] = ("binomial", "poisson", "none")
 SMOOTHING_PRIORS: tuple[str, ...] = ("arrondissement", "arrondissement_median")
 
 
@@ -396,7 +399,7 @@ def _indicators(r: _Reader, raw: Any, allowed: Iterable[str] | None) -> tuple[In
                 r.source, key, f"unknown indicator {ind_id!r}; expected one of {sorted(allowed_set)}"
             )
         spec = r.mapping(spec, key)
-        r.only(spec, key, {"direction", "rate", "register", "money", "label"})
+        r.only(spec, key, {"direction", "rate", "register", "money", "sampling", "label"})
         direction = r.get(spec, "direction", key)
         if isinstance(direction, bool) or direction not in (1, -1):
             raise MethodologyError(
@@ -410,8 +413,11 @@ def _indicators(r: _Reader, raw: Any, allowed: Iterable[str] | None) -> tuple[In
                 label=r.label(spec.get("label"), f"{key}.label", fallback=str(ind_id)),
                 register=r.boolean(r.get(spec, "register", key), f"{key}.register"),
                 money=r.boolean(r.get(spec, "money", key), f"{key}.money"),
+                sampling=r.one_of(r.get(spec, "sampling", key), f"{key}.sampling", SAMPLING_MODELS),
             )
         )
+        if out[-1].sampling == "binomial" and not out[-1].rate:
+            raise MethodologyError(r.source, f"{key}.sampling", "binomial needs a proportion (rate: true); use poisson or none")
     return tuple(out)
 
 

@@ -139,7 +139,25 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
     theta = logit(p)
     v = 1.0 / ((n + 1.0) * p * (1.0 - p))
     _, group = np.unique(np.asarray(groups), return_inverse=True)
-    if prior == MEDIAN:
+    if prior == MEDIAN and (valid == valid[:1]).all():
+        # The same communes have counts in every draw: sort each group's values once, padded to
+        # the largest group, and read the middle one or two (all groups and draws at once).
+        cols = valid[0]
+        sizes = np.bincount(group[cols], minlength=group.max() + 1)
+        slot = np.zeros(group.size, dtype=np.int64)
+        members = np.flatnonzero(cols)
+        order = members[np.argsort(group[members], kind="stable")]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        slot[order] = np.arange(order.size) - starts[group[order]]
+        padded = np.full((y.shape[0], sizes.size, max(int(sizes.max(initial=0)), 1)), np.inf)
+        padded[:, group[members], slot[members]] = theta[:, members]
+        padded.sort(axis=-1)
+        low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
+        high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
+        with np.errstate(invalid="ignore"):
+            medians = np.where(sizes > 0, (low + high) / 2.0, np.nan)
+        mu = medians[:, group]
+    elif prior == MEDIAN:
         mu = _group_medians(theta, valid, group)
     else:
         k = y.shape[0]

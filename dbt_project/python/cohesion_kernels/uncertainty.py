@@ -1,13 +1,16 @@
-"""Uncertainty and sensitivity of the ranks (METHOD.md 3.8; COINr's uncertainty analysis).
+"""Uncertainty of the ranks (METHOD.md 3.10; COINr's uncertainty analysis).
 
 Each of ``draws`` seeded draws picks one option per uncertain choice of the methodology file
-(outlier treatment on/off, winsorising limit, smoothing on/off, normalisation, aggregation, a
-domain left out or none) and perturbs the domain weights, w' = w (1 + noise U(-1, 1)) (the
-domain weights: within-domain weights stay equal). Per commune and year we report the median rank
-and the 5th and 95th percentile ranks over the draws, as ranks that occurred (inverted empirical
-CDF), so they are whole ranks. Screening and imputation are not varied.
+(method 2: normalisation and winsorising limit; method 1 also drew outlier treatment on/off,
+smoothing on/off, aggregation and a domain left out) and perturbs the domain weights,
+w' = w (1 + noise U(-1, 1)) (the domain weights: within-domain weights stay equal). With
+``uncertainty.sources`` on, each draw also re-draws the data and the imputed values (``draws``).
+Per commune and year we report the median rank and the 5th and 95th percentile ranks over the
+draws, as ranks that occurred (inverted empirical CDF), so they are whole ranks. Screening is not
+varied. Sensitivity (leave-outs, Sobol indices) is ``sensitivity``.
 
-Vectorised: every treated, normalised and transformed variant of a year is computed once
+Without data or imputation draws (method 1), vectorised this way: every treated, normalised and
+transformed variant of a year is computed once
 (at most 2 smoothing x 6 outlier x 3 normalisation x 3 aggregation stacks of communes x domains);
 a draw is then an index into that stack and a weight vector, and all draws are scored with one
 array product. Ranks use the same rule as the index (1 = most need).
@@ -28,6 +31,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from cohesion_kernels import aggregate, pipeline
+from cohesion_kernels import draws as data_draws
 from cohesion_kernels.methodology import Methodology
 from cohesion_kernels.prepare import prepare_years
 
@@ -110,9 +114,21 @@ def run_uncertainty(
         nominal_score = _score(variants, _nominal_index(variants, m), prep.domain_weights[None, :])[0]
         nominal_rank = aggregate.need_rank(nominal_score)
         choices, v_idx, a_idx, weights = _draw(rng, k, prep, m, variants)
-        scores = np.concatenate(
-            [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
-        )
+        if m.uncertainty.data or m.uncertainty.imputation:
+            # Data and imputed values differ in every draw: the whole pipeline runs per draw
+            # (vectorised), each source from a stream of its own (``draws``).
+            scores = data_draws.score_draws(
+                prep,
+                m,
+                choices,
+                weights,
+                data_rng=np.random.default_rng([base_seed, year, 1]) if m.uncertainty.data else None,
+                imputation_rng=np.random.default_rng([base_seed, year, 2]) if m.uncertainty.imputation else None,
+            )
+        else:
+            scores = np.concatenate(
+                [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
+            )
         draw_ranks = rankdata(-scores, method="min", axis=1).astype(np.int32)
         # Percentiles as ranks that occurred (inverted CDF): whole ranks, no "rank 264.95".
         p05, p50, p95 = np.percentile(draw_ranks, [5, 50, 95], axis=0, method="inverted_cdf").astype(int)
@@ -139,9 +155,16 @@ def run_uncertainty(
 
 
 def benchmark(
-    n_communes: int = 565, draws: int = 1000, *, seed: int = 0, methodology: Methodology | None = None
+    n_communes: int = 565,
+    draws: int = 1000,
+    *,
+    years: int = 7,
+    seed: int = 0,
+    methodology: Methodology | None = None,
 ) -> float:
-    """Wall time in seconds of ``run_uncertainty`` for one synthetic year (for ``make bench``).
+    """Seconds of processor time of ``run_uncertainty`` on ``years`` synthetic years (for
+    ``make bench`` and the speed test). Processor time, not wall time: the machine's other work
+    must not count (the kernel is single-threaded; OpenBLAS threads only matter for large arrays).
 
     Without ``methodology``, reads the repository's config/methodology.yml.
     """
@@ -150,10 +173,11 @@ def benchmark(
 
     if methodology is None:
         methodology = load_methodology(Path(__file__).resolve().parents[3] / "config" / "methodology.yml")
-    data = make_synthetic(n_communes, max(1, round(n_communes * 43 / 565)), (methodology.base_year,), seed=seed)
-    start = time.perf_counter()
+    span = tuple(range(methodology.base_year - years + 1, methodology.base_year + 1))
+    data = make_synthetic(n_communes, max(1, round(n_communes * 43 / 565)), span, seed=seed)
+    start = time.process_time()
     run_uncertainty(data.indicators, data.communes, methodology, data.population, draws=draws)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def _options(m: Methodology, name: str, nominal):

@@ -20,6 +20,7 @@ from cohesion_kernels.editions import EditionPlan, plan_editions, population_for
 from cohesion_kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from cohesion_kernels.index import IndexResult, compute_index
 from cohesion_kernels.methodology import NATIONAL_SCOPE, Methodology, load_methodology
+from cohesion_kernels.sensitivity import SensitivityResult, run_sensitivity
 from cohesion_kernels.uncertainty import UncertaintyResult, run_uncertainty
 
 _REPO_CONFIG = Path(__file__).resolve().parents[3] / "config"
@@ -112,6 +113,15 @@ def draws_result(
     """The Monte Carlo draws under the current methodology file (seeded: the same every run)."""
     m = methodology()
     return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
+
+
+def sensitivity_result(
+    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+) -> SensitivityResult:
+    """One-at-a-time leave-outs and Sobol indices under the current methodology file (seeded)."""
+    m = methodology()
+    inputs = index_inputs(commune_indicators, communes, population, m, scope)
+    return run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
