@@ -6,6 +6,7 @@ No Dagster here: the publish asset and the CLI both call :func:`publish_from_war
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import UTC, datetime
 from functools import cache
@@ -145,8 +146,16 @@ def data_dictionary(tables: list[str]) -> pd.DataFrame:
     return frame.astype({"min_value": "float64", "max_value": "float64"})
 
 
+def config_path(name: str) -> Path:
+    """A config file as the kernels read it: COHESION_METHODOLOGY names an archived methodology
+    (README, "Methodology versions"), so the release records the version that produced it."""
+    if name == "methodology.yml" and os.environ.get("COHESION_METHODOLOGY"):
+        return Path(os.environ["COHESION_METHODOLOGY"])
+    return CONFIG_DIR / name
+
+
 def config_version(name: str) -> str:
-    path = CONFIG_DIR / name
+    path = config_path(name)
     if not path.exists():
         return "none"
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -227,7 +236,7 @@ def publish_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: datetime
         dictionary=data_dictionary(tables + list(extra)),
         quality=quality.reindex(columns=list(QUALITY_COLUMNS)),
         extra_tables=extra,
-        config_files=tuple(p for p in (CONFIG_DIR / "methodology.yml", CONFIG_DIR / "fund_rules.yml") if p.exists()),
+        config_files=tuple(p for p in (config_path("methodology.yml"), config_path("fund_rules.yml")) if p.exists()),
     )
     publish(release, paths.published)
     return release

@@ -254,3 +254,13 @@ def test_unreadable_or_invalid_file_is_reported_with_its_path(tmp_path):
 
 def test_methodology_error_is_a_value_error():
     assert issubclass(MethodologyError, ValueError)
+
+
+def test_cohesion_methodology_selects_an_archived_version_for_the_kernels_and_the_release(monkeypatch):
+    from cohesion_kernels import warehouse
+    from orchestration.publishing import config_version
+
+    monkeypatch.delenv("COHESION_METHODOLOGY", raising=False)
+    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")
+    monkeypatch.setenv("COHESION_METHODOLOGY", str(METHOD_1))
+    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2026.2", "2026.2")
