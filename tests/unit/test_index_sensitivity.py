@@ -61,6 +61,9 @@ def test_sobol_indices_are_reproducible_and_apportion_the_variance(result, data,
     assert set(s.index) == {"normalisation", "winsorising_limit", "weights"}
     assert (s["evaluations"] == 128 * 5).all()
     assert (s["total"] >= 0).all()
+    # The bootstrap percentiles bracket the estimates (COINr's Nboot).
+    assert (s["total_p05"] <= s["total"]).all() and (s["total"] <= s["total_p95"]).all()
+    assert (s["first_order_p05"] <= s["first_order_p95"]).all()
     # The limit only acts through min-max and z-score draws: it can only interact.
     assert s.loc["weights", "total"] > 0.1 and s.loc["normalisation", "total"] > 0.05
 

@@ -170,6 +170,7 @@ class Sensitivity:
 
     leave_out: tuple[str, ...]  # "domains", "indicators"
     sobol_samples: int  # base sample size N of the Saltelli design (N x (d + 2) evaluations)
+    sobol_bootstrap: int = 0  # resamples of the N rows for the 5th and 95th percentiles
 
 
 @dataclass(frozen=True)
@@ -331,10 +332,13 @@ def methodology_from_mapping(
     goalposts = _goalposts(r, r.get(top, "goalposts", "<root>"), indicators)
 
     se = r.mapping(r.get(top, "sensitivity", "<root>"), "sensitivity")
-    r.only(se, "sensitivity", {"leave_out", "sobol_samples"})
+    r.only(se, "sensitivity", {"leave_out", "sobol_samples", "sobol_bootstrap"})
     sensitivity = Sensitivity(
         leave_out=r.subset(r.get(se, "leave_out", "sensitivity"), "sensitivity.leave_out", ("domains", "indicators")),
         sobol_samples=r.integer(r.get(se, "sobol_samples", "sensitivity"), "sensitivity.sobol_samples", low=0, high=100_000),
+        sobol_bootstrap=r.integer(
+            r.get(se, "sobol_bootstrap", "sensitivity"), "sensitivity.sobol_bootstrap", low=0, high=10_000
+        ),
     )
     au = r.mapping(r.get(top, "audit", "<root>"), "audit")
     r.only(au, "audit", {"min_cronbach_alpha", "max_indicator_correlation"})

@@ -13,7 +13,9 @@ Sensitivity asks how much each choice matters, on the data as they are:
   group), drawn as the uncertainty analysis draws them. Saltelli's design with N base samples
   (N x (d + 2) evaluations for d inputs), first-order indices by Saltelli's 2010 estimator
   mean(f(B) (f(A_B^i) - f(A))) / V and total indices by Jansen's mean((f(A) - f(A_B^i))^2) / 2V,
-  V the variance of f over A and B. With finite N an estimate can fall a little outside [0, 1].
+  V the variance of f over A and B. With finite N an estimate can fall a little outside [0, 1];
+  the 5th and 95th percentiles over ``sensitivity.sobol_bootstrap`` resamples of the N rows say
+  how far (COINr's ``Nboot``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from cohesion_kernels.methodology import Methodology
 from cohesion_kernels.prepare import prepare_years
 
 LEAVE_OUT_COLUMNS = ("year", "analysis", "choice", "option", "mean_abs_rank_shift", "max_abs_rank_shift")
-SOBOL_COLUMNS = ("year", "choice", "first_order", "total", "samples", "evaluations")
+SOBOL_COLUMNS = (
+    "year", "choice", "first_order", "first_order_p05", "first_order_p95", "total", "total_p05", "total_p95",
+    "samples", "evaluations",
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def run_sensitivity(
         )
         if n_samples > 0:
             rng = np.random.default_rng([base_seed, year, 3])
-            sobol.append(_sobol(prep, m, variants, nominal_rank, n_samples, rng, year))
+            sobol.append(_sobol(prep, m, variants, nominal_rank, n_samples, rng, year, m.sensitivity.sobol_bootstrap))
     frame = pd.concat(oat, ignore_index=True)[list(LEAVE_OUT_COLUMNS)] if oat else pd.DataFrame(columns=list(LEAVE_OUT_COLUMNS))
     return SensitivityResult(
         one_at_a_time=frame,
@@ -154,7 +159,20 @@ def _evaluate(prep, m: Methodology, variants, u: np.ndarray, factors, nominal_ra
     return out
 
 
-def _sobol(prep, m: Methodology, variants, nominal_rank: np.ndarray, n: int, rng: np.random.Generator, year: int) -> pd.DataFrame:
+def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First-order (Saltelli 2010) and total (Jansen) indices from the outputs on A, B and A_B^i;
+    leading axes of the arrays are carried through (bootstrap resamples). NaN without variance."""
+    variance = np.var(np.concatenate([f_a, f_b], axis=-1), axis=-1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = np.mean(f_b * (f_ab - f_a), axis=-1) / variance
+        total = 0.5 * np.mean((f_a - f_ab) ** 2, axis=-1) / variance
+    nothing = ~(variance > 0)  # no choice moves any rank: nothing to apportion
+    return np.where(nothing, np.nan, first), np.where(nothing, np.nan, total)
+
+
+def _sobol(
+    prep, m: Methodology, variants, nominal_rank: np.ndarray, n: int, rng: np.random.Generator, year: int, boot: int
+) -> pd.DataFrame:
     factors = _factors(m, prep)
     if not factors:
         return pd.DataFrame(columns=list(SOBOL_COLUMNS))
@@ -162,17 +180,18 @@ def _sobol(prep, m: Methodology, variants, nominal_rank: np.ndarray, n: int, rng
     a, b = rng.random((n, width)), rng.random((n, width))
     f_a = _evaluate(prep, m, variants, a, factors, nominal_rank)
     f_b = _evaluate(prep, m, variants, b, factors, nominal_rank)
-    variance = np.var(np.concatenate([f_a, f_b]), ddof=1)
+    resample = rng.integers(n, size=(boot, n)) if boot else None
     rows, col = [], 0
     for name, w in factors:
         ab = a.copy()
         ab[:, col : col + w] = b[:, col : col + w]
         col += w
         f_ab = _evaluate(prep, m, variants, ab, factors, nominal_rank)
-        if variance > 0:
-            first = float(np.mean(f_b * (f_ab - f_a)) / variance)
-            total = float(0.5 * np.mean((f_a - f_ab) ** 2) / variance)
-        else:  # no choice moves any rank: nothing to apportion
-            first = total = float("nan")
-        rows.append((year, name, first, total, n, n * (len(factors) + 2)))
+        first, total = (float(x) for x in sobol_indices(f_a, f_b, f_ab))
+        spread = [float("nan")] * 4
+        if resample is not None:
+            bf, bt = sobol_indices(f_a[resample], f_b[resample], f_ab[resample])
+            with np.errstate(invalid="ignore"):
+                spread = [*np.nanpercentile(bf, [5, 95]), *np.nanpercentile(bt, [5, 95])] if np.isfinite(bf).any() else spread
+        rows.append((year, name, first, spread[0], spread[1], total, spread[2], spread[3], n, n * (len(factors) + 2)))
     return pd.DataFrame(rows, columns=list(SOBOL_COLUMNS))
