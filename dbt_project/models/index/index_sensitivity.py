@@ -8,6 +8,7 @@ from cohesion_kernels import warehouse
 def model(dbt, session):
     dbt.config(materialized="table")
     result = warehouse.sensitivity_result(
-        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df()
+        dbt.ref("indicators_commune_indicators").df(), dbt.ref("stg_reference__communes").df(), dbt.ref("index_inputs").df(),
+        sobol=False,
     )
     return result.one_at_a_time.assign(methodology_version=warehouse.methodology().version)

@@ -56,11 +56,16 @@ def run_sensitivity(
     *,
     samples: int | None = None,
     seed: int | None = None,
+    one_at_a_time: bool = True,
+    sobol: bool = True,
 ) -> SensitivityResult:
+    """Both analyses for every year; ``one_at_a_time`` or ``sobol`` False skips one (each dbt
+    model computes only the table it writes)."""
     m = methodology
     n_samples = (m.sensitivity.sobol_samples if m.sensitivity else 0) if samples is None else int(samples)
+    n_samples = n_samples if sobol else 0
     base_seed = m.uncertainty.seed if seed is None else int(seed)
-    oat, sobol = [], []
+    oat, sobol_rows = [], []
     for year, data in prepare_years(indicators, communes, m, population).items():
         prep = pipeline.prepare_year(data, m)
         if len(prep.rows) == 0 or len(prep.cols) == 0:
@@ -70,18 +75,19 @@ def run_sensitivity(
         nominal_rank = aggregate.need_rank(
             uncertainty._score(variants, (np.array([a0]), np.array([v0])), prep.domain_weights[None, :])[0]
         )
-        oat.append(_leave_out(prep, m, variants, (a0, v0), nominal_rank, year))
-        oat.append(
-            uncertainty._sensitivity(prep, m, variants, nominal_rank, _noisy_weights(prep, m, base_seed, year), year)
-            .assign(analysis="method_choice")
-        )
+        if one_at_a_time:
+            oat.append(_leave_out(prep, m, variants, (a0, v0), nominal_rank, year))
+            oat.append(
+                uncertainty._sensitivity(prep, m, variants, nominal_rank, _noisy_weights(prep, m, base_seed, year), year)
+                .assign(analysis="method_choice")
+            )
         if n_samples > 0:
             rng = np.random.default_rng([base_seed, year, 3])
-            sobol.append(_sobol(prep, m, variants, nominal_rank, n_samples, rng, year, m.sensitivity.sobol_bootstrap))
+            sobol_rows.append(_sobol(prep, m, variants, nominal_rank, n_samples, rng, year, m.sensitivity.sobol_bootstrap))
     frame = pd.concat(oat, ignore_index=True)[list(LEAVE_OUT_COLUMNS)] if oat else pd.DataFrame(columns=list(LEAVE_OUT_COLUMNS))
     return SensitivityResult(
         one_at_a_time=frame,
-        sobol=pd.concat(sobol, ignore_index=True) if sobol else pd.DataFrame(columns=list(SOBOL_COLUMNS)),
+        sobol=pd.concat(sobol_rows, ignore_index=True) if sobol_rows else pd.DataFrame(columns=list(SOBOL_COLUMNS)),
     )
 
 

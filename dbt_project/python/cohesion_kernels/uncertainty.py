@@ -15,9 +15,9 @@ transformed variant of a year is computed once
 a draw is then an index into that stack and a weight vector, and all draws are scored with one
 array product. Ranks use the same rule as the index (1 = most need).
 
-Per choice, ``sensitivity`` gives the mean absolute rank shift against the nominal rank when that
-choice alone takes each of its other options (one at a time, everything else nominal); for the
-weights, over the draws' noisy weights alone.
+``_sensitivity`` (used by ``sensitivity``) gives, per choice, the mean absolute rank shift against
+the nominal rank when that choice alone takes each of its other options (one at a time,
+everything else nominal); for the weights, over noisy weights alone.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ class YearDraws:
 @dataclass(frozen=True)
 class UncertaintyResult:
     ranks: pd.DataFrame  # commune x year: rank_nominal, rank_median, rank_p05, rank_p95, draws
-    sensitivity: pd.DataFrame  # year x choice x option: mean and max absolute rank shift
     draws: dict[int, YearDraws]
 
     def draw_ranks_frame(self) -> pd.DataFrame:
@@ -104,17 +103,18 @@ def run_uncertainty(
     m = methodology
     k = m.uncertainty.draws if draws is None else int(draws)
     base_seed = m.uncertainty.seed if seed is None else int(seed)
-    ranks, sens, year_draws = [], [], {}
+    ranks, year_draws = [], {}
     for year, data in prepare_years(indicators, communes, m, population).items():
         prep = pipeline.prepare_year(data, m)
         if len(prep.rows) == 0 or len(prep.cols) == 0:
             continue
         rng = np.random.default_rng([base_seed, year])
-        variants = _precompute(prep, m)
-        nominal_score = _score(variants, _nominal_index(variants, m), prep.domain_weights[None, :])[0]
-        nominal_rank = aggregate.need_rank(nominal_score)
+        resample = m.uncertainty.data or m.uncertainty.imputation
+        # The precomputed variants serve the draws without data or imputation (method 1) only.
+        variants = None if resample else _precompute(prep, m)
+        nominal_rank = aggregate.need_rank(_nominal_score(prep, m))
         choices, v_idx, a_idx, weights = _draw(rng, k, prep, m, variants)
-        if m.uncertainty.data or m.uncertainty.imputation:
+        if resample:
             # Data and imputed values differ in every draw: the whole pipeline runs per draw
             # (vectorised), each source from a stream of its own (``draws``).
             scores = data_draws.score_draws(
@@ -145,13 +145,16 @@ def run_uncertainty(
                 }
             )
         )
-        sens.append(_sensitivity(prep, m, variants, nominal_rank, weights, year))
         year_draws[year] = YearDraws(year, prep.nis_codes, choices, scores, draw_ranks)
-    return UncertaintyResult(
-        ranks=_frame(ranks, RANK_COLUMNS),
-        sensitivity=_frame(sens, SENSITIVITY_COLUMNS),
-        draws=year_draws,
-    )
+    return UncertaintyResult(ranks=_frame(ranks, RANK_COLUMNS), draws=year_draws)
+
+
+def _nominal_score(prep: pipeline.PreparedYear, m: Methodology) -> np.ndarray:
+    """The index score of the year's scored communes, as ``index`` computes it."""
+    sm = pipeline.smooth(prep, m, m.smoothing.enabled)
+    tr = pipeline.treat(sm.values, m, pipeline.treats_before(m, m.normalisation))
+    norm = pipeline.normalised(prep, tr.values, m.normalisation)
+    return pipeline.aggregate_year(prep, norm, m.aggregation, m.exponential_constant).score
 
 
 def benchmark(
@@ -254,7 +257,7 @@ def _score(variants: _Variants, index: tuple[np.ndarray, np.ndarray], weights: n
     return np.einsum("knd,kd->kn", layer, w)
 
 
-def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Methodology, variants: _Variants):
+def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Methodology, variants: _Variants | None):
     nom = _nominal(m)
     picked: dict[str, np.ndarray] = {}
     for name in ("outlier_treatment", "winsorising_limit", "smoothing", "normalisation", "aggregation", "leave_domain_out"):
@@ -270,15 +273,17 @@ def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Meth
         out = picked["leave_domain_out"] == dom
         if len(prep.domains) > 1:
             weights[out, d] = 0.0
-    v_idx = np.array(
-        [
-            _variant(variants, s, t, lim, norm)
-            for s, t, lim, norm in zip(
-                picked["smoothing"], picked["outlier_treatment"], picked["winsorising_limit"], picked["normalisation"]
-            )
-        ]
-    )
-    a_idx = np.array([variants.aggregations.index(a) for a in picked["aggregation"]])
+    v_idx = a_idx = None
+    if variants is not None:
+        v_idx = np.array(
+            [
+                _variant(variants, s, t, lim, norm)
+                for s, t, lim, norm in zip(
+                    picked["smoothing"], picked["outlier_treatment"], picked["winsorising_limit"], picked["normalisation"]
+                )
+            ]
+        )
+        a_idx = np.array([variants.aggregations.index(a) for a in picked["aggregation"]])
     table = pd.DataFrame({"draw": np.arange(k), **{name: values for name, values in picked.items()}})
     for d, dom in enumerate(prep.domains):
         table[f"weight_{dom}"] = 100.0 * weights[:, d] / weights.sum(axis=1)

@@ -116,12 +116,20 @@ def draws_result(
 
 
 def sensitivity_result(
-    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    scope: str = NATIONAL_SCOPE,
+    *,
+    one_at_a_time: bool = True,
+    sobol: bool = True,
 ) -> SensitivityResult:
     """One-at-a-time leave-outs and Sobol indices under the current methodology file (seeded)."""
     m = methodology()
     inputs = index_inputs(commune_indicators, communes, population, m, scope)
-    return run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
+    return run_sensitivity(
+        inputs.indicators, inputs.communes, m, population=inputs.population, one_at_a_time=one_at_a_time, sobol=sobol
+    )
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
