@@ -152,14 +152,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _unchanged_since() -> tuple[str, str] | None:
     """(release id, why) when the published release was made from this very archive, config and
     code: running again would only make the same release."""
-    from orchestration.fingerprint import inputs_fingerprint
-    from orchestration.publishing import inputs_fingerprints, published_release
-    from orchestration.settings import config_dir
+    from orchestration.publishing import current_inputs_fingerprint, inputs_fingerprints, published_release
 
     release = published_release(paths())
     if release is None:
         return None
-    fingerprint = inputs_fingerprint(paths().raw, config_dir())
+    fingerprint = current_inputs_fingerprint(paths())
     if fingerprint == release.info.inputs_fingerprint:
         return release.release_id, "the same archived files, config and code"
     if fingerprint in inputs_fingerprints(release):

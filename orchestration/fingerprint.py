@@ -97,14 +97,19 @@ def _archive_fingerprint(folder: Path, digest) -> None:
             digest.update(str(size).encode())
 
 
-def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT) -> str:
-    """sha256 of the archive, the config folder and the code, as described above."""
+def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT, extra_files: tuple[Path, ...] = ()) -> str:
+    """sha256 of the archive, the config folder (and ``extra_files``: a config file chosen from
+    elsewhere, such as an archived methodology) and the code, as described above."""
     digest = hashlib.sha256(b"cohesion inputs v1\0")
     digest.update(code_fingerprint(repo).encode())
     digest.update(b"\0config\0")
     for path in _files(config_dir, frozenset({".yml", ".yaml"})):
         digest.update(f"{path.name}\0".encode())
         digest.update(path.read_bytes())
+    for path in extra_files:
+        if path.exists() and path.parent.resolve() != config_dir.resolve():
+            digest.update(f"\0extra {path.name}\0".encode())
+            digest.update(path.read_bytes())
     digest.update(b"\0archive\0")
     _archive_fingerprint(raw_dir, digest)
     return digest.hexdigest()

@@ -151,8 +151,24 @@ def data_dictionary(tables: list[str]) -> pd.DataFrame:
     return frame.astype({"min_value": "float64", "max_value": "float64"})
 
 
+def config_path(name: str) -> Path:
+    """A config file as the kernels read it: COHESION_METHODOLOGY names an archived methodology
+    (README, "Methodology versions"), so the release records the version that produced it."""
+    if name == "methodology.yml" and os.environ.get("COHESION_METHODOLOGY"):
+        return Path(os.environ["COHESION_METHODOLOGY"])
+    return config_dir() / name
+
+
+def current_inputs_fingerprint(paths: Paths) -> str:
+    """The inputs fingerprint of a run now: the archive, the config folder, the code, and the
+    archived methodology COHESION_METHODOLOGY names, if any."""
+    from orchestration.fingerprint import inputs_fingerprint
+
+    return inputs_fingerprint(paths.raw, config_dir(), extra_files=(config_path("methodology.yml"),))
+
+
 def config_version(name: str) -> str:
-    path = config_dir() / name
+    path = config_path(name)
     if not path.exists():
         return "none"
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -270,7 +286,6 @@ def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: dat
     """Write and verify a release under ``releases/<release_id>/``, filed pending: nothing is
     published yet (the publish assets build its site into its folder first). When its content
     equals the published release's, nothing is written and that release is returned (``new`` False)."""
-    from orchestration.fingerprint import inputs_fingerprint
     from orchestration.release import published_tables
 
     now = now or datetime.now(UTC)
@@ -279,7 +294,7 @@ def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: dat
     tables = published_tables(paths.warehouse)
     dictionary = data_dictionary(tables + (["fund_release_diff"] if "fund_transitions" in tables else []))
     digest = warehouse_content_digest(paths.warehouse, tables, sources, dictionary)
-    fingerprint = inputs_fingerprint(paths.raw, config_dir())
+    fingerprint = current_inputs_fingerprint(paths)
     current = published_release(paths)
     if current is not None and current.info.content_digest == digest:
         # Other inputs (a code change, a file that feeds nothing published) made the same release:
@@ -319,6 +334,6 @@ def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: dat
         dictionary=dictionary,
         quality=quality.reindex(columns=list(QUALITY_COLUMNS)),
         extra_tables=extra,
-        config_files=tuple(p for p in (config_dir() / "methodology.yml", config_dir() / "fund_rules.yml") if p.exists()),
+        config_files=tuple(p for p in (config_path("methodology.yml"), config_path("fund_rules.yml")) if p.exists()),
     )
     return PublishOutcome(release, new=True)

@@ -117,7 +117,10 @@ def test_every_coded_value_has_a_label_in_three_languages(con):
         ).fetchall()
     }
     assert all(all(text.strip() for text in texts) for texts in labels.values())
-    coded = ["status", "budget_line", "needs_driver", "treatment", "method", "bound", "domain", "change"]
+    coded = [
+        "status", "budget_line", "needs_driver", "treatment", "method", "bound", "domain", "change", "measure", "analysis",
+        "choice",
+    ]
     unlabelled = []
     for entry in _dictionary(con):
         if entry["column_name"] in coded and entry["allowed_values"]:

@@ -13,7 +13,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GUIDE = REPO_ROOT / "JOURNALISTS.md"
 README = REPO_ROOT / "README.md"
-GUIDE_QUERIES = 15
+GUIDE_QUERIES = 17
 
 # A numbered question (one sentence, possibly wrapped), a blank line, then its ```sql block.
 _NUMBERED_QUERY = re.compile(r"^(\d+)\. (\S.*?)\n\n```sql\n(.*?)^```", re.S | re.M)
@@ -56,12 +56,12 @@ def published(sample_run) -> Path:
     return sample_run.data_dir / "published" / "cohesion.duckdb"
 
 
-def test_guide_has_fifteen_numbered_questions_each_with_one_sql_block():
+def test_guide_has_seventeen_numbered_questions_each_with_one_sql_block():
     markdown = GUIDE.read_text(encoding="utf-8")
     blocks = sql_blocks(markdown)
     queries = numbered_queries(markdown)
     assert len(blocks) == GUIDE_QUERIES, f"JOURNALISTS.md has {len(blocks)} ```sql blocks, expected {GUIDE_QUERIES}"
-    # every block is announced by its numbered question, numbered 1..15 in order
+    # every block is announced by its numbered question, numbered 1..17 in order
     assert [q.number for q in queries] == list(range(1, GUIDE_QUERIES + 1))
     assert [q.sql for q in queries] == blocks
     for query in queries:

@@ -445,8 +445,9 @@ def test_published_models_and_columns_carry_english_french_and_dutch_description
     manifest = json.loads((build.target / "manifest.json").read_text(encoding="utf-8"))
     published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
     assert sorted(n["alias"] for n in published) == [
-        "cohesion_index", "cohesion_index_contributions", "cohesion_index_domains", "cohesion_index_explanations",
-        "cohesion_index_regional", "cohesion_index_uncertainty", "commune_indicators", "commune_population", "communes",
+        "cohesion_index", "cohesion_index_audit", "cohesion_index_contributions", "cohesion_index_domains",
+        "cohesion_index_explanations",
+        "cohesion_index_regional", "cohesion_index_sensitivity", "cohesion_index_sobol", "cohesion_index_uncertainty", "commune_indicators", "commune_population", "communes",
         "flag_definitions", "former_communes", "fund_allocation", "fund_editions", "fund_eligibility", "fund_summary",
         "fund_transitions",
         "index_edition_indicators", "index_editions", "indicator_coverage", "indicator_definitions",

@@ -53,7 +53,7 @@ def indicators() -> pd.DataFrame:
         [
             _rows("mean_income_per_declaration", [2012, 2013, 2022]),
             _rows("share_zero_income_declarations", [2012, 2013, 2022]),
-            _rows("sales_per_1000_inhabitants", range(2015, 2025)),
+            _rows("price_to_income_houses", range(2015, 2025)),
             _rows("share_non_belgian", [2015]),
             _rows("share_age_0_2", [2015]),
             _rows("newcomers_per_1000_3y", range(2019, 2025), codes=FLEMISH),
@@ -75,7 +75,7 @@ def test_each_indicator_enters_with_its_latest_period_within_the_lag(indicators,
     # Income 2013 is 2 years old in 2015 (max_lag_years 3): it enters, with its period published.
     assert e2015.loc["mean_income_per_declaration", "reference_period"] == 2013
     assert e2015.loc["mean_income_per_declaration", "lag_years"] == 2
-    assert e2015.loc["sales_per_1000_inhabitants", "reference_period"] == 2015
+    assert e2015.loc["price_to_income_houses", "reference_period"] == 2015
     assert e2015.loc["share_non_belgian", "reference_period"] == 2015
     assert e2015.loc["share_non_belgian", "domain"] == "arrivals_diversity"
     assert e2015["domains_used"].iloc[0] == "income, housing, arrivals_diversity, demography_needs"
@@ -101,7 +101,7 @@ def test_an_indicator_beyond_the_lag_is_left_out_with_the_reason(indicators, com
     assert plan.published_years("BE") == [2015, 2016]
     # Candidate years run from the earliest reference period of any indicator (2012).
     assert plan.plan["year"].min() == 2012
-    assert _edition(plan, 2012).loc["sales_per_1000_inhabitants", "reason"] == "first reference period 2015, after 2012"
+    assert _edition(plan, 2012).loc["price_to_income_houses", "reason"] == "first reference period 2015, after 2012"
 
 
 def test_a_flemish_indicator_never_enters_the_national_index(indicators, communes, methodology):

@@ -89,10 +89,10 @@ def test_dutch_and_english_texts(result, methodology):
 def test_unscored_commune_is_explained_with_what_is_missing(result, methodology):
     ex = explain(result, "90007", 2023)
     assert ex.score is None and ex.rank is None and ex.domains == ()
-    assert "only 3 of the 17" in ex.reason
+    assert "only 3 of the 15" in ex.reason
     assert explain_text(ex, "Herstappe", methodology, lang="fr") == (
-        "Herstappe n'a pas de score d'indice de cohésion pour 2023 : seuls 3 des 17 indicateurs utilisés "
-        "cette année sont disponibles, alors qu'il en faut au moins 12."
+        "Herstappe n'a pas de score d'indice de cohésion pour 2023 : seuls 3 des 15 indicateurs utilisés "
+        "cette année sont disponibles, alors qu'il en faut au moins 10."
     )
     assert explain_text(ex, "Herstappe", methodology, lang="en").startswith("Herstappe has no cohesion index score for 2023")
 

@@ -15,7 +15,7 @@ from cohesion_kernels.moments import fails_skew_kurtosis, kurtosis, skewness
 from cohesion_kernels.normalise import min_max, rank_normal, z_score
 from cohesion_kernels.outliers import LOG_TRANSFORMED, WINSORISED_HIGH, log_transform, treat_outliers
 from cohesion_kernels.screening import screen
-from cohesion_kernels.smoothing import shrink_rates, value_scale
+from cohesion_kernels.smoothing import shrink_draws, shrink_rates, value_scale
 
 COINR = {"skewness_threshold": 2.0, "kurtosis_threshold": 3.5}
 
@@ -196,6 +196,34 @@ def test_imprecise_rates_are_shrunk_more_than_precise_ones():
     n = np.array([10.0, 1000.0, 100.0, 1000.0, 1000.0])
     res = shrink_rates(y, n, np.array(["A"] * 5), np.ones(5, bool))
     assert res.prior_weight[0] > res.prior_weight[1]  # same raw rate 0.1, ten times fewer people
+
+
+def test_median_prior_is_not_set_by_the_city():
+    # One city of 100,000 at 30% and nine villages of 500 at 10% in one arrondissement: the pooled
+    # prior (method 1) sits near the city's rate and pulls every village toward more need; the
+    # median of the communes (method 2) is the villages' own level.
+    y = np.array([30_000.0] + [50.0] * 9)
+    n = np.array([100_000.0] + [500.0] * 9)
+    g = np.array(["A"] * 10)
+    pooled = shrink_rates(y, n, g, np.ones(10, bool), prior="arrondissement")
+    median = shrink_rates(y, n, g, np.ones(10, bool), prior="arrondissement_median")
+    assert pooled.prior_rate[1] > 0.25
+    assert median.prior_rate[1] == pytest.approx(50.5 / 501, rel=1e-12)
+    assert pooled.rate[1] > median.rate[1] + 0.001  # villages pushed toward the city
+    assert abs(median.rate[1] - 0.1) < 0.001
+    # A precise rate barely moves, whatever the prior: its weight is tiny.
+    assert median.prior_weight[0] < 0.01 and abs(median.rate[0] - 0.3) < 0.001
+
+
+def test_shrink_draws_is_shrink_rates_draw_by_draw():
+    rng = np.random.default_rng(3)
+    n = rng.integers(50, 5000, size=40).astype(float)
+    y = rng.binomial(n.astype(int), 0.12, size=(3, 40)).astype(float)
+    g = np.repeat(["A", "B", "C", "D"], 10)
+    batch = shrink_draws(y, n, g, "arrondissement_median")
+    for k in range(3):
+        one = shrink_rates(y[k], n, g, np.ones(40, bool), prior="arrondissement_median")
+        np.testing.assert_allclose(batch[k], one.rate, rtol=1e-12)
 
 
 def test_value_scale_reads_percent_from_the_data():

@@ -12,16 +12,18 @@ import yaml
 from cohesion_kernels.methodology import MethodologyError, load_methodology, methodology_from_mapping
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
-# The indicator ids of issue 4, with their directions.
+METHOD_1 = Path(__file__).resolve().parents[2] / "config" / "archive" / "methodology_2026.2.yml"
+# The indicator ids of issue 4, with their directions; method 2 keeps one income mean and measures
+# housing by affordability alone (issue 14, coherence audit).
 EXPECTED = {
-    "income": {"mean_income_per_declaration": -1, "share_zero_income_declarations": 1, "mean_income_per_inhabitant": -1},
+    "income": {"mean_income_per_declaration": -1, "share_zero_income_declarations": 1},
     "employment": {"unemployment_rate": 1, "youth_unemployment_rate": 1, "employment_rate_20_64": -1},
     "education": {"school_delay_rate": 1, "early_leavers_rate": 1, "language_support_share": 1},
-    "housing": {"price_to_income_houses": 1, "sales_per_1000_inhabitants": -1},
+    "housing": {"price_to_income_houses": 1},
     "arrivals_diversity": {"arrivals_per_1000_3y": 1, "newcomers_per_1000_3y": 1, "share_non_belgian": 1, "share_non_belgian_change_5y": 1},
     "demography_needs": {"share_age_0_2": 1, "share_age_3_17": 1, "dependency_ratio": 1},
 }
-ALLOWED = {i for d in EXPECTED.values() for i in d}
+ALLOWED = {i for d in EXPECTED.values() for i in d} | {"mean_income_per_inhabitant", "sales_per_1000_inhabitants"}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def _error(data: dict, **kwargs) -> MethodologyError:
 
 def test_repository_file_loads_with_the_parameters_of_method_section_3():
     m = load_methodology(CONFIG, allowed_indicators=ALLOWED)
-    assert m.version == "2026.2"
+    assert m.version == "2027.1"
     assert m.adopted == dt.date(2026, 12, 3)
     e = m.editions
     assert (e.max_lag_years, e.min_region_coverage, e.min_domains, e.min_weight_share) == (3, 0.65, 3, 0.5)
@@ -54,13 +56,47 @@ def test_repository_file_loads_with_the_parameters_of_method_section_3():
     assert m.screening.min_commune_indicator_share == pytest.approx(2 / 3, abs=1e-15)
     assert (m.outliers.skewness_threshold, m.outliers.kurtosis_threshold, m.outliers.max_winsorised_points) == (2.0, 3.5, 5)
     assert m.outliers.fallback == "log_transform" and m.outliers.log_offset_share == 0.01
-    assert m.smoothing.prior == "arrondissement" and m.smoothing.min_population == 5000
+    # Method 2 (METHOD.md 3.4): by precision, toward a robust unweighted reference, registers exempt.
+    assert m.smoothing.prior == "arrondissement_median" and m.smoothing.min_population == 0
+    assert {i.id for i in m.indicators if i.register} == {"share_non_belgian", "share_age_0_2", "share_age_3_17"}
+    assert {i.id for i in m.indicators if i.money} == {"mean_income_per_declaration"}
+    # 3.5: no outlier treatment before rank-normal.
+    assert m.outliers.normalisations == ("min_max", "z_score")
     assert (m.normalisation, m.aggregation, m.exponential_constant) == ("rank_normal", "exponential", 23.0)
+    # 3.8 and 3.3: one indicator set, market-cycle volumes out, money relative to the median.
+    assert "sales_per_1000_inhabitants" not in m.indicator_ids and len(m.goalposts.indicators) == 14
+    assert m.goalposts.money_relative_to_national_median
+    # 3.10: data, imputation and the genuinely uncertain method choices; leave-outs are 3.11.
     assert (m.uncertainty.draws, m.uncertainty.weight_noise) == (1000, 0.25)
+    assert m.uncertainty.data and m.uncertainty.imputation
+    assert [c.name for c in m.uncertainty.choices] == ["normalisation", "winsorising_limit"]
     assert m.uncertainty.choice("winsorising_limit").options == (1, 2, 3, 4, 5)
     assert m.uncertainty.choice("normalisation").options == ("rank_normal", "min_max", "z_score")
-    assert m.uncertainty.choice("leave_domain_out").probabilities[0] == 0.4
+    assert m.sensitivity.leave_out == ("domains", "indicators") and m.sensitivity.sobol_samples >= 256
+    assert (m.audit.min_cronbach_alpha, m.audit.max_indicator_correlation) == (0.6, 0.95)
     assert m.indicator("unemployment_rate").label.get("nl") == "werkloosheidsgraad"
+
+
+def test_method_1_stays_loadable_with_its_own_parameters():
+    m = load_methodology(METHOD_1, allowed_indicators=ALLOWED)
+    assert m.version == "2026.2"
+    assert m.domain("income").indicators == (
+        "mean_income_per_declaration", "share_zero_income_declarations", "mean_income_per_inhabitant",
+    )
+    assert m.smoothing.prior == "arrondissement" and m.smoothing.min_population == 5000
+    assert not any(i.register or i.money for i in m.indicators)
+    assert m.goalposts.indicators is None and not m.goalposts.money_relative_to_national_median
+    assert not (m.uncertainty.data or m.uncertainty.imputation)
+    assert m.uncertainty.choice("leave_domain_out").probabilities[0] == 0.4
+    assert m.uncertainty.choice("aggregation").options == ("exponential", "arithmetic", "geometric")
+
+
+def test_goalpost_indicators_must_be_declared(raw):
+    data = copy.deepcopy(raw)
+    data["goalposts"]["indicators"] = ["unemployment_rate", "mean_income_per_inhabitant"]
+    err = _error(data)
+    assert err.key == "goalposts.indicators"
+    assert "'edition' or a list of declared indicators" in str(err)
 
 
 def test_missing_key_is_named(raw):
@@ -180,7 +216,8 @@ def test_declared_indicator_used_by_no_domain_is_refused(raw):
     assert "declared but used by no domain" in str(err)
 
 
-def test_uncertainty_options_and_probabilities_are_checked(raw):
+def test_uncertainty_options_and_probabilities_are_checked():
+    raw = yaml.safe_load(METHOD_1.read_text(encoding="utf-8"))  # the file with every kind of choice
     data = copy.deepcopy(raw)
     data["uncertainty"]["choices"]["aggregation"]["options"] = ["exponential", "median"]
     assert "unknown option 'median'" in str(_error(data))
@@ -217,3 +254,13 @@ def test_unreadable_or_invalid_file_is_reported_with_its_path(tmp_path):
 
 def test_methodology_error_is_a_value_error():
     assert issubclass(MethodologyError, ValueError)
+
+
+def test_cohesion_methodology_selects_an_archived_version_for_the_kernels_and_the_release(monkeypatch):
+    from cohesion_kernels import warehouse
+    from orchestration.publishing import config_version
+
+    monkeypatch.delenv("COHESION_METHODOLOGY", raising=False)
+    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")
+    monkeypatch.setenv("COHESION_METHODOLOGY", str(METHOD_1))
+    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2026.2", "2026.2")

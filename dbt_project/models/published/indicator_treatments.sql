@@ -20,5 +20,6 @@ select
     end as varchar) as method,
     cast(value_before as double) as value_before,
     cast(value_after as double) as value_after,
+    cast(shrinkage_weight as double) as shrinkage_weight,
     cast(methodology_version as varchar) as methodology_version
 from {{ ref('index_treatments') }}

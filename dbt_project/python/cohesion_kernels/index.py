@@ -26,7 +26,7 @@ Output frames (one row per ...):
 - ``treatments`` (changed value): ``treatment`` is imputed_arrondissement_median,
   imputed_national_median, smoothed_empirical_bayes, winsorised_high, winsorised_low or
   log_transformed; ``value_before`` and ``value_after`` in the indicator's unit (log units after
-  a log transform).
+  a log transform); ``shrinkage_weight`` the prior's weight of a smoothed value (NaN otherwise).
 - ``indicator_values`` (commune x year x indicator): ``value_raw`` as passed in, ``value_smoothed``
   (after imputation and smoothing: what the rank-normal transform ranks), ``value_treated``
   (after outlier treatment), ``normalised``, and flags.
@@ -53,7 +53,7 @@ DOMAIN_COLUMNS = (
     "nis_code", "year", "domain", "domain_score", "domain_rank", "domain_transformed", "weight", "contribution",
 )
 CONTRIBUTION_COLUMNS = ("nis_code", "year", "domain", "indicator", "contribution")
-TREATMENT_COLUMNS = ("nis_code", "year", "indicator", "treatment", "value_before", "value_after")
+TREATMENT_COLUMNS = ("nis_code", "year", "indicator", "treatment", "value_before", "value_after", "shrinkage_weight")
 VALUE_COLUMNS = (
     "nis_code", "year", "indicator", "domain", "direction", "used", "value_raw", "numerator", "denominator",
     "value_smoothed", "value_treated", "normalised", "imputed", "smoothed", "prior_weight", "winsorised",
@@ -97,14 +97,14 @@ def compute_index(
     # NULL (index_editions says why), never a score against another year's distributions.
     base = computed.get(m.base_year)
     posts = (
-        goalposts.freeze(base.prep, base.smoothed.values, base.nominal)
+        goalposts.freeze(base.prep, base.treated.values, base.nominal, m, m.exponential_constant)
         if base is not None and base.nominal is not None
         else None
     )
     parts: dict[str, list[pd.DataFrame]] = {k: [] for k in ("index", "domains", "contrib", "treat", "values", "cov")}
     for year, y in computed.items():
         fixed = (
-            goalposts.fixed_score(posts, y.prep, y.smoothed.values, m.aggregation)
+            goalposts.fixed_score(posts, y.prep, y.treated.values, m)
             if posts is not None and y.nominal is not None
             else np.full(len(y.prep.rows), np.nan)
         )
@@ -128,10 +128,10 @@ def compute_index(
 def _compute_year(data, m: Methodology) -> _Year:
     prep = pipeline.prepare_year(data, m)
     sm = pipeline.smooth(prep, m, m.smoothing.enabled)
-    tr = pipeline.treat(sm.values, m, m.outliers.enabled)
+    tr = pipeline.treat(sm.values, m, pipeline.treats_before(m, m.normalisation))
     nominal = None
     if len(prep.rows) and len(prep.cols):
-        norm = pipeline.normalised(prep, sm.values, tr.values, m.normalisation)
+        norm = pipeline.normalised(prep, tr.values, m.normalisation)
         nominal = pipeline.aggregate_year(prep, norm, m.aggregation, m.exponential_constant)
     return _Year(prep, sm, tr, nominal)
 
@@ -208,11 +208,17 @@ def _contribution_frame(y: _Year, m: Methodology) -> pd.DataFrame:
 def _treatment_frame(y: _Year) -> pd.DataFrame:
     prep, sm, tr = y.prep, y.smoothed, y.treated
     codes, inds = prep.nis_codes, prep.indicators
-    cols: dict[str, list[np.ndarray]] = {c: [] for c in ("nis_code", "indicator", "treatment", "value_before", "value_after")}
+    cols: dict[str, list[np.ndarray]] = {
+        c: [] for c in ("nis_code", "indicator", "treatment", "value_before", "value_after", "shrinkage_weight")
+    }
 
-    def add(mask: np.ndarray, k: int, treatment: str | np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+    def add(
+        mask: np.ndarray, k: int, treatment: str | np.ndarray, before: np.ndarray, after: np.ndarray, weight=None
+    ) -> None:
         if not mask.any():
             return
+        # The prior's weight B of an empirically-Bayes-smoothed value (raw and smoothed beside it).
+        cols["shrinkage_weight"].append(np.full(int(mask.sum()), np.nan) if weight is None else weight[mask])
         cols["nis_code"].append(codes[mask])
         cols["indicator"].append(np.full(int(mask.sum()), inds[k], dtype=object))
         labels = np.full(int(mask.sum()), treatment, dtype=object) if isinstance(treatment, str) else treatment[mask]
@@ -225,7 +231,7 @@ def _treatment_frame(y: _Year) -> pd.DataFrame:
         how = prep.imputed[:, k]
         for code, name in imputation.TREATMENT_NAMES.items():
             add(how == code, k, name, raw[:, k], prep.values[:, k])
-        add(sm.smoothed[:, k], k, smoothing.TREATMENT_NAME, prep.values[:, k], sm.values[:, k])
+        add(sm.smoothed[:, k], k, smoothing.TREATMENT_NAME, prep.values[:, k], sm.values[:, k], sm.prior_weight[:, k])
         if tr.results is not None:
             labels = tr.results[k].value_labels
             add(labels != "", k, labels, sm.values[:, k], tr.values[:, k])

@@ -61,6 +61,13 @@ class Indicator:
     direction: int  # +1: a higher value means more need; -1: less need
     rate: bool  # a proportion numerator / denominator, eligible for smoothing
     label: Label
+    # A share counted over the whole register (residents by nationality or age): no sampling
+    # error to shrink, so never smoothed (METHOD.md 3.4).
+    register: bool = False
+    # A money amount: compared across years relative to the national median of its year (3.3).
+    money: bool = False
+    # How the uncertainty analysis re-draws the value from its counts (METHOD.md 3.10).
+    sampling: str = "none"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ class Imputation:
 @dataclass(frozen=True)
 class Outliers:
     enabled: bool
+    # The normalisations the treatment protects: it runs (and the normalisation reads the treated
+    # values) only before these. The rank-based normal transform needs none (METHOD.md 3.5).
+    normalisations: tuple[str, ...]
     skewness_threshold: float
     kurtosis_threshold: float
     max_winsorised_points: int
@@ -94,12 +104,27 @@ class Outliers:
     log_offset_share: float
 
 
+SAMPLING_MODELS: tuple[str, ...] = ("binomial", "poisson", "none")
+SMOOTHING_PRIORS: tuple[str, ...] = ("arrondissement", "arrondissement_median")
+
+
 @dataclass(frozen=True)
 class Smoothing:
     enabled: bool
     method: str
+    # "arrondissement": the arrondissement's pooled rate (method 1; its cities dominate it);
+    # "arrondissement_median": the median rate of the arrondissement's communes (method 2).
     prior: str
-    min_population: float
+    min_population: float  # only communes below it are smoothed; 0 = every commune (by precision)
+
+
+@dataclass(frozen=True)
+class FixedGoalposts:
+    """The fixed-goalpost score (METHOD.md 3.8): one indicator set per methodology version, or
+    ``None`` for whatever each edition shares with the base year (method 1)."""
+
+    indicators: tuple[str, ...] | None
+    money_relative_to_national_median: bool
 
 
 @dataclass(frozen=True)
@@ -130,9 +155,30 @@ class Uncertainty:
     seed: int
     weight_noise: float
     choices: tuple[Choice, ...]
+    # Sources of uncertainty beyond the method's choices (METHOD.md 3.10): a parametric bootstrap
+    # of every rate from its numerator and denominator, and multiple-imputation draws.
+    data: bool = False
+    imputation: bool = False
 
     def choice(self, name: str) -> Choice | None:
         return next((c for c in self.choices if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One-at-a-time leave-outs and Sobol indices of the method's choices (METHOD.md 3.11)."""
+
+    leave_out: tuple[str, ...]  # "domains", "indicators"
+    sobol_samples: int  # base sample size N of the Saltelli design (N x (d + 2) evaluations)
+    sobol_bootstrap: int = 0  # resamples of the N rows for the 5th and 95th percentiles
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Thresholds of the coherence audit (METHOD.md 3.9)."""
+
+    min_cronbach_alpha: float
+    max_indicator_correlation: float
 
 
 @dataclass(frozen=True)
@@ -151,6 +197,9 @@ class Methodology:
     aggregation: str
     exponential_constant: float
     uncertainty: Uncertainty
+    goalposts: FixedGoalposts = FixedGoalposts(None, False)
+    sensitivity: Sensitivity | None = None
+    audit: Audit | None = None
     source: str = "<mapping>"
 
     @property
@@ -200,8 +249,9 @@ def methodology_from_mapping(
         top,
         "<root>",
         {
-            "version", "adopted", "base_year", "indicators", "domains", "editions", "screening",
+            "version", "adopted", "base_year", "goalposts", "indicators", "domains", "editions", "screening",
             "imputation", "outliers", "smoothing", "normalisation", "aggregation", "uncertainty",
+            "sensitivity", "audit",
         },
     )
     version = r.text(r.get(top, "version", "<root>"), "version")
@@ -235,10 +285,14 @@ def methodology_from_mapping(
     )
 
     ou = r.mapping(r.get(top, "outliers", "<root>"), "outliers")
-    keys = ("enabled", "skewness_threshold", "kurtosis_threshold", "max_winsorised_points", "fallback", "log_offset_share")
+    keys = (
+        "enabled", "normalisations", "skewness_threshold", "kurtosis_threshold", "max_winsorised_points", "fallback",
+        "log_offset_share",
+    )
     r.only(ou, "outliers", set(keys))
     outliers = Outliers(
         enabled=r.boolean(r.get(ou, "enabled", "outliers"), "outliers.enabled"),
+        normalisations=r.subset(r.get(ou, "normalisations", "outliers"), "outliers.normalisations", NORMALISATIONS),
         skewness_threshold=r.number(
             r.get(ou, "skewness_threshold", "outliers"), "outliers.skewness_threshold", low=0, low_open=True
         ),
@@ -259,7 +313,7 @@ def methodology_from_mapping(
     smoothing = Smoothing(
         enabled=r.boolean(r.get(sm, "enabled", "smoothing"), "smoothing.enabled"),
         method=r.one_of(r.get(sm, "method", "smoothing"), "smoothing.method", ("empirical_bayes_logit",)),
-        prior=r.one_of(r.get(sm, "prior", "smoothing"), "smoothing.prior", ("arrondissement",)),
+        prior=r.one_of(r.get(sm, "prior", "smoothing"), "smoothing.prior", SMOOTHING_PRIORS),
         min_population=r.number(r.get(sm, "min_population", "smoothing"), "smoothing.min_population", low=0),
     )
 
@@ -275,6 +329,25 @@ def methodology_from_mapping(
     )
 
     uncertainty = _uncertainty(r, r.get(top, "uncertainty", "<root>"), tuple(d.id for d in domains))
+    goalposts = _goalposts(r, r.get(top, "goalposts", "<root>"), indicators)
+
+    se = r.mapping(r.get(top, "sensitivity", "<root>"), "sensitivity")
+    r.only(se, "sensitivity", {"leave_out", "sobol_samples", "sobol_bootstrap"})
+    sensitivity = Sensitivity(
+        leave_out=r.subset(r.get(se, "leave_out", "sensitivity"), "sensitivity.leave_out", ("domains", "indicators")),
+        sobol_samples=r.integer(r.get(se, "sobol_samples", "sensitivity"), "sensitivity.sobol_samples", low=0, high=100_000),
+        sobol_bootstrap=r.integer(
+            r.get(se, "sobol_bootstrap", "sensitivity"), "sensitivity.sobol_bootstrap", low=0, high=10_000
+        ),
+    )
+    au = r.mapping(r.get(top, "audit", "<root>"), "audit")
+    r.only(au, "audit", {"min_cronbach_alpha", "max_indicator_correlation"})
+    audit = Audit(
+        min_cronbach_alpha=r.number(r.get(au, "min_cronbach_alpha", "audit"), "audit.min_cronbach_alpha", low=-1, high=1),
+        max_indicator_correlation=r.number(
+            r.get(au, "max_indicator_correlation", "audit"), "audit.max_indicator_correlation", low=0, high=1
+        ),
+    )
 
     return Methodology(
         version=version,
@@ -291,7 +364,29 @@ def methodology_from_mapping(
         aggregation=aggregation,
         exponential_constant=constant,
         uncertainty=uncertainty,
+        goalposts=goalposts,
+        sensitivity=sensitivity,
+        audit=audit,
         source=source,
+    )
+
+
+def _goalposts(r: _Reader, raw: Any, indicators: tuple[Indicator, ...]) -> FixedGoalposts:
+    gp = r.mapping(raw, "goalposts")
+    r.only(gp, "goalposts", {"indicators", "money_relative_to_national_median"})
+    chosen = r.get(gp, "indicators", "goalposts")
+    ids = tuple(i.id for i in indicators)
+    if chosen == "edition":
+        fixed = None
+    else:
+        fixed = r.subset(chosen, "goalposts.indicators", ids, what="'edition' or a list of declared indicators")
+        if not fixed:
+            raise MethodologyError(r.source, "goalposts.indicators", "expected at least one indicator, found none")
+    return FixedGoalposts(
+        indicators=fixed,
+        money_relative_to_national_median=r.boolean(
+            r.get(gp, "money_relative_to_national_median", "goalposts"), "goalposts.money_relative_to_national_median"
+        ),
     )
 
 
@@ -308,7 +403,7 @@ def _indicators(r: _Reader, raw: Any, allowed: Iterable[str] | None) -> tuple[In
                 r.source, key, f"unknown indicator {ind_id!r}; expected one of {sorted(allowed_set)}"
             )
         spec = r.mapping(spec, key)
-        r.only(spec, key, {"direction", "rate", "label"})
+        r.only(spec, key, {"direction", "rate", "register", "money", "sampling", "label"})
         direction = r.get(spec, "direction", key)
         if isinstance(direction, bool) or direction not in (1, -1):
             raise MethodologyError(
@@ -320,8 +415,13 @@ def _indicators(r: _Reader, raw: Any, allowed: Iterable[str] | None) -> tuple[In
                 direction=int(direction),
                 rate=r.boolean(r.get(spec, "rate", key), f"{key}.rate"),
                 label=r.label(spec.get("label"), f"{key}.label", fallback=str(ind_id)),
+                register=r.boolean(r.get(spec, "register", key), f"{key}.register"),
+                money=r.boolean(r.get(spec, "money", key), f"{key}.money"),
+                sampling=r.one_of(r.get(spec, "sampling", key), f"{key}.sampling", SAMPLING_MODELS),
             )
         )
+        if out[-1].sampling == "binomial" and not out[-1].rate:
+            raise MethodologyError(r.source, f"{key}.sampling", "binomial needs a proportion (rate: true); use poisson or none")
     return tuple(out)
 
 
@@ -398,7 +498,11 @@ def _editions(r: _Reader, raw: Any, domains: tuple[Domain, ...]) -> Editions:
 
 def _uncertainty(r: _Reader, raw: Any, domain_ids: tuple[str, ...]) -> Uncertainty:
     un = r.mapping(raw, "uncertainty")
-    r.only(un, "uncertainty", {"draws", "seed", "weight_noise", "choices"})
+    r.only(un, "uncertainty", {"draws", "seed", "weight_noise", "sources", "choices"})
+    so = r.mapping(r.get(un, "sources", "uncertainty"), "uncertainty.sources")
+    r.only(so, "uncertainty.sources", {"data", "imputation"})
+    data_source = r.boolean(r.get(so, "data", "uncertainty.sources"), "uncertainty.sources.data")
+    imputation_source = r.boolean(r.get(so, "imputation", "uncertainty.sources"), "uncertainty.sources.imputation")
     draws = r.integer(r.get(un, "draws", "uncertainty"), "uncertainty.draws", low=1, high=1_000_000)
     seed = r.integer(r.get(un, "seed", "uncertainty"), "uncertainty.seed", low=0)
     noise = r.number(r.get(un, "weight_noise", "uncertainty"), "uncertainty.weight_noise", low=0, high=1, high_open=True)
@@ -445,7 +549,9 @@ def _uncertainty(r: _Reader, raw: Any, domain_ids: tuple[str, ...]) -> Uncertain
             if abs(sum(probs) - 1.0) > 1e-9:
                 raise MethodologyError(r.source, f"{key}.probabilities", f"must sum to 1, found {sum(probs):g}")
         choices.append(Choice(name=str(name), options=tuple(options), probabilities=probs))
-    return Uncertainty(draws=draws, seed=seed, weight_noise=noise, choices=tuple(choices))
+    return Uncertainty(
+        draws=draws, seed=seed, weight_noise=noise, choices=tuple(choices), data=data_source, imputation=imputation_source
+    )
 
 
 class _Reader:
@@ -526,6 +632,15 @@ class _Reader:
         if high is not None and value > high:
             raise self.fail(key, f"expected a whole number <= {high}, found {value!r}")
         return value
+
+    def subset(self, value: Any, key: str, allowed: tuple[str, ...], what: str | None = None) -> tuple[str, ...]:
+        """A list of distinct values among ``allowed`` (possibly empty), in the file's order."""
+        if not isinstance(value, list) or any(v not in allowed for v in value):
+            expected = what or f"a list of values among {list(allowed)}"
+            raise self.fail(key, f"expected {expected}, found {value!r}")
+        if len(set(value)) != len(value):
+            raise self.fail(key, f"a value is listed twice in {value}")
+        return tuple(str(v) for v in value)
 
     def one_of(self, value: Any, key: str, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

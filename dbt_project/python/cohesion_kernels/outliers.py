@@ -110,3 +110,81 @@ def treat_matrix(
     ]
     treated = np.column_stack([r.values for r in results]) if results else matrix.copy()
     return treated, results
+
+
+def _row_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bias-corrected skewness and excess kurtosis of each row of a NaN-free 2-D array, as
+    ``moments`` computes them (Excel SKEW and KURT), fast along contiguous rows."""
+    n = float(x.shape[1])
+    c = x - x.mean(axis=1, keepdims=True)
+    c2 = c * c
+    s2 = c2.sum(axis=1)
+    s3 = (c2 * c).sum(axis=1)
+    s4 = (c2 * c2).sum(axis=1)
+    scale = np.abs(x).max(axis=1)
+    constant = s2 <= (scale * 1e-12) ** 2 * n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew = np.sqrt(n) * s3 / s2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        r = n * s4 / s2**2
+        kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return np.where(constant, np.nan, skew), np.where(constant, np.nan, kurt)
+
+
+def _row_fails(x: np.ndarray, skewness_threshold: float, kurtosis_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    sk, ku = _row_moments(x)
+    with np.errstate(invalid="ignore"):
+        fails = (np.abs(sk) >= skewness_threshold) & (ku >= kurtosis_threshold)
+    return fails & ~np.isnan(sk) & ~np.isnan(ku), sk
+
+
+def treat_draws(
+    values: np.ndarray,
+    limits: np.ndarray,
+    *,
+    skewness_threshold: float,
+    kurtosis_threshold: float,
+    log_fallback: bool = True,
+    log_offset_share: float = 0.01,
+) -> np.ndarray:
+    """``treat_outliers`` on each row of ``values`` (draws x communes, no NaN) at once, row ``d``
+    with its own limit of points ``limits[d]``: the same rule, step by step, vectorised over the
+    draws (the uncertainty analysis treats every data draw)."""
+    original = np.ascontiguousarray(values, dtype=float)
+    out = original.copy()
+    first, _ = _row_fails(original, skewness_threshold, kurtosis_threshold)
+    rows = np.flatnonzero(first)
+    if not rows.size:
+        return out
+    # Only the rows that fail the test are treated; the others come back as they were.
+    x = original[rows].copy()
+    lim = np.asarray(limits)[rows]
+    points = np.zeros(rows.size, dtype=int)
+    failing = np.ones(rows.size, dtype=bool)
+    sk = _row_moments(x)[0]
+    for _ in range(int(lim.max(initial=0))):
+        go = failing & (points < lim)
+        if not go.any():
+            break
+        high = sk >= 0
+        extreme = np.where(high, x.max(axis=1), x.min(axis=1))
+        at = x == extreme[:, None]
+        # The next distinct value toward the middle; none when every value is tied.
+        target = np.where(high, np.where(at, -np.inf, x).max(axis=1), np.where(at, np.inf, x).min(axis=1))
+        move = go & np.isfinite(target)
+        at &= move[:, None]
+        x = np.where(at, target[:, None], x)
+        points += at.sum(axis=1)
+        # A row stops once it passes, or when all its values are tied (nothing to move toward).
+        still, sk = _row_fails(x, skewness_threshold, kurtosis_threshold)
+        failing = move & still
+    if log_fallback:
+        still = _row_fails(x, skewness_threshold, kurtosis_threshold)[0]
+        if still.any():
+            o = original[rows[still]]
+            lo, hi = o.min(axis=1, keepdims=True), o.max(axis=1, keepdims=True)
+            offset = log_offset_share * (hi - lo)
+            positive = (_row_moments(o)[0] >= 0)[:, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x[still] = np.where(positive, np.log(o - lo + offset), -np.log(hi - o + offset))
+    out[rows] = x
+    return out

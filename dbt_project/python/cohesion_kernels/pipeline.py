@@ -3,15 +3,15 @@
     screening -> imputation -> smoothing -> outlier treatment -> normalisation -> domains -> index
 
 Order and its reasons:
-- Smoothing comes before the outlier test (METHOD.md lists it after): the extremes of small
+- Smoothing comes before the outlier test (METHOD.md 3.4 before 3.5): the extremes of small
   communes are mostly sampling noise, which smoothing removes at its source; testing afterwards
   winsorises only what remains, and smoothing (which recomputes a rate from its numerator and
   denominator) cannot undo a winsorised value.
-- The rank-based normal transform ranks the values *before* outlier treatment. Winsorising and
-  the log are monotone, so this changes no order except that winsorised points would become
-  ties; keeping their raw order means that raising a need never lowers a commune's rank. The
-  treatment therefore matters for the min-max and z-score normalisations (the uncertainty
-  analysis), and every treated value is still logged.
+- Outlier treatment runs only before the normalisations it protects (``outliers.normalisations``:
+  min-max and z-score), and those normalisations read the treated values. Before the rank-based
+  normal transform it does not run at all: winsorising and the log are monotone, so they could
+  only turn the winsorised points into ties (and let raising a need lower a rank). No step runs
+  that cannot change the result (METHOD.md 3.5).
 
 ``index.py`` runs the stages with the methodology's nominal choices; ``uncertainty.py`` runs them
 once per alternative and recombines the results as arrays.
@@ -119,29 +119,38 @@ def prepare_year(data: YearData, m: Methodology) -> PreparedYear:
     )
 
 
+def smoothable(m: Methodology, indicator: str) -> bool:
+    """A rate with sampling noise: a proportion, not a share counted over the whole register."""
+    ind = m.indicator(indicator)
+    return ind.rate and not ind.register
+
+
 def smooth(prep: PreparedYear, m: Methodology, enabled: bool) -> Smoothed:
-    """Shrink the rates of small communes (rate indicators with a numerator and a denominator)."""
+    """Shrink the rates (rate indicators with a numerator and a denominator, register shares
+    excepted) by their precision; with a ``min_population``, only the communes below it."""
     values = prep.values.copy()
     done = np.zeros(values.shape, dtype=bool)
     weight = np.full(values.shape, np.nan)
     if not enabled:
         return Smoothed(values, done, weight)
     data = prep.data
-    small = data.population < m.smoothing.min_population  # NaN population: not small
+    cut_off = m.smoothing.min_population > 0
+    # NaN population: not small (method 1); without a cut-off every commune is eligible.
+    small = data.population < m.smoothing.min_population if cut_off else np.ones(len(data.nis_codes), dtype=bool)
     for k, j in enumerate(prep.cols):
-        if not m.indicator(prep.indicators[k]).rate:
+        if not smoothable(m, prep.indicators[k]):
             continue
         num, den = data.numerators[:, j], data.denominators[:, j]
         if not np.isfinite(num).any():
             continue
-        if np.isnan(data.population).all():
+        if cut_off and np.isnan(data.population).all():
             raise IndexInputError(
                 "population",
                 f"smoothing is enabled in {m.source} but no population was passed for {data.year}; "
                 "pass population=... (nis_code, year, population) or set smoothing.enabled: false",
             )
         eligible = small & np.isfinite(data.values[:, j]) & np.isin(np.arange(len(small)), prep.rows)
-        res = smoothing.shrink_rates(num, den, data.arrondissements, eligible)
+        res = smoothing.shrink_rates(num, den, data.arrondissements, eligible, m.smoothing.prior)
         scale = smoothing.value_scale(data.values[:, j], res.raw_rate)
         hit = res.smoothed[prep.rows] & (prep.imputed[:, k] == imputation.NOT_IMPUTED)
         values[hit, k] = res.rate[prep.rows][hit] * scale
@@ -164,10 +173,14 @@ def treat(values: np.ndarray, m: Methodology, enabled: bool, limit: int | None =
     return Treated(treated, tuple(results))
 
 
-def normalised(prep: PreparedYear, smoothed_values: np.ndarray, treated_values: np.ndarray, method: str) -> np.ndarray:
-    # Rank-normal reads the pre-treatment values (module docstring); the others the treated ones.
-    source = smoothed_values if method == "rank_normal" else treated_values
-    return normalise.normalise(source, method, prep.directions)
+def treats_before(m: Methodology, method: str) -> bool:
+    """Whether outlier treatment runs before the normalisation ``method`` (module docstring)."""
+    return m.outliers.enabled and method in m.outliers.normalisations
+
+
+def normalised(prep: PreparedYear, values: np.ndarray, method: str) -> np.ndarray:
+    """The normalised values (direction applied) of the smoothed, or treated, values."""
+    return normalise.normalise(values, method, prep.directions)
 
 
 def aggregate_year(

@@ -1,10 +1,12 @@
-"""Empirical-Bayes shrinkage of small communes' rates toward their arrondissement (METHOD.md 3.4).
+"""Empirical-Bayes shrinkage of rates toward their arrondissement (METHOD.md 3.4).
 
 On the logit scale, as the English IMD does for small areas:
 
     p_i     = (y_i + 0.5) / (n_i + 1)                      (so that 0 and n_i have a logit)
     theta_i = logit(p_i),   v_i = 1 / ((n_i + 1) p_i (1 - p_i))   (sampling variance, delta method)
-    mu_a    = logit((sum_a y + 0.5) / (sum_a n + 1))        (pooled rate of the arrondissement)
+    mu_a    = median of theta_j over the arrondissement's communes     (prior "arrondissement_median")
+              or logit((sum_a y + 0.5) / (sum_a n + 1)), the pooled rate (prior "arrondissement",
+              method 1: the cities hold most of the numerators, so they set it)
     tau2    = max(0, mean_i[(theta_i - mu_a(i))^2 - v_i])   (between-commune variance, moments,
                                                               pooled over the country: ~13 communes
                                                               per arrondissement are too few)
@@ -12,7 +14,11 @@ On the logit scale, as the English IMD does for small areas:
     smoothed = expit(theta_i + B_i (mu_a - theta_i))
 
 The prior and tau2 use every commune with a numerator and a denominator; only the ``eligible``
-ones (the small communes) are replaced. The raw rate is kept beside the smoothed one.
+ones are replaced (method 2: all of them, each by its own precision; method 1: the small
+communes). The raw rate is kept beside the smoothed one.
+
+``shrink_draws`` applies the same formula to a batch of data draws at once (the uncertainty
+analysis re-smooths every bootstrap draw).
 """
 
 from __future__ import annotations
@@ -42,11 +48,32 @@ def expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+POOLED = "arrondissement"
+MEDIAN = "arrondissement_median"
+
+
+def _group_medians(theta: np.ndarray, valid: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per row, the median of ``theta`` over the valid rows of its group, along the last axis
+    (leading axes are draws); NaN for a group without a valid row."""
+    masked = np.where(valid, theta, np.nan)
+    out = np.full(masked.shape, np.nan)
+    for g in np.unique(group):
+        members = group == g
+        block = masked[..., members]
+        if np.isnan(block).all():
+            continue
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(block, axis=-1, keepdims=True)
+        out[..., members] = med
+    return out
+
+
 def shrink_rates(
     numerator: np.ndarray,
     denominator: np.ndarray,
     groups: np.ndarray,
     eligible: np.ndarray,
+    prior: str = POOLED,
 ) -> ShrinkageResult:
     y = np.asarray(numerator, dtype=float)
     n = np.asarray(denominator, dtype=float)
@@ -62,11 +89,16 @@ def shrink_rates(
     theta = logit(p)
     v = 1.0 / ((n + 1.0) * p * (1.0 - p))
     _, group = np.unique(np.asarray(groups), return_inverse=True)
-    pooled_y = np.bincount(group, weights=np.where(valid, y, 0.0))[group]
-    pooled_n = np.bincount(group, weights=np.where(valid, n, 0.0))[group]
-    has_prior = valid & (pooled_n > 0)
-    prior_p = (pooled_y + 0.5) / (pooled_n + 1.0)
-    mu = logit(prior_p)
+    if prior == MEDIAN:
+        mu = _group_medians(theta, valid, group)
+        has_prior = valid & np.isfinite(mu)
+        prior_p = expit(mu)
+    else:
+        pooled_y = np.bincount(group, weights=np.where(valid, y, 0.0))[group]
+        pooled_n = np.bincount(group, weights=np.where(valid, n, 0.0))[group]
+        has_prior = valid & (pooled_n > 0)
+        prior_p = (pooled_y + 0.5) / (pooled_n + 1.0)
+        mu = logit(prior_p)
     tau2 = float(max(0.0, np.mean((theta[has_prior] - mu[has_prior]) ** 2 - v[has_prior])))
     weight = np.where(has_prior, v / (v + tau2), np.nan)
     shrunk = expit(theta + weight * (mu - theta))
@@ -92,3 +124,52 @@ def value_scale(values: np.ndarray, raw_rate: np.ndarray) -> float:
         ratio = values / raw_rate
     ok = np.isfinite(ratio) & (raw_rate > 0)
     return float(np.median(ratio[ok])) if ok.any() else 1.0
+
+
+def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndarray, prior: str) -> np.ndarray:
+    """Smoothed rates of a batch of draws: ``numerator`` (K, N) drawn counts, ``denominator`` (N,).
+
+    The formula of ``shrink_rates`` with every commune eligible, tau2 estimated per draw; NaN where
+    a commune has no usable count. Vectorised over the draws (the uncertainty analysis)."""
+    y = np.asarray(numerator, dtype=float)
+    n = np.broadcast_to(np.asarray(denominator, dtype=float), y.shape)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(y) & np.isfinite(n) & (n > 0)
+    p = np.where(valid, (y + 0.5) / (n + 1.0), 0.5)
+    theta = logit(p)
+    v = 1.0 / ((n + 1.0) * p * (1.0 - p))
+    _, group = np.unique(np.asarray(groups), return_inverse=True)
+    if prior == MEDIAN and (valid == valid[:1]).all():
+        # The same communes have counts in every draw: sort each group's values once, padded to
+        # the largest group, and read the middle one or two (all groups and draws at once).
+        cols = valid[0]
+        sizes = np.bincount(group[cols], minlength=group.max() + 1)
+        slot = np.zeros(group.size, dtype=np.int64)
+        members = np.flatnonzero(cols)
+        order = members[np.argsort(group[members], kind="stable")]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        slot[order] = np.arange(order.size) - starts[group[order]]
+        padded = np.full((y.shape[0], sizes.size, max(int(sizes.max(initial=0)), 1)), np.inf)
+        padded[:, group[members], slot[members]] = theta[:, members]
+        padded.sort(axis=-1)
+        low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
+        high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
+        with np.errstate(invalid="ignore"):
+            medians = np.where(sizes > 0, (low + high) / 2.0, np.nan)
+        mu = medians[:, group]
+    elif prior == MEDIAN:
+        mu = _group_medians(theta, valid, group)
+    else:
+        k = y.shape[0]
+        mu = np.empty(y.shape)
+        for d in range(k):
+            pooled_y = np.bincount(group, weights=np.where(valid[d], y[d], 0.0))[group]
+            pooled_n = np.bincount(group, weights=np.where(valid[d], n[d], 0.0))[group]
+            mu[d] = logit((pooled_y + 0.5) / (pooled_n + 1.0))
+    ok = valid & np.isfinite(mu)
+    with np.errstate(invalid="ignore"):
+        dev = np.where(ok, (theta - mu) ** 2 - v, 0.0)
+    tau2 = np.maximum(0.0, dev.sum(axis=-1, keepdims=True) / np.maximum(ok.sum(axis=-1, keepdims=True), 1))
+    weight = v / (v + tau2)
+    out = expit(theta + weight * (mu - theta))
+    return np.where(ok, out, np.where(valid, y / np.where(n > 0, n, 1.0), np.nan))

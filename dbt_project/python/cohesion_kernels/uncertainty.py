@@ -1,20 +1,23 @@
-"""Uncertainty and sensitivity of the ranks (METHOD.md 3.8; COINr's uncertainty analysis).
+"""Uncertainty of the ranks (METHOD.md 3.10; COINr's uncertainty analysis).
 
 Each of ``draws`` seeded draws picks one option per uncertain choice of the methodology file
-(outlier treatment on/off, winsorising limit, smoothing on/off, normalisation, aggregation, a
-domain left out or none) and perturbs the domain weights, w' = w (1 + noise U(-1, 1)) (the
-domain weights: within-domain weights stay equal). Per commune and year we report the median rank
-and the 5th and 95th percentile ranks over the draws, as ranks that occurred (inverted empirical
-CDF), so they are whole ranks. Screening and imputation are not varied.
+(method 2: normalisation and winsorising limit; method 1 also drew outlier treatment on/off,
+smoothing on/off, aggregation and a domain left out) and perturbs the domain weights,
+w' = w (1 + noise U(-1, 1)) (the domain weights: within-domain weights stay equal). With
+``uncertainty.sources`` on, each draw also re-draws the data and the imputed values (``draws``).
+Per commune and year we report the median rank and the 5th and 95th percentile ranks over the
+draws, as ranks that occurred (inverted empirical CDF), so they are whole ranks. Screening is not
+varied. Sensitivity (leave-outs, Sobol indices) is ``sensitivity``.
 
-Vectorised: every treated, normalised and transformed variant of a year is computed once
+Without data or imputation draws (method 1), vectorised this way: every treated, normalised and
+transformed variant of a year is computed once
 (at most 2 smoothing x 6 outlier x 3 normalisation x 3 aggregation stacks of communes x domains);
 a draw is then an index into that stack and a weight vector, and all draws are scored with one
 array product. Ranks use the same rule as the index (1 = most need).
 
-Per choice, ``sensitivity`` gives the mean absolute rank shift against the nominal rank when that
-choice alone takes each of its other options (one at a time, everything else nominal); for the
-weights, over the draws' noisy weights alone.
+``_sensitivity`` (used by ``sensitivity``) gives, per choice, the mean absolute rank shift against
+the nominal rank when that choice alone takes each of its other options (one at a time,
+everything else nominal); for the weights, over noisy weights alone.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from cohesion_kernels import aggregate, pipeline
+from cohesion_kernels import draws as data_draws
 from cohesion_kernels.methodology import Methodology
 from cohesion_kernels.prepare import prepare_years
 
@@ -55,7 +59,6 @@ class YearDraws:
 @dataclass(frozen=True)
 class UncertaintyResult:
     ranks: pd.DataFrame  # commune x year: rank_nominal, rank_median, rank_p05, rank_p95, draws
-    sensitivity: pd.DataFrame  # year x choice x option: mean and max absolute rank shift
     draws: dict[int, YearDraws]
 
     def draw_ranks_frame(self) -> pd.DataFrame:
@@ -100,19 +103,32 @@ def run_uncertainty(
     m = methodology
     k = m.uncertainty.draws if draws is None else int(draws)
     base_seed = m.uncertainty.seed if seed is None else int(seed)
-    ranks, sens, year_draws = [], [], {}
+    ranks, year_draws = [], {}
     for year, data in prepare_years(indicators, communes, m, population).items():
         prep = pipeline.prepare_year(data, m)
         if len(prep.rows) == 0 or len(prep.cols) == 0:
             continue
         rng = np.random.default_rng([base_seed, year])
-        variants = _precompute(prep, m)
-        nominal_score = _score(variants, _nominal_index(variants, m), prep.domain_weights[None, :])[0]
-        nominal_rank = aggregate.need_rank(nominal_score)
+        resample = m.uncertainty.data or m.uncertainty.imputation
+        # The precomputed variants serve the draws without data or imputation (method 1) only.
+        variants = None if resample else _precompute(prep, m)
+        nominal_rank = aggregate.need_rank(_nominal_score(prep, m))
         choices, v_idx, a_idx, weights = _draw(rng, k, prep, m, variants)
-        scores = np.concatenate(
-            [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
-        )
+        if resample:
+            # Data and imputed values differ in every draw: the whole pipeline runs per draw
+            # (vectorised), each source from a stream of its own (``draws``).
+            scores = data_draws.score_draws(
+                prep,
+                m,
+                choices,
+                weights,
+                data_rng=np.random.default_rng([base_seed, year, 1]) if m.uncertainty.data else None,
+                imputation_rng=np.random.default_rng([base_seed, year, 2]) if m.uncertainty.imputation else None,
+            )
+        else:
+            scores = np.concatenate(
+                [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
+            )
         draw_ranks = rankdata(-scores, method="min", axis=1).astype(np.int32)
         # Percentiles as ranks that occurred (inverted CDF): whole ranks, no "rank 264.95".
         p05, p50, p95 = np.percentile(draw_ranks, [5, 50, 95], axis=0, method="inverted_cdf").astype(int)
@@ -129,19 +145,29 @@ def run_uncertainty(
                 }
             )
         )
-        sens.append(_sensitivity(prep, m, variants, nominal_rank, weights, year))
         year_draws[year] = YearDraws(year, prep.nis_codes, choices, scores, draw_ranks)
-    return UncertaintyResult(
-        ranks=_frame(ranks, RANK_COLUMNS),
-        sensitivity=_frame(sens, SENSITIVITY_COLUMNS),
-        draws=year_draws,
-    )
+    return UncertaintyResult(ranks=_frame(ranks, RANK_COLUMNS), draws=year_draws)
+
+
+def _nominal_score(prep: pipeline.PreparedYear, m: Methodology) -> np.ndarray:
+    """The index score of the year's scored communes, as ``index`` computes it."""
+    sm = pipeline.smooth(prep, m, m.smoothing.enabled)
+    tr = pipeline.treat(sm.values, m, pipeline.treats_before(m, m.normalisation))
+    norm = pipeline.normalised(prep, tr.values, m.normalisation)
+    return pipeline.aggregate_year(prep, norm, m.aggregation, m.exponential_constant).score
 
 
 def benchmark(
-    n_communes: int = 565, draws: int = 1000, *, seed: int = 0, methodology: Methodology | None = None
+    n_communes: int = 565,
+    draws: int = 1000,
+    *,
+    years: int = 7,
+    seed: int = 0,
+    methodology: Methodology | None = None,
 ) -> float:
-    """Wall time in seconds of ``run_uncertainty`` for one synthetic year (for ``make bench``).
+    """Seconds of processor time of ``run_uncertainty`` on ``years`` synthetic years (for
+    ``make bench`` and the speed test). Processor time, not wall time: the machine's other work
+    must not count (the kernel is single-threaded; OpenBLAS threads only matter for large arrays).
 
     Without ``methodology``, reads the repository's config/methodology.yml.
     """
@@ -150,10 +176,11 @@ def benchmark(
 
     if methodology is None:
         methodology = load_methodology(Path(__file__).resolve().parents[3] / "config" / "methodology.yml")
-    data = make_synthetic(n_communes, max(1, round(n_communes * 43 / 565)), (methodology.base_year,), seed=seed)
-    start = time.perf_counter()
+    span = tuple(range(methodology.base_year - years + 1, methodology.base_year + 1))
+    data = make_synthetic(n_communes, max(1, round(n_communes * 43 / 565)), span, seed=seed)
+    start = time.process_time()
     run_uncertainty(data.indicators, data.communes, methodology, data.population, draws=draws)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def _options(m: Methodology, name: str, nominal):
@@ -189,19 +216,20 @@ def _precompute(prep: pipeline.PreparedYear, m: Methodology) -> _Variants:
     domain_stack = []
     for s in smooth_opts:
         sm = pipeline.smooth(prep, m, bool(s))
-        rank_normal_variant: int | None = None
+        untreated: dict[str, int] = {}
         for o in sorted(outlier_opts):
             tr = pipeline.treat(sm.values, m, o > 0, o if o > 0 else None)
             for norm in norms:
-                if norm == "rank_normal" and rank_normal_variant is not None:
-                    # Rank-normal reads pre-treatment values: one variant per smoothing option.
-                    keys[(bool(s), o, norm)] = rank_normal_variant
+                protected = norm in m.outliers.normalisations
+                if not protected and norm in untreated:
+                    # No treatment before this normalisation: one variant per smoothing option.
+                    keys[(bool(s), o, norm)] = untreated[norm]
                     continue
-                z = pipeline.normalised(prep, sm.values, tr.values, norm)
+                z = pipeline.normalised(prep, tr.values if protected else sm.values, norm)
                 dom = aggregate.domain_scores(z, prep.domain_index, prep.indicator_weights, len(prep.domains))
                 keys[(bool(s), o, norm)] = len(domain_stack)
-                if norm == "rank_normal":
-                    rank_normal_variant = len(domain_stack)
+                if not protected:
+                    untreated[norm] = len(domain_stack)
                 domain_stack.append(dom)
     doms = np.stack(domain_stack)  # (V, N, D)
     layers = []
@@ -229,7 +257,7 @@ def _score(variants: _Variants, index: tuple[np.ndarray, np.ndarray], weights: n
     return np.einsum("knd,kd->kn", layer, w)
 
 
-def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Methodology, variants: _Variants):
+def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Methodology, variants: _Variants | None):
     nom = _nominal(m)
     picked: dict[str, np.ndarray] = {}
     for name in ("outlier_treatment", "winsorising_limit", "smoothing", "normalisation", "aggregation", "leave_domain_out"):
@@ -245,15 +273,17 @@ def _draw(rng: np.random.Generator, k: int, prep: pipeline.PreparedYear, m: Meth
         out = picked["leave_domain_out"] == dom
         if len(prep.domains) > 1:
             weights[out, d] = 0.0
-    v_idx = np.array(
-        [
-            _variant(variants, s, t, lim, norm)
-            for s, t, lim, norm in zip(
-                picked["smoothing"], picked["outlier_treatment"], picked["winsorising_limit"], picked["normalisation"]
-            )
-        ]
-    )
-    a_idx = np.array([variants.aggregations.index(a) for a in picked["aggregation"]])
+    v_idx = a_idx = None
+    if variants is not None:
+        v_idx = np.array(
+            [
+                _variant(variants, s, t, lim, norm)
+                for s, t, lim, norm in zip(
+                    picked["smoothing"], picked["outlier_treatment"], picked["winsorising_limit"], picked["normalisation"]
+                )
+            ]
+        )
+        a_idx = np.array([variants.aggregations.index(a) for a in picked["aggregation"]])
     table = pd.DataFrame({"draw": np.arange(k), **{name: values for name, values in picked.items()}})
     for d, dom in enumerate(prep.domains):
         table[f"weight_{dom}"] = 100.0 * weights[:, d] / weights.sum(axis=1)

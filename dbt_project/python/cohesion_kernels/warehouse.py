@@ -20,6 +20,7 @@ from cohesion_kernels.editions import EditionPlan, plan_editions, population_for
 from cohesion_kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from cohesion_kernels.index import IndexResult, compute_index
 from cohesion_kernels.methodology import NATIONAL_SCOPE, Methodology, load_methodology
+from cohesion_kernels.sensitivity import SensitivityResult, run_sensitivity
 from cohesion_kernels.uncertainty import UncertaintyResult, run_uncertainty
 
 _REPO_CONFIG = Path(__file__).resolve().parents[3] / "config"
@@ -30,7 +31,9 @@ def config_file(name: str) -> Path:
 
 
 def methodology(path: str | Path | None = None) -> Methodology:
-    return load_methodology(path or config_file("methodology.yml"))
+    """The methodology file: ``path``, else ``COHESION_METHODOLOGY`` (to rebuild a release of an
+    archived version, e.g. config/archive/methodology_2026.2.yml), else the config folder's."""
+    return load_methodology(path or os.environ.get("COHESION_METHODOLOGY") or config_file("methodology.yml"))
 
 
 def fund_rules(path: str | Path | None = None, known_indicators=None) -> fund.FundRules:
@@ -110,6 +113,23 @@ def draws_result(
     """The Monte Carlo draws under the current methodology file (seeded: the same every run)."""
     m = methodology()
     return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
+
+
+def sensitivity_result(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    scope: str = NATIONAL_SCOPE,
+    *,
+    one_at_a_time: bool = True,
+    sobol: bool = True,
+) -> SensitivityResult:
+    """One-at-a-time leave-outs and Sobol indices under the current methodology file (seeded)."""
+    m = methodology()
+    inputs = index_inputs(commune_indicators, communes, population, m, scope)
+    return run_sensitivity(
+        inputs.indicators, inputs.communes, m, population=inputs.population, one_at_a_time=one_at_a_time, sobol=sobol
+    )
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
