@@ -16,7 +16,7 @@ import pandas as pd
 
 from cohesion_kernels.fund import allocate, eligibility, gate_a, gate_b, load_fund_rules
 
-BASE = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+BASE = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 RULES = replace(BASE, allocation=replace(BASE.allocation, cap_share=Decimal("0.5"), floor_cents=10_000_00))
 BUDGET = 10_000_000_00
 PRIMARY = "arrivals_per_1000_3y"
