@@ -32,6 +32,46 @@ _FUND = {
     "nl": ("Lokaal cohesiefonds {year}: ", "Het fonds is niet berekend voor {year}: {reason}"),
 }
 _GERMAN = {"en": "German name", "fr": "nom allemand", "nl": "Duitse naam"}
+# The fund under method 2 (METHOD.md 4): the band, the probability, the amount's spread, the
+# nearest threshold. Numbers are the published columns', printed the way each language writes them.
+_FUND2 = {
+    "en": {
+        "band": "Band: {share} of its full share (gate A {a}, gate B {b}).",
+        "band_out": "Band: outside the gates, no share.",
+        "probability": "Probability of eligibility over the draws: {p} (gate A {pa}, gate B {pb}){borderline}.",
+        "borderline": "; borderline ({gate})",
+        "spread": "Formula grant across the draws: {p05} (5th percentile), {p50} (median), {p95} (95th percentile).",
+        "nearest_a": "Nearest threshold: gate A, {value} arrivals per 1,000 inhabitants over three years against {threshold}, {distance}.",
+        "nearest_b": "Nearest threshold: gate B, index rank {rank} against a cut-off rank of {cutoff}, {distance}.",
+        "inside": "{d} band widths inside",
+        "short": "{d} band widths short",
+        "gates": {"gate_a": "gate A", "gate_b": "gate B", "both": "both gates"},
+    },
+    "fr": {
+        "band": "Bande : {share} de sa part pleine (critère A {a}, critère B {b}).",
+        "band_out": "Bande : hors des critères, aucune part.",
+        "probability": "Probabilité d'éligibilité sur les tirages : {p} (critère A {pa}, critère B {pb}){borderline}.",
+        "borderline": " ; cas limite ({gate})",
+        "spread": "Dotation sur les tirages : {p05} (5e centile), {p50} (médiane), {p95} (95e centile).",
+        "nearest_a": "Seuil le plus proche : critère A, {value} arrivées pour 1 000 habitants sur trois ans pour {threshold}, {distance}.",
+        "nearest_b": "Seuil le plus proche : critère B, rang {rank} à l'indice pour un rang limite de {cutoff}, {distance}.",
+        "inside": "{d} largeurs de bande à l'intérieur",
+        "short": "à {d} largeurs de bande",
+        "gates": {"gate_a": "critère A", "gate_b": "critère B", "both": "les deux critères"},
+    },
+    "nl": {
+        "band": "Band: {share} van het volle aandeel (criterium A {a}, criterium B {b}).",
+        "band_out": "Band: buiten de criteria, geen aandeel.",
+        "probability": "Kans op subsidiabiliteit over de trekkingen: {p} (criterium A {pa}, criterium B {pb}){borderline}.",
+        "borderline": "; grensgeval ({gate})",
+        "spread": "Formulebedrag over de trekkingen: {p05} (5e percentiel), {p50} (mediaan), {p95} (95e percentiel).",
+        "nearest_a": "Dichtste drempel: criterium A, {value} aankomsten per 1.000 inwoners over drie jaar tegenover {threshold}, {distance}.",
+        "nearest_b": "Dichtste drempel: criterium B, rang {rank} in de index tegenover een grensrang van {cutoff}, {distance}.",
+        "inside": "{d} bandbreedtes binnen",
+        "short": "{d} bandbreedtes tekort",
+        "gates": {"gate_a": "criterium A", "gate_b": "criterium B", "both": "beide criteria"},
+    },
+}
 
 
 def _date(value, lang: str) -> str:
@@ -103,6 +143,64 @@ def _fund_lines(con: duckdb.DuckDBPyConnection, code: str, year: int, lang: str)
     column = "reason" if lang == "en" else f"reason_{lang}"
     reason = con.execute(f"select {column} from fund_transitions where nis_code = ? and year = ?", [code, year]).fetchall()
     if reason:
-        return [heading.format(year=year) + reason[0][0]]
+        return [heading.format(year=year) + reason[0][0], *_fund2_lines(con, code, year, lang)]
     why = con.execute("select reason from fund_editions where year = ?", [year]).fetchall() if _has_table(con, "fund_editions") else []
     return [missing.format(year=year, reason=why[0][0] if why and why[0][0] else "—")]
+
+
+def _fund2_lines(con: duckdb.DuckDBPyConnection, code: str, year: int, lang: str) -> list[str]:
+    """The commune's band position, probability (borderline and through which gate), the spread of
+    its formula grant across the draws, and its nearest threshold; nothing from a release made
+    before these columns existed."""
+    from cohesion_kernels.fund_reasons import band_share, money, number, percent
+
+    columns = {c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_name = 'fund_eligibility'"
+    ).fetchall()}
+    if "nearest_gate" not in columns:
+        return []
+    row = con.execute(
+        "select e.band_factor, e.gate_a_band_factor, e.gate_b_band_factor, e.eligibility_probability, "
+        "e.gate_a_probability, e.gate_b_probability, e.borderline, e.borderline_gate, e.nearest_gate, "
+        "e.nearest_gate_position, e.gate_a_value, e.gate_a_threshold, e.gate_b_value, e.gate_b_threshold, "
+        "t.formula_p05_cents, t.formula_p50_cents, t.formula_p95_cents "
+        "from fund_eligibility e join fund_transitions t using (nis_code, year) where nis_code = ? and year = ?",
+        [code, year],
+    ).df()
+    if row.empty:
+        return []
+    r = row.iloc[0]
+    t = _FUND2[lang]
+    lines = []
+    if r["band_factor"] > 0:
+        lines.append(t["band"].format(
+            share=percent(band_share(r["band_factor"]), lang),
+            a=percent(band_share(r["gate_a_band_factor"]), lang),
+            b=percent(band_share(r["gate_b_band_factor"]), lang),
+        ))
+    else:
+        lines.append(t["band_out"])
+    if r["eligibility_probability"] == r["eligibility_probability"]:
+        borderline = t["borderline"].format(gate=t["gates"][r["borderline_gate"]]) if r["borderline"] else ""
+        lines.append(t["probability"].format(
+            p=percent(r["eligibility_probability"], lang),
+            pa=percent(r["gate_a_probability"], lang),
+            pb=percent(r["gate_b_probability"], lang),
+            borderline=borderline,
+        ))
+    if r["formula_p50_cents"] == r["formula_p50_cents"] and r["formula_p50_cents"] is not None:
+        lines.append(t["spread"].format(
+            p05=money(r["formula_p05_cents"], lang), p50=money(r["formula_p50_cents"], lang), p95=money(r["formula_p95_cents"], lang)
+        ))
+    if r["nearest_gate"] in ("gate_a", "gate_b"):
+        position = float(r["nearest_gate_position"])
+        distance = t["inside" if position >= 0 else "short"].format(d=number(abs(position), 2, lang))
+        if r["nearest_gate"] == "gate_a":
+            lines.append(t["nearest_a"].format(
+                value=number(r["gate_a_value"], 1, lang), threshold=number(r["gate_a_threshold"], 1, lang), distance=distance
+            ))
+        else:
+            lines.append(t["nearest_b"].format(
+                rank=number(r["gate_b_value"], 0, lang), cutoff=number(r["gate_b_threshold"], 0, lang), distance=distance
+            ))
+    return lines
