@@ -201,6 +201,14 @@ def test_a_commune_in_a_band_gets_its_share_of_the_weight_and_of_the_floor() -> 
                                 "gate_a_band_factor": 0.01, "gate_b_band_factor": 1.0}, rules, "en")
     assert "Phase-in band: it gets 1% of its full share (gate A 1%, gate B 100%)." in sentence
     assert "raised to the floor of €500.00 (1% of the floor of €50,000.00, as its share)" in sentence
+    row = {**result.loc["B"].to_dict(), "status": "in_fund", "amount_cents": int(result.loc["B", "amount_cents"]),
+           "gate_a_band_factor": 1.0, "gate_b_band_factor": 0.5}
+    assert "Bande d'entrée progressive\u00a0: reçoit 50\u00a0% de sa part pleine (critère A 100\u00a0%, critère B 50\u00a0%)." in (
+        status_sentence(row, rules, "fr")
+    )
+    assert "Ingroeiband: ontvangt 50% van het volle aandeel (criterium A 100%, criterium B 50%)." in status_sentence(row, rules, "nl")
+    staying = status_sentence({**row, "status": "staying", "grace_year": 1, "grace_years": 1}, rules, "en")
+    assert "Phase-in band: it keeps 50% of its full share, as in its last year inside the gates." in staying
 
 
 def test_the_dsu_rank_coefficient_stays_an_option() -> None:
