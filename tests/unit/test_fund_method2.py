@@ -335,3 +335,16 @@ def test_monte_carlo_of_1000_draws_565_communes_and_7_years_takes_under_10_secon
     for year, inputs in enumerate(years):
         fund_draws.year_draws(inputs, METHOD2, np.random.default_rng([1, year]))
     assert time.perf_counter() - start < 10.0
+
+
+def test_a_release_without_a_fund_year_still_has_every_column_the_published_tables_read() -> None:
+    """Real files give no fund year: the published fund tables then select from an empty frame,
+    which must still hold the band factors and the spread of the amounts."""
+    gates = pd.DataFrame(columns=["nis_code", "year", "eligible", "band_factor", "gate_a_band_factor", "gate_b_band_factor",
+                                  "amount_p05_cents", "amount_p50_cents", "amount_p95_cents", "reason_en"])
+    index = pd.DataFrame(columns=["nis_code", "year", "score", "rank", "score_fixed_goalposts"])
+    population = pd.DataFrame(columns=["nis_code", "year", "value"])
+    years = warehouse.fund_years(gates, index, population, METHOD2)
+    assert years.empty
+    assert {"amount_p05_cents", "amount_p50_cents", "amount_p95_cents", "gate_a_band_factor", "band_factor",
+            "need_intensity", "budget_cents", "reason_nl"} <= set(years.columns)

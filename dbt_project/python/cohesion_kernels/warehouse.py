@@ -169,6 +169,12 @@ def fund_plan(
     index_scope = fund_index_scope(rules, m)
     index = fund_index(national_index, regional_index, index_scope)
     index_years = sorted({int(y) for y in index.loc[index["score"].notna(), "year"]})
+    # Method 2's weight needs every scored commune's fixed-goalpost score.
+    need_years = None
+    if "score_fixed_goalposts" in index.columns:
+        scored = index.loc[index["score"].notna()]
+        complete = scored.groupby("year")["score_fixed_goalposts"].apply(lambda s: bool(s.notna().all()))
+        need_years = [int(y) for y, ok in complete.items() if ok]
     # Residents by nationality exist where the share of non-Belgians could be computed.
     shares = commune_indicators.loc[
         (commune_indicators["indicator"] == "share_non_belgian") & commune_indicators["value"].notna()
@@ -181,6 +187,7 @@ def fund_plan(
         rules,
         index_scope=index_scope,
         candidate_years=[y for y, _ in rules.budget.by_year_cents],
+        need_years=need_years,
     )
     return plan, index_scope
 
@@ -311,6 +318,10 @@ def _draw_inputs(
     )
 
 
+# What the fund's years carry from eligibility besides the reasons: the gates' band factors (for
+# the reason's band clause) and the spread of the amount over the draws.
+_CARRIED = ("gate_a_band_factor", "gate_b_band_factor", "amount_p05_cents", "amount_p50_cents", "amount_p95_cents")
+
 _YEARS_COLUMNS = [
     "nis_code", "year", "eligible", "status", "in_fund", "years_outside", "grace_year", "grace_years",
     "amount_cents", "guarantee_cents", "paid_cents", "weight", "need_intensity", "rank_coefficient", "band_factor",
@@ -341,7 +352,8 @@ def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.Da
     the draws and the reasons in words."""
     years = _simulate(eligibility, index, population, rules)
     if years.empty:
-        return years.reindex(columns=[*_YEARS_COLUMNS, "reason_en", "reason_fr", "reason_nl"])
+        # No year has a fund: the published tables still have every column, and no row.
+        return years.reindex(columns=[*_YEARS_COLUMNS, *_CARRIED, "reason_en", "reason_fr", "reason_nl"])
     return with_reasons(years, eligibility, rules)
 
 
@@ -350,11 +362,7 @@ def with_reasons(years: pd.DataFrame, eligibility: pd.DataFrame, rules: fund.Fun
     with the commune and what it pays (entering, in the fund, staying in grace year k of n,
     leaving with its guarantee, out), so that a paid amount always has its reason beside it."""
     langs = [lang for lang in fund.LANGS if f"reason_{lang}" in eligibility.columns]
-    carried = [
-        c
-        for c in ("gate_a_band_factor", "gate_b_band_factor", "amount_p05_cents", "amount_p50_cents", "amount_p95_cents")
-        if c in eligibility.columns
-    ]
+    carried = [c for c in _CARRIED if c in eligibility.columns]
     gates = eligibility[["nis_code", "year", *carried, *(f"reason_{lang}" for lang in langs)]]
     merged = years.merge(gates, on=["nis_code", "year"], how="left")
     records = merged.to_dict("records")
