@@ -21,7 +21,7 @@ FUND_TABLES: tuple[str, ...] = ("fund_eligibility", "fund_allocation", "fund_tra
 # reasons for what is missing (a committee must see why a year has no fund before reading one).
 EDITION_TABLES: tuple[str, ...] = ("fund_editions", "index_editions")
 # Coded columns that get a readable label column beside them ("label FR / label NL").
-CODED_COLUMNS: tuple[str, ...] = ("status", "budget_line", "needs_driver", "bound", "change")
+CODED_COLUMNS: tuple[str, ...] = ("status", "budget_line", "needs_driver", "bound", "change", "nearest_gate", "borderline_gate")
 NBSP = "\u00a0"
 # CSV for spreadsheets: UTF-8 with a byte-order mark, so that Excel reads the accents right.
 CSV_ENCODING = "utf-8-sig"
@@ -44,8 +44,18 @@ HEADERS: Mapping[str, tuple[str, str]] = {
     "gate_b_pass": ("Critère B rempli", "Criterium B voldaan"),
     "gate_b_gap": ("Rangs manquants pour le critère B", "Rangen tekort voor criterium B"),
     "eligible": ("Éligible", "Subsidiabel"),
+    "gate_a_band_factor": ("Facteur de bande A", "Bandfactor A"),
+    "gate_b_band_factor": ("Facteur de bande B", "Bandfactor B"),
+    "band_factor": ("Facteur de bande (part de la part pleine)", "Bandfactor (aandeel van het volle aandeel)"),
+    "nearest_gate": ("Critère le plus proche (code)", "Dichtste criterium (code)"),
+    "nearest_gate_label": ("Critère le plus proche", "Dichtste criterium"),
+    "nearest_gate_position": ("Position dans la bande du critère le plus proche", "Positie in de band van het dichtste criterium"),
+    "gate_a_probability": ("Probabilité du critère A", "Kans op criterium A"),
+    "gate_b_probability": ("Probabilité du critère B", "Kans op criterium B"),
     "eligibility_probability": ("Probabilité d'éligibilité", "Kans op subsidiabiliteit"),
     "borderline": ("Cas limite", "Grensgeval"),
+    "borderline_gate": ("Cas limite par (code)", "Grensgeval door (code)"),
+    "borderline_gate_label": ("Cas limite par", "Grensgeval door"),
     "reason_fr": ("Raison", "Reden (FR)"),
     "reason_nl": ("Raison (NL)", "Reden"),
     "reason": ("Raison (EN)", "Reden (EN)"),
@@ -61,7 +71,11 @@ HEADERS: Mapping[str, tuple[str, str]] = {
     "grace_year": ("Année de grâce", "Genadejaar"),
     "grace_years": ("Années de grâce prévues", "Voorziene genadejaren"),
     "weight": ("Poids dans la formule", "Gewicht in de formule"),
+    "need_intensity": ("Intensité du besoin (score à bornes fixes / 50)", "Behoefte-intensiteit (score met vaste ijkpunten / 50)"),
     "rank_coefficient": ("Coefficient de rang", "Rangcoëfficiënt"),
+    "formula_p05_euro": ("Dotation, 5e centile des tirages (€)", "Formulebedrag, 5e percentiel van de trekkingen (€)"),
+    "formula_p50_euro": ("Dotation, médiane des tirages (€)", "Formulebedrag, mediaan van de trekkingen (€)"),
+    "formula_p95_euro": ("Dotation, 95e centile des tirages (€)", "Formulebedrag, 95e percentiel van de trekkingen (€)"),
     "bound": ("Limite appliquée (code)", "Toegepaste grens (code)"),
     "bound_label": ("Limite appliquée", "Toegepaste grens"),
     "formula_euro": ("Dotation de la formule (€)", "Formulebedrag (€)"),
@@ -128,6 +142,13 @@ SHEET_TITLES: Mapping[str, str] = {
 _EURO = '#,##0.00 "€"'
 _FORMATS: Mapping[str, str] = {
     "eligibility_probability": "0%",
+    "gate_a_probability": "0%",
+    "gate_b_probability": "0%",
+    "gate_a_band_factor": "0%",
+    "gate_b_band_factor": "0%",
+    "band_factor": "0%",
+    "nearest_gate_position": "0.00",
+    "need_intensity": "0.000",
     "weight_share": "0%",
     "national_share": "0%",
     "gate_a_value": "0.0",
@@ -343,17 +364,54 @@ def rules_lines(rules, labels: pd.DataFrame | None = None) -> list[tuple[str, st
             f"premier/eerste {b.top_fraction} ({b.cutoff_rounding})",
         ),
         (
-            "Plafond par commune (part du budget de la formule)",
-            "Plafond per gemeente (aandeel van het formulebudget)",
+            "Plafond par commune (part du budget de l'année)"
+            if alloc.cap_of == "whole_budget"
+            else "Plafond par commune (part du budget de la formule)",
+            "Plafond per gemeente (aandeel van het budget van het jaar)"
+            if alloc.cap_of == "whole_budget"
+            else "Plafond per gemeente (aandeel van het formulebudget)",
             percent(alloc.cap_share, "fr"),
         ),
         ("Plancher par commune", "Bodem per gemeente", euros(alloc.floor_cents)),
         (
-            "Coefficient de rang (du premier au dernier)",
-            "Rangcoëfficiënt (van eerste tot laatste)",
-            f"{alloc.coefficient_first:g} → {alloc.coefficient_last:g}".replace(".", ","),
+            "Poids dans la formule",
+            "Gewicht in de formule",
+            {
+                "need_intensity": "population x intensité du besoin (score à bornes fixes / "
+                f"{alloc.need_intensity_divisor:g}) x facteur de bande / bevolking x behoefte-intensiteit x bandfactor",
+                "need_intensity_x_rank_coefficient": "population x intensité du besoin x coefficient de rang x facteur de bande"
+                " / bevolking x behoefte-intensiteit x rangcoëfficiënt x bandfactor",
+                "score_x_rank_coefficient": "population x score x coefficient de rang / bevolking x score x rangcoëfficiënt",
+            }[alloc.weight],
         ),
     ]
+    if alloc.uses_rank_coefficient:
+        lines.append(
+            (
+                "Coefficient de rang (du premier au dernier)",
+                "Rangcoëfficiënt (van eerste tot laatste)",
+                f"{alloc.coefficient_first:g} → {alloc.coefficient_last:g}".replace(".", ","),
+            )
+        )
+    if rules.bands is not None:
+        lines.append(
+            (
+                "Bandes d'entrée progressive (la part monte de 0 au seuil à la part pleine)",
+                "Ingroeibanden (het aandeel stijgt van 0 op de drempel tot het volle aandeel)",
+                f"A{NBSP}: {percent(rules.bands.gate_a_share, 'fr')} du seuil / van de drempel ; "
+                f"B{NBSP}: {rules.bands.gate_b_ranks} rangs / rangen",
+            )
+        )
+    p = rules.probability
+    lines.append(
+        (
+            "Probabilité d'éligibilité : tirages, cas limite entre",
+            "Kans op subsidiabiliteit: trekkingen, grensgeval tussen",
+            ("rang à l'indice + bruit de Poisson sur les arrivées / indexrang + Poisson-ruis op de aankomsten"
+             if p.arrival_noise == "poisson" else "rang à l'indice / indexrang")
+            + f" ; {percent(p.borderline_low, 'fr')} – {percent(p.borderline_high, 'fr')}",
+        )
+    )
     for line in rules.budget_lines:
         (line_fr, line_nl), (driver_fr, driver_nl) = (
             _labels(labels, "budget_line", line.name), _labels(labels, "needs_driver", line.needs_driver)

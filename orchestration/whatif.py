@@ -280,8 +280,8 @@ def write_whatif(result: WhatIf, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     eligibility = result.eligibility[
         ["nis_code", "commune_fr", "commune_nl", "year", "gate_a_value", "gate_a_threshold", "gate_a_pass", "gate_b_value",
-         "gate_b_threshold", "gate_b_pass", "eligible", "eligibility_probability", "reason_fr", "reason_nl", "reason_en",
-         "rules_version"]
+         "gate_b_threshold", "gate_b_pass", "eligible", "band_factor", "eligibility_probability", "borderline",
+         "reason_fr", "reason_nl", "reason_en", "rules_version"]
     ].rename(columns={"reason_en": "reason"})
     tables = {
         "whatif_totals": result.totals,

@@ -38,6 +38,46 @@ _FUND = {
     "nl": ("Lokaal cohesiefonds {year}: ", "Het fonds is niet berekend voor {year}: {reason}"),
 }
 _GERMAN = {"en": "German name", "fr": "nom allemand", "nl": "Duitse naam"}
+# The fund under method 2 (METHOD.md 4): the band, the probability, the amount's spread, the
+# nearest threshold. Numbers are the published columns', printed the way each language writes them.
+_FUND2 = {
+    "en": {
+        "band": "Band: {share} of its full share (gate A {a}, gate B {b}).",
+        "band_out": "Band: outside the gates, no share.",
+        "probability": "Probability of eligibility over the draws: {p} (gate A {pa}, gate B {pb}){borderline}.",
+        "borderline": "; borderline ({gate})",
+        "spread": "Formula grant across the draws: {p05} (5th percentile), {p50} (median), {p95} (95th percentile).",
+        "nearest_a": "Nearest threshold: gate A, {value} arrivals per 1,000 inhabitants over three years against {threshold}, {distance}.",
+        "nearest_b": "Nearest threshold: gate B, index rank {rank} against a cut-off rank of {cutoff}, {distance}.",
+        "inside": "{d} band widths inside",
+        "short": "{d} band widths short",
+        "gates": {"gate_a": "gate A", "gate_b": "gate B", "both": "both gates"},
+    },
+    "fr": {
+        "band": "Bande : {share} de sa part pleine (critère A {a}, critère B {b}).",
+        "band_out": "Bande : hors des critères, aucune part.",
+        "probability": "Probabilité d'éligibilité sur les tirages : {p} (critère A {pa}, critère B {pb}){borderline}.",
+        "borderline": " ; cas limite ({gate})",
+        "spread": "Dotation sur les tirages : {p05} (5e centile), {p50} (médiane), {p95} (95e centile).",
+        "nearest_a": "Seuil le plus proche : critère A, {value} arrivées pour 1 000 habitants sur trois ans pour {threshold}, {distance}.",
+        "nearest_b": "Seuil le plus proche : critère B, rang {rank} à l'indice pour un rang limite de {cutoff}, {distance}.",
+        "inside": "{d} largeurs de bande à l'intérieur",
+        "short": "à {d} largeurs de bande",
+        "gates": {"gate_a": "critère A", "gate_b": "critère B", "both": "les deux critères"},
+    },
+    "nl": {
+        "band": "Band: {share} van het volle aandeel (criterium A {a}, criterium B {b}).",
+        "band_out": "Band: buiten de criteria, geen aandeel.",
+        "probability": "Kans op subsidiabiliteit over de trekkingen: {p} (criterium A {pa}, criterium B {pb}){borderline}.",
+        "borderline": "; grensgeval ({gate})",
+        "spread": "Formulebedrag over de trekkingen: {p05} (5e percentiel), {p50} (mediaan), {p95} (95e percentiel).",
+        "nearest_a": "Dichtste drempel: criterium A, {value} aankomsten per 1.000 inwoners over drie jaar tegenover {threshold}, {distance}.",
+        "nearest_b": "Dichtste drempel: criterium B, rang {rank} in de index tegenover een grensrang van {cutoff}, {distance}.",
+        "inside": "{d} bandbreedtes binnen",
+        "short": "{d} bandbreedtes tekort",
+        "gates": {"gate_a": "criterium A", "gate_b": "criterium B", "both": "beide criteria"},
+    },
+}
 
 
 def _date(value, lang: str) -> str:
@@ -60,6 +100,8 @@ class ReleaseTexts:
     unpublished: dict[int, str]  # index edition year (BE) without an edition -> why
     fund_reasons: dict[tuple[str, int], tuple[str, str, str]] = field(default_factory=dict)  # -> (en, fr, nl)
     fund_missing: dict[int, str | None] = field(default_factory=dict)  # fund year not computed -> why
+    # (nis_code, year) -> method 2's band, probabilities, spread and nearest gate (releases since rules 2026.1)
+    fund_method2: dict[tuple[str, int], dict] = field(default_factory=dict)
     has_fund: bool = False
     release: tuple[str, str] = ("", "")  # release_id, data_origin
 
@@ -89,6 +131,7 @@ class ReleaseTexts:
                 for code, year, en, fr, nl in rows("select nis_code, year, reason, reason_fr, reason_nl from fund_transitions")
             } if has_fund else {},
             fund_missing=dict(rows("select year, reason from fund_editions")) if _has_table(con, "fund_editions") else {},
+            fund_method2=_fund_method2(con) if has_fund else {},
             has_fund=has_fund,
             release=rows("select release_id, data_origin from _release")[0],
         )
@@ -143,9 +186,73 @@ class ReleaseTexts:
         heading, missing = _FUND[lang]
         reason = self.fund_reasons.get((code, year))
         if reason:
-            return [heading.format(year=year) + reason[("en", "fr", "nl").index(lang)]]
+            lines = [heading.format(year=year) + reason[("en", "fr", "nl").index(lang)]]
+            method2 = self.fund_method2.get((code, year))
+            return lines + (_fund2_lines(method2, lang) if method2 is not None else [])
         why = self.fund_missing.get(year)
         return [missing.format(year=year, reason=why or "—")]
+
+
+_METHOD2_COLUMNS = (
+    "e.band_factor, e.gate_a_band_factor, e.gate_b_band_factor, e.eligibility_probability, e.gate_a_probability, "
+    "e.gate_b_probability, e.borderline, e.borderline_gate, e.nearest_gate, e.nearest_gate_position, e.gate_a_value, "
+    "e.gate_a_threshold, e.gate_b_value, e.gate_b_threshold, t.formula_p05_cents, t.formula_p50_cents, t.formula_p95_cents"
+)
+
+
+def _fund_method2(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], dict]:
+    """Method 2's fund columns per commune and year; nothing from a release made before they existed."""
+    columns = {c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_name = 'fund_eligibility'"
+    ).fetchall()}
+    if "nearest_gate" not in columns:
+        return {}
+    frame = con.execute(
+        f"select e.nis_code, e.year, {_METHOD2_COLUMNS} from fund_eligibility e "
+        "join fund_transitions t using (nis_code, year)"
+    ).df()
+    return {(row["nis_code"], int(row["year"])): row for row in frame.to_dict("records")}
+
+
+def _fund2_lines(r: dict, lang: str) -> list[str]:
+    """The commune's band position, probability (borderline and through which gate), the spread of
+    its formula grant across the draws, and its nearest threshold."""
+    from cohesion_kernels.fund_reasons import band_share, money, number, percent
+
+    t = _FUND2[lang]
+    lines = []
+    if r["band_factor"] > 0:
+        lines.append(t["band"].format(
+            share=percent(band_share(r["band_factor"]), lang),
+            a=percent(band_share(r["gate_a_band_factor"]), lang),
+            b=percent(band_share(r["gate_b_band_factor"]), lang),
+        ))
+    else:
+        lines.append(t["band_out"])
+    if r["eligibility_probability"] == r["eligibility_probability"]:
+        borderline = t["borderline"].format(gate=t["gates"][r["borderline_gate"]]) if r["borderline"] else ""
+        lines.append(t["probability"].format(
+            p=percent(r["eligibility_probability"], lang),
+            pa=percent(r["gate_a_probability"], lang),
+            pb=percent(r["gate_b_probability"], lang),
+            borderline=borderline,
+        ))
+    if r["formula_p50_cents"] == r["formula_p50_cents"] and r["formula_p50_cents"] is not None:
+        lines.append(t["spread"].format(
+            p05=money(r["formula_p05_cents"], lang), p50=money(r["formula_p50_cents"], lang), p95=money(r["formula_p95_cents"], lang)
+        ))
+    if r["nearest_gate"] in ("gate_a", "gate_b"):
+        position = float(r["nearest_gate_position"])
+        distance = t["inside" if position >= 0 else "short"].format(d=number(abs(position), 2, lang))
+        if r["nearest_gate"] == "gate_a":
+            lines.append(t["nearest_a"].format(
+                value=number(r["gate_a_value"], 1, lang), threshold=number(r["gate_a_threshold"], 1, lang), distance=distance
+            ))
+        else:
+            lines.append(t["nearest_b"].format(
+                rank=number(r["gate_b_value"], 0, lang), cutoff=number(r["gate_b_threshold"], 0, lang), distance=distance
+            ))
+    return lines
 
 
 def explanation_lines(con: duckdb.DuckDBPyConnection, code: str, *, year: int | None = None, lang: str = "fr") -> list[str]:

@@ -67,7 +67,11 @@ def test_committee_workbook_reads_back_as_a_committee_reads_it(sample_run):
 
     cover = [[c for c in row if c is not None] for row in workbook["Couverture - Voorblad"].iter_rows(values_only=True)]
     labels = {row[0]: row[-1] for row in cover if len(row) == 3}
-    assert labels["Plafond par commune (part du budget de la formule)"] == "10\u00a0%"
+    assert labels["Plafond par commune (part du budget de l'année)"] == "10\u00a0%"
+    assert labels["Poids dans la formule"].startswith("population x intensité du besoin (score à bornes fixes / 50) x facteur de bande")
+    assert labels["Bandes d'entrée progressive (la part monte de 0 au seuil à la part pleine)"] == (
+        "A\u00a0: 10\u00a0% du seuil / van de drempel ; B\u00a0: 5 rangs / rangen"
+    )
     assert labels["Plancher par commune"] == "50\u00a0000,00\u00a0€"
     assert labels["Ligne : écoles (selon : enfants de 3 à 17 ans)"] == "40\u00a0%"
     assert labels["Sortie : après n années hors critères, garantie (part de la dernière dotation)"] == "n = 2, 50\u00a0%"
@@ -95,6 +99,16 @@ def test_committee_workbook_reads_back_as_a_committee_reads_it(sample_run):
     eligibility = workbook["Éligibilité - Subsidiabiliteit"]
     formats = {c.value: eligibility.cell(3, c.column).number_format for c in eligibility[1]}
     assert formats["Probabilité d'éligibilité"] == "0%"
+    # Method 2 for the committee: each gate's probability and band, the nearest gate with its label.
+    assert formats["Probabilité du critère A"] == formats["Facteur de bande (part de la part pleine)"] == "0%"
+    assert formats["Position dans la bande du critère le plus proche"] == "0.00"
+    nearest = [c.value for c in eligibility[1]].index("Critère le plus proche")
+    assert {r[nearest] for r in eligibility.iter_rows(min_row=3, values_only=True)} >= {
+        "critère A (arrivées récentes) : son seuil est le plus proche / criterium A (recente aankomsten): de drempel ligt het dichtst"
+    }
+    spread = [column[f"Dotation, {p} des tirages (€)"] for p in ("5e centile", "médiane", "95e centile")]
+    assert all(sheet.cell(3, i + 1).number_format == '#,##0.00 "€"' for i in spread)
+    assert all(r[spread[0]] <= r[spread[1]] <= r[spread[2]] for r in rows)
     assert formats["Arrivées pour 1 000 hab. (3 ans)"] == "0.0"
     assert [c.value for c in workbook["Libellés - Labels"][1]] == ["Colonne", "Code", "Libellé (EN)", "Libellé (FR)", "Libellé (NL)"]
 
@@ -186,7 +200,7 @@ def test_whatif_compares_rules_without_touching_the_release(sample_run, tmp_path
     assert cli.main(["whatif", _rules(tmp_path, "rules", wider_gate_b_more_for_schools), "--out", str(out)]) == 0
     console = capsys.readouterr().out
     assert console.startswith("WARNING: the warehouse holds the synthetic sample: these amounts are not statistics\n")
-    assert "what-if rules whatif-test against current rules 2025.2" in console
+    assert "what-if rules whatif-test against current rules 2026.1" in console
     assert "  gate_b.top_fraction: 1/3 -> 1/2\n" in console
     assert "  budget_lines[schools].national_share: 0.4 -> 0.5\n" in console
     assert (out / "whatif.xlsx").exists()
@@ -227,10 +241,26 @@ def test_whatif_warns_when_the_rules_change_without_a_new_version(sample_run, tm
     assert cli.main(["whatif", rules, "--year", "2025", "--out", str(tmp_path / "out")]) == 0
     console = capsys.readouterr().out
     assert (
-        "WARNING: the rules differ from the current ones in 1 place(s) but keep version 2025.2: give the tested "
+        "WARNING: the rules differ from the current ones in 1 place(s) but keep version 2026.1: give the tested "
         "rules a new version, or the comparison cannot be told from the current fund\n"
     ) in console
     assert "years 2025\n" in console
+
+
+def test_whatif_runs_the_method_1_rules_kept_in_the_archive(sample_run, tmp_path, capsys):
+    """A method-1 rules file (2025.2) still applies: what-if compares it with method 2, and every
+    year still adds up to its budget."""
+    archived = REPO_ROOT / "config" / "archive" / "fund_rules_2025.2.yml"
+    out = tmp_path / "method1"
+    assert cli.main(["whatif", str(archived), "--out", str(out)]) == 0
+    console = capsys.readouterr().out
+    assert "what-if rules 2025.2 against current rules 2026.1" in console
+    totals = pd.read_csv(out / "whatif_totals.csv", encoding="utf-8-sig")
+    assert (totals["budget_before_cents"] == totals["budget_after_cents"]).all()
+    rules_diff = pd.read_csv(out / "whatif_rules.csv", encoding="utf-8-sig", dtype=str).set_index("key")
+    assert {"allocation.weight", "allocation.cap_of", "bands.gate_b_ranks"} <= set(rules_diff.index)
+    comparison = pd.read_csv(out / "whatif_comparison.csv", encoding="utf-8-sig", dtype={"nis_code": str})
+    assert len(comparison) > 0  # the two methods share the money differently
 
 
 @pytest.mark.parametrize(
@@ -286,3 +316,35 @@ def test_whatif_names_the_file_of_a_yaml_error_and_refuses_a_folder(sample_run, 
     assert capsys.readouterr().err.strip() == (
         f"cohesion whatif: fund rules {tmp_path}, key '(file)': is a folder; give the rules file itself (a .yml file)"
     )
+
+
+def test_explain_shows_the_band_probability_spread_and_nearest_threshold(sample_run, capsys):
+    """Method 2 for one commune: a borderline commune in a phase-in band, in each language, with
+    the numbers its published row holds."""
+    import duckdb
+
+    from cohesion_kernels.fund_reasons import band_share, money, percent
+
+    published = sample_run.data_dir / "published" / "cohesion.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        row = con.execute(
+            "select e.nis_code, e.year, e.band_factor, e.eligibility_probability, e.borderline_gate, e.nearest_gate, "
+            "t.formula_p05_cents, t.formula_p50_cents, t.formula_p95_cents "
+            "from fund_eligibility e join fund_transitions t using (nis_code, year) "
+            "where e.borderline and e.band_factor > 0 and e.band_factor < 1 order by e.year desc, e.nis_code limit 1"
+        ).df().iloc[0]
+    assert cli.main(["explain", row["nis_code"], "--year", str(row["year"]), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert f"Band: {percent(band_share(row['band_factor']), 'en')} of its full share" in out
+    assert f"Probability of eligibility over the draws: {percent(row['eligibility_probability'], 'en')}" in out
+    assert "; borderline (" in out
+    assert (
+        f"Formula grant across the draws: {money(row['formula_p05_cents'], 'en')} (5th percentile), "
+        f"{money(row['formula_p50_cents'], 'en')} (median), {money(row['formula_p95_cents'], 'en')} (95th percentile)."
+    ) in out
+    assert f"Nearest threshold: gate {row['nearest_gate'][-1].upper()}, " in out
+    assert cli.main(["explain", row["nis_code"], "--year", str(row["year"]), "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert "Bande\u00a0: " in out and "Seuil le plus proche\u00a0: critère" in out
+    assert cli.main(["explain", row["nis_code"], "--year", str(row["year"]), "--lang", "nl"]) == 0
+    assert "Dichtste drempel: criterium" in capsys.readouterr().out

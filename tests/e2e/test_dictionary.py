@@ -119,7 +119,7 @@ def test_every_coded_value_has_a_label_in_three_languages(con):
     assert all(all(text.strip() for text in texts) for texts in labels.values())
     coded = [
         "status", "budget_line", "needs_driver", "treatment", "method", "bound", "domain", "change", "measure", "analysis",
-        "choice",
+        "choice", "nearest_gate", "borderline_gate",
     ]
     unlabelled = []
     for entry in _dictionary(con):
@@ -142,8 +142,11 @@ def test_every_coded_value_has_a_label_in_three_languages(con):
 def test_every_reason_says_what_its_row_holds(con):
     """The reason beside a number is rendered from that number: the status with its grace year,
     the amount paid, the bound that held it, the gaps as the columns hold them."""
+    from cohesion_kernels.fund_reasons import band_share, percent
+
     rows = con.execute(
         "select t.status, t.grace_year, t.grace_years, t.bound, t.paid_cents, t.guarantee_cents, t.reason, "
+        "t.band_factor, e.gate_a_band_factor, e.gate_b_band_factor, "
         "e.gate_a_pass, e.gate_a_gap, e.gate_b_gap, e.reason as eligibility_reason "
         "from fund_transitions t join fund_eligibility e using (nis_code, year)"
     ).df()
@@ -167,9 +170,21 @@ def test_every_reason_says_what_its_row_holds(con):
             # A gate that passes has no gap; a failed gate A prints its gap as the column holds it.
             not r.gate_a_pass or r.gate_a_gap == 0,
             r.gate_a_pass or r.gate_a_gap != r.gate_a_gap or f"would need {r.gate_a_gap:,.1f} more arrivals" in r.reason,
+            # The band: said exactly when the formula pays less than a full share, with the share
+            # and each gate's factor as the columns hold them (a grace year keeps its last factor).
+            ("Phase-in band" in r.reason) == (r.status in ("entering", "in_fund", "staying") and r.band_factor < 1),
+            not (r.status in ("entering", "in_fund") and r.band_factor < 1)
+            or (
+                f"it gets {percent(band_share(r.band_factor), 'en')} of its full share "
+                f"(gate A {percent(band_share(r.gate_a_band_factor), 'en')}, gate B {percent(band_share(r.gate_b_band_factor), 'en')})"
+            ) in r.reason,
+            not (r.status == "staying" and r.band_factor < 1)
+            or f"it keeps {percent(band_share(r.band_factor), 'en')} of its full share" in r.reason,
+            r.bound != "cap" or "of the year's budget of €" in r.reason,
         ]
         if not all(checks):
             wrong.append((r.status, r.reason, checks))
     assert wrong == []
     assert set(rows["status"]) == {"entering", "in_fund", "staying", "leaving", "out"}
     assert (rows["bound"] == "cap").sum() > 0
+    assert ((rows["band_factor"] < 1) & rows["status"].isin(["entering", "in_fund"])).sum() > 10

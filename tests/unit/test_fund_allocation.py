@@ -14,7 +14,7 @@ from scipy.stats import rankdata
 from cohesion_kernels.fund import FundAllocationError, FundInputError, FundRulesError, allocate, load_fund_rules
 from cohesion_kernels.fund_allocation import largest_remainder, largest_remainder_shares
 
-RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 
 
 def _rules(*, cap: str = "0.10", floor_cents: int = 50_000_00):

@@ -105,3 +105,21 @@ def test_a_flemish_fund_needs_flemish_communes_only(communes):
 def test_runs_of_consecutive_years():
     assert split_into_runs([2019, 2020, 2022, 2023, 2024, 2015]) == [[2015], [2019, 2020], [2022, 2023, 2024]]
     assert split_into_runs(np.array([])) == []
+
+
+def test_a_year_without_fixed_goalpost_scores_has_no_method_2_fund_and_says_why(communes):
+    """Method 2 weighs communes by need intensity, the fixed-goalpost score / 50: an edition
+    without it (the methodology's base year has no edition) cannot share the money out."""
+    indicators = _rows("arrivals_per_1000_3y", [2023, 2024])
+    plan = plan_fund_years(
+        indicators, communes, [2023, 2024], [], _rules(), index_scope="BE", need_years=[2024]
+    ).set_index("year")
+    assert plan.loc[2024, "computed"] and not plan.loc[2023, "computed"]
+    assert plan.loc[2023, "reason"].startswith("the BE edition for 2023 has no fixed-goalpost score")
+    # Method 1's weight (index score x rank coefficient) does not need it.
+    method1 = yaml.safe_load((RULES_FILE.parent / "archive" / "fund_rules_2025.2.yml").read_text(encoding="utf-8"))
+    plan1 = plan_fund_years(
+        indicators, communes, [2023, 2024], [], parse_fund_rules(method1, source="2025.2.yml"), index_scope="BE",
+        need_years=[2024],
+    ).set_index("year")
+    assert plan1.loc[2023, "computed"]

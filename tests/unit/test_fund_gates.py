@@ -19,7 +19,7 @@ from cohesion_kernels.fund import (
     load_fund_rules,
 )
 
-RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 NBSP = "\u00a0"
 PRIMARY = "arrivals_per_1000_3y"
 PROXY = "arrivals_proxy_per_1000_3y"

@@ -10,7 +10,7 @@ import pytest
 
 from cohesion_kernels.fund import FundInputError, load_fund_rules, split_budget_lines
 
-RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 LINES = ["schools", "creches", "sport_culture", "continuing_training"]
 SHARES = np.array([0.40, 0.20, 0.25, 0.15])
 

@@ -11,7 +11,7 @@ from cohesion_kernels.fund_reasons import NBSP, money, number, status_sentence
 from cohesion_kernels.fund_rules import load_fund_rules
 from cohesion_kernels.warehouse import with_reasons
 
-RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,8 @@ def test_scope_is_the_country_or_listed_regions() -> None:
 
 def test_shipped_rules_load_with_the_method_defaults() -> None:
     rules = load_fund_rules(RULES_FILE, known_indicators=KNOWN)
-    assert rules.version == "2025.2"
+    assert rules.version == "2026.1"
+    assert rules.method == 2
     assert rules.adopted == date(2026, 12, 3)
     assert rules.scope == ("BE",)
     assert rules.budget.cents_for(2019) == 40_000_000_00
@@ -67,6 +68,27 @@ def test_shipped_rules_load_with_the_method_defaults() -> None:
     assert sum(line.national_share for line in rules.budget_lines) == 1
     assert rules.transitions.exit_after_years_outside == 2
     assert rules.transitions.exit_guarantee_share == Decimal("0.5")
+    # Method 2 (METHOD.md 4): need intensity = fixed-goalpost score / 50, the cap a share of the
+    # whole budget, bands of 10 % of gate A's threshold and 5 ranks, Poisson noise on gate A.
+    assert (rules.allocation.weight, rules.allocation.need_intensity_divisor) == ("need_intensity", 50.0)
+    assert rules.allocation.cap_of == "whole_budget"
+    assert (rules.bands.gate_a_share, rules.bands.gate_b_ranks) == (Decimal("0.1"), 5)
+    assert rules.probability.arrival_noise == "poisson" and rules.probability.seed is not None
+
+
+def test_the_method_1_rules_stay_loadable_with_their_own_meaning() -> None:
+    """The archived 2025.2 file names none of method 2's keys: it reads as method 1 (score x rank
+    coefficient, cap of the formula pool, no bands, gate B only in the probability)."""
+    rules = load_fund_rules(RULES_FILE.parent / "archive" / "fund_rules_2025.2.yml", known_indicators=KNOWN)
+    assert (rules.version, rules.method, rules.bands) == ("2025.2", 1, None)
+    assert (rules.allocation.weight, rules.allocation.cap_of) == ("score_x_rank_coefficient", "formula_pool")
+    assert rules.probability.arrival_noise == "none"
+    current = load_fund_rules(RULES_FILE)
+    # Everything but the method's keys is the same in both files (budget, gates, lines, exit).
+    assert rules.budget.by_year_cents == current.budget.by_year_cents
+    assert (rules.gate_a, rules.gate_b, rules.budget_lines, rules.transitions) == (
+        current.gate_a, current.gate_b, current.budget_lines, current.transitions
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,8 +220,35 @@ ERRORS = [
         id="coefficient-rising-with-rank",
     ),
     pytest.param(
+        _set("allocation.weight", "rank"),
+        "key 'allocation.weight': expected one of need_intensity, need_intensity_x_rank_coefficient, "
+        "score_x_rank_coefficient, found 'rank'",
+        id="unknown-weight",
+    ),
+    pytest.param(
+        _set("allocation.cap_of", "pool"),
+        "key 'allocation.cap_of': expected one of whole_budget, formula_pool, found 'pool'",
+        id="unknown-cap-base",
+    ),
+    pytest.param(
+        _set("bands.gate_a_share_of_threshold", 0),
+        "key 'bands.gate_a_share_of_threshold': expected a share > 0 (a band of width 0 is a cliff)",
+        id="band-of-width-0",
+    ),
+    pytest.param(
+        _set("bands.gate_b_ranks", 0),
+        "key 'bands.gate_b_ranks': expected a whole number of ranks >= 1, found 0",
+        id="gate-b-band-0",
+    ),
+    pytest.param(
+        _set("eligibility_probability.seed", _DELETE),
+        "key 'eligibility_probability.seed': missing key",
+        id="noise-without-seed",
+    ),
+    pytest.param(
         _set("allocation.floor_eur", 1),
-        "key 'allocation': unknown key(s) floor_eur; expected: cap_share_of_budget, floor_euro, rank_coefficient",
+        "key 'allocation': unknown key(s) floor_eur; expected: cap_of, cap_share_of_budget, floor_euro, "
+        "need_intensity_divisor, rank_coefficient, weight",
         id="misspelt-key",
     ),
     pytest.param(

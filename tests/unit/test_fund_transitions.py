@@ -13,7 +13,7 @@ import pytest
 from cohesion_kernels.fund import FundAllocationError, FundInputError, load_fund_rules, simulate_years, transitions
 from cohesion_kernels.fund_transitions import walk
 
-RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml")
+RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 YEARS = list(range(2019, 2025))
 
 

@@ -56,6 +56,7 @@ def plan_fund_years(
     *,
     index_scope: str,
     candidate_years: Iterable[int] = (),
+    need_years: Iterable[int] | None = None,
 ) -> pd.DataFrame:
     """One row per candidate year: computed or not, how gate A is fed, and why not.
 
@@ -63,7 +64,8 @@ def plan_fund_years(
     ``numerator``, ``denominator``, optional ``flags``); ``index_years``: the published editions
     of ``index_scope``; ``nationality_years``: years with residents by nationality (what the proxy
     needs); ``candidate_years``: years to report on besides those of the gate-A indicators and
-    of the index.
+    of the index; ``need_years``: the editions whose every scored commune has a fixed-goalpost
+    score, which the allocation's need intensity needs (method 2; None: not checked).
     """
     g = rules.gate_a
     members = fund_communes(communes, rules)
@@ -87,6 +89,11 @@ def plan_fund_years(
             reasons.append(_gate_a_reason(year, missing, len(codes), scope, nationality_years, rules))
         if year not in index_years:
             reasons.append(f"the index has no {index_scope} edition for {year} (gate B ranks the communes with it)")
+        elif need_years is not None and rules.allocation.uses_need_intensity and year not in set(need_years):
+            reasons.append(
+                f"the {index_scope} edition for {year} has no fixed-goalpost score (the allocation's need "
+                "intensity is that score / allocation.need_intensity_divisor; the methodology's base year has no edition)"
+            )
         out.append(
             {
                 "year": year,

@@ -111,6 +111,11 @@ def gate_a(indicators: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
             "gate_a_value": value,
             "gate_a_national_rate": out["national_rate"],
             "gate_a_regional_rate": out["regional_rate"],
+            # The sums behind the references: the fund's draws move them with the counts.
+            "gate_a_national_numerator": out["national_numerator"],
+            "gate_a_national_denominator": out["national_denominator"],
+            "gate_a_regional_numerator": out["regional_numerator"],
+            "gate_a_regional_denominator": out["regional_denominator"],
             "gate_a_threshold": threshold,
             "gate_a_rate_pass": rate_pass.astype(bool),
             "gate_a_count_pass": count_pass.astype(bool),
@@ -188,17 +193,86 @@ def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -
 
 
 def eligibility(indicators: pd.DataFrame, index: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
-    """Both gates, ``eligible`` (A and B), and the reason in English, French and Dutch
-    (``reason_en``, ``reason_fr``, ``reason_nl``) with the distance to each threshold in the
-    indicator's own units."""
+    """Both gates, ``eligible`` (A and B), the band factors (:func:`band_positions`), and the
+    reason in English, French and Dutch (``reason_en``, ``reason_fr``, ``reason_nl``) with the
+    distance to each threshold in the indicator's own units."""
     a = gate_a(indicators, rules)
     b = gate_b(index, a, rules)
     frame = a.merge(b, on=["nis_code", "year"], how="left", validate="one_to_one")
     frame["eligible"] = frame["gate_a_pass"] & frame["gate_b_pass"]
+    frame = band_positions(frame, rules)
     texts = [explain(row, rules) for row in frame.to_dict("records")]
     for lang in LANGS:
         frame[f"reason_{lang}"] = [text[lang] for text in texts]
     return frame
+
+
+def gate_a_position(
+    value: np.ndarray, threshold: np.ndarray, count: np.ndarray, minimum: float, share: float
+) -> np.ndarray:
+    """Where a commune stands against gate A, in widths of its band: 0 at the threshold, 1 at the
+    band's far edge (full share), negative outside. The band is ``share`` of the threshold for the
+    rate and of the minimum for the count; the smaller position of the two counts, since both must
+    hold. Works on arrays of any shape (the draws use communes x draws)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        width = share * np.abs(threshold)
+        rate = np.where(width > 0, (value - threshold) / width, np.where(value >= threshold, np.inf, -np.inf))
+        counted = (count - minimum) / (share * minimum) if minimum > 0 else np.full(np.shape(count), np.inf)
+    return np.minimum(rate, counted)
+
+
+def gate_b_position(rank: np.ndarray, cutoff: np.ndarray, ranks_in_band: int) -> np.ndarray:
+    """Where a commune stands against gate B, in widths of its band: the first rank outside the
+    cut-off is 0, the cut-off rank 1/ranks_in_band, and ``ranks_in_band`` ranks inside it 1."""
+    return (cutoff + 1.0 - rank) / ranks_in_band
+
+
+def band_factor(position: np.ndarray, passes: np.ndarray) -> np.ndarray:
+    """The share of the full weight a gate leaves: 0 outside, rising linearly across the band."""
+    return np.where(passes, np.clip(np.nan_to_num(position, nan=0.0), 0.0, 1.0), 0.0)
+
+
+def band_positions(frame: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+    """Each gate's position in its band, its factor, and the commune's ``band_factor`` (the
+    product, METHOD.md 4); with rules without bands (method 1) a factor is 1 inside a gate and 0
+    outside, and the positions are NULL. ``nearest_gate`` names the gate whose threshold is
+    nearer in widths of its band (``nearest_gate_position`` is that gate's position: negative
+    outside the gate, 0 to 1 inside its band, above 1 beyond it)."""
+    out = frame.copy()
+    pass_a = out["gate_a_pass"].to_numpy(dtype=bool)
+    pass_b = out["gate_b_pass"].to_numpy(dtype=bool)
+    if rules.bands is None:
+        for column in ("gate_a_position", "gate_b_position", "nearest_gate_position"):
+            out[column] = np.nan
+        out["gate_a_band_factor"] = pass_a.astype(float)
+        out["gate_b_band_factor"] = pass_b.astype(float)
+        out["nearest_gate"] = None
+    else:
+        bands = rules.bands
+        pos_a = gate_a_position(
+            out["gate_a_value"].to_numpy(dtype="float64"),
+            out["gate_a_threshold"].to_numpy(dtype="float64"),
+            out["gate_a_numerator"].to_numpy(dtype="float64"),
+            float(rules.gate_a.min_arrivals),
+            float(bands.gate_a_share),
+        )
+        pos_b = gate_b_position(
+            out["gate_b_value"].to_numpy(dtype="float64"),
+            out["gate_b_threshold"].to_numpy(dtype="float64"),
+            bands.gate_b_ranks,
+        )
+        out["gate_a_position"] = pos_a
+        out["gate_b_position"] = pos_b
+        out["gate_a_band_factor"] = band_factor(pos_a, pass_a)
+        out["gate_b_band_factor"] = band_factor(pos_b, pass_b)
+        distance_a = np.where(np.isnan(pos_a), np.inf, np.abs(pos_a))
+        distance_b = np.where(np.isnan(pos_b), np.inf, np.abs(pos_b))
+        known = np.isfinite(distance_a) | np.isfinite(distance_b)
+        nearer_b = distance_b < distance_a
+        out["nearest_gate"] = np.where(known, np.where(nearer_b, "gate_b", "gate_a"), None)
+        out["nearest_gate_position"] = np.where(known, np.where(nearer_b, pos_b, pos_a), np.nan)
+    out["band_factor"] = out["gate_a_band_factor"] * out["gate_b_band_factor"]
+    return out
 
 
 def eligibility_probability(

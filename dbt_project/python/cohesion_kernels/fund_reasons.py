@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from cohesion_kernels.fund_allocation import floor_cents
 from cohesion_kernels.fund_rules import FundRules
 
 NBSP = "\u00a0"
@@ -51,8 +52,12 @@ _T: dict[str, dict[str, str]] = {
         "leaving_unknown": "Leaves the fund after {k} {years} outside the gates; its last grant is not in these years, so no guarantee is computed.",
         "out": "Not in the fund: paid nothing.",
         "cap": " The amount is held at the cap: {share} of the {pool} the formula shares out.",
+        "cap_budget": " The amount is held at the cap: {share} of the year's budget of {budget}.",
         "floor": " The amount is raised to the floor of {floor}.",
+        "floor_band": " The amount is raised to the floor of {floor} ({share} of the floor of {full}, as its share).",
         "minimum": " The amount is raised to its hold-harmless minimum.",
+        "band": " Phase-in band: it gets {share} of its full share (gate A {a}, gate B {b}).",
+        "band_held": " Phase-in band: it keeps {share} of its full share, as in its last year inside the gates.",
     },
     "fr": {
         "eligible": f"Éligible{NBSP}: critère A atteint ({{value}} arrivées pour 1{NBSP}000 habitants sur trois ans pour un seuil de {{threshold}}{NBSP}; {{count}} arrivées pour un minimum de {{minimum}}) et critère B atteint (rang {{rank}} à l'indice pour un rang limite de {{cutoff}}).",
@@ -82,8 +87,12 @@ _T: dict[str, dict[str, str]] = {
         "leaving_unknown": f"Quitte le fonds après {{k}} {{years}} hors des critères{NBSP}; sa dernière dotation n'est pas dans ces années, aucune garantie n'est calculée.",
         "out": f"Hors du fonds{NBSP}: ne reçoit rien.",
         "cap": " Montant plafonné à {share} des {pool} répartis par la formule.",
+        "cap_budget": " Montant plafonné à {share} du budget de l'année, {budget}.",
         "floor": " Montant relevé au plancher de {floor}.",
+        "floor_band": " Montant relevé au plancher de {floor} ({share} du plancher de {full}, comme sa part).",
         "minimum": " Montant relevé à son minimum garanti.",
+        "band": f" Bande d'entrée progressive{NBSP}: reçoit {{share}} de sa part pleine (critère A {{a}}, critère B {{b}}).",
+        "band_held": f" Bande d'entrée progressive{NBSP}: garde {{share}} de sa part pleine, comme lors de sa dernière année dans les critères.",
     },
     "nl": {
         "eligible": "Subsidiabel: criterium A voldaan ({value} aankomsten per 1.000 inwoners over drie jaar tegenover een drempel van {threshold}; {count} aankomsten tegenover een minimum van {minimum}) en criterium B voldaan (rang {rank} in de index tegenover een grensrang van {cutoff}).",
@@ -113,8 +122,12 @@ _T: dict[str, dict[str, str]] = {
         "leaving_unknown": "Verlaat het fonds na {k} jaar buiten de criteria; de laatste toelage valt niet in deze jaren, er wordt geen garantie berekend.",
         "out": "Niet in het fonds: ontvangt niets.",
         "cap": " Het bedrag is begrensd op het plafond: {share} van de {pool} die de formule verdeelt.",
+        "cap_budget": " Het bedrag is begrensd op het plafond: {share} van het budget van het jaar, {budget}.",
         "floor": " Het bedrag is opgetrokken tot de bodem van {floor}.",
+        "floor_band": " Het bedrag is opgetrokken tot de bodem van {floor} ({share} van de bodem van {full}, zoals het aandeel).",
         "minimum": " Het bedrag is opgetrokken tot het gewaarborgde minimum.",
+        "band": " Ingroeiband: ontvangt {share} van het volle aandeel (criterium A {a}, criterium B {b}).",
+        "band_held": " Ingroeiband: behoudt {share} van het volle aandeel, zoals in het laatste jaar binnen de criteria.",
     },
 }
 
@@ -184,10 +197,12 @@ def status_sentence(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
     status = row["status"]
     paid = money(row.get("amount_cents") or 0, lang)
     if status in ("entering", "in_fund"):
-        return t[status].format(paid=paid) + _bound_clause(row, rules, lang)
+        return t[status].format(paid=paid) + _band_clause(row, lang) + _bound_clause(row, rules, lang)
     if status == "staying":
-        return t["staying"].format(k=int(row["grace_year"]), n=int(row["grace_years"]), paid=paid) + _bound_clause(
-            row, rules, lang
+        return (
+            t["staying"].format(k=int(row["grace_year"]), n=int(row["grace_years"]), paid=paid)
+            + _band_clause(row, lang)
+            + _bound_clause(row, rules, lang)
         )
     if status == "leaving":
         k = int(row["years_outside"])
@@ -198,14 +213,48 @@ def status_sentence(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
     return t["out"]
 
 
+def band_share(factor: float) -> float:
+    """A band factor as the reason prints it (a share, rounded down at 0.1 %, so that "100 %" is
+    said only of a full share)."""
+    return math.floor(round(float(factor) * 1000, 6)) / 1000
+
+
+def _band_clause(row: Mapping[str, Any], lang: str) -> str:
+    """The phase-in band (METHOD.md 4): said of every commune paid less than its full share
+    because it stands inside a gate's band, with each gate's factor; a commune in a grace year
+    keeps the factor of its last year inside the gates."""
+    factor = row.get("band_factor")
+    if _missing(factor) or float(factor) >= 1:
+        return ""
+    t = _T[lang]
+    share = percent(band_share(factor), lang)
+    if row.get("status") == "staying" or _missing(row.get("gate_a_band_factor")):
+        return t["band_held"].format(share=share)
+    return t["band"].format(
+        share=share,
+        a=percent(band_share(row["gate_a_band_factor"]), lang),
+        b=percent(band_share(row["gate_b_band_factor"]), lang),
+    )
+
+
 def _bound_clause(row: Mapping[str, Any], rules: FundRules, lang: str) -> str:
     """Why a formula amount is what it is when a bound set it (the cap, the floor, a hold-harmless
     minimum): four communes at exactly the same amount need this sentence."""
     bound = row.get("bound")
+    a = rules.allocation
+    if bound == "cap" and a.cap_of == "whole_budget" and not _missing(row.get("budget_cents")):
+        return _T[lang]["cap_budget"].format(share=percent(a.cap_share, lang), budget=money(row["budget_cents"], lang))
     if bound == "cap" and not _missing(row.get("pool_cents")):
-        return _T[lang]["cap"].format(share=percent(rules.allocation.cap_share, lang), pool=money(row["pool_cents"], lang))
+        return _T[lang]["cap"].format(share=percent(a.cap_share, lang), pool=money(row["pool_cents"], lang))
     if bound == "floor":
-        return _T[lang]["floor"].format(floor=money(rules.allocation.floor_cents, lang))
+        factor = row.get("band_factor")
+        if not _missing(factor) and float(factor) < 1:
+            return _T[lang]["floor_band"].format(
+                floor=money(floor_cents(a.floor_cents, float(factor)), lang),
+                share=percent(band_share(factor), lang),
+                full=money(a.floor_cents, lang),
+            )
+        return _T[lang]["floor"].format(floor=money(a.floor_cents, lang))
     if bound == "minimum":
         return _T[lang]["minimum"]
     return ""

@@ -4,6 +4,13 @@ METHOD.md section 4 is the specification. Every parameter of the fund lives in t
 this module turns it into frozen dataclasses and refuses a file it cannot apply, naming the key
 at fault. Money is held in whole euro cents and shares as exact decimals, so that the checks
 ("shares sum to 1", "cap at least the floor") are exact rather than float comparisons.
+
+Two methods. Method 2 (rules 2026.1 on) states ``allocation.weight``, ``allocation.cap_of``,
+``bands`` and ``eligibility_probability.arrival_noise``. A file without those keys is a method-1
+file (rules up to 2025.2, kept in ``config/archive/``) and is read with method 1's meaning, so
+that a method-1 release can be rebuilt from its own file: weight population x index score x rank
+coefficient, the cap a share of what the formula shares out after the exit guarantees, no bands
+(a commune is in or out), and a probability that re-runs gate B only.
 """
 
 from __future__ import annotations
@@ -21,6 +28,19 @@ import yaml
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
+# What the allocation weight multiplies population by (METHOD.md 4, "Allocation"):
+# need_intensity = fixed-goalpost score / need_intensity_divisor (method 2's default);
+# need_intensity_x_rank_coefficient adds the DSU rank coefficient (an option);
+# score_x_rank_coefficient is method 1 (index score x rank coefficient).
+WEIGHTS: tuple[str, ...] = ("need_intensity", "need_intensity_x_rank_coefficient", "score_x_rank_coefficient")
+METHOD1_WEIGHT = "score_x_rank_coefficient"
+# What the cap is a share of: the whole year's budget (method 2), or what the formula shares out
+# once the exit guarantees are paid (method 1).
+CAP_BASES: tuple[str, ...] = ("whole_budget", "formula_pool")
+METHOD1_CAP_BASE = "formula_pool"
+# Noise on gate A's 3-year counts in the eligibility draws: poisson (method 2) or none (method 1,
+# gate B only).
+ARRIVAL_NOISES: tuple[str, ...] = ("poisson", "none")
 # The fund's scope: the whole country, or one or more regions (ISO 3166-2:BE).
 NATIONAL_SCOPE = "BE"
 REGION_SCOPES: tuple[str, ...] = ("BE-VLG", "BE-WAL", "BE-BRU")
@@ -106,10 +126,35 @@ class AllocationRules:
     coefficient_last: float
     cap_share: Decimal
     floor_cents: int
+    weight: str = METHOD1_WEIGHT  # one of WEIGHTS
+    need_intensity_divisor: float = 50.0
+    cap_of: str = METHOD1_CAP_BASE  # one of CAP_BASES
 
     def cap_cents(self, budget_cents: int) -> int:
         """The per-commune cap for a budget, rounded down to the cent."""
         return int((Decimal(budget_cents) * self.cap_share).to_integral_value(ROUND_FLOOR))
+
+    @property
+    def uses_rank_coefficient(self) -> bool:
+        return self.weight.endswith("rank_coefficient")
+
+    @property
+    def uses_need_intensity(self) -> bool:
+        return self.weight.startswith("need_intensity")
+
+
+@dataclass(frozen=True)
+class BandRules:
+    """Phase-in bands inside both gates (METHOD.md 4, "Bands instead of cliffs"): the share rises
+    linearly from 0 at the threshold to full at the band's far edge; the two factors multiply.
+
+    Gate A's band is ``gate_a_share`` of the threshold (for the rate) and of the minimum count (for
+    the count; the smaller of the two positions counts). Gate B's is ``gate_b_ranks`` ranks: the
+    cut-off rank gets 1/gate_b_ranks of the full share, and ``gate_b_ranks`` ranks inside it the full
+    share."""
+
+    gate_a_share: Decimal
+    gate_b_ranks: int
 
 
 @dataclass(frozen=True)
@@ -137,6 +182,8 @@ class TransitionRules:
 class ProbabilityRules:
     borderline_low: float
     borderline_high: float
+    arrival_noise: str = "none"  # one of ARRIVAL_NOISES
+    seed: int | None = None  # of the Poisson draws of gate A's counts
 
 
 @dataclass(frozen=True)
@@ -152,6 +199,12 @@ class FundRules:
     transitions: TransitionRules
     probability: ProbabilityRules
     source: str
+    bands: BandRules | None = None  # None: method 1, a commune is in or out
+
+    @property
+    def method(self) -> int:
+        """2 for rules with bands (2026.1 on), 1 for the rules they replace."""
+        return 1 if self.bands is None else 2
 
 
 def load_fund_rules(
@@ -210,6 +263,7 @@ def parse_fund_rules(
             "budget_lines",
             "transitions",
             "eligibility_probability",
+            "bands",
         },
     )
     version = r.get(top, "version", "")
@@ -241,6 +295,7 @@ def parse_fund_rules(
         transitions=_transitions(r, r.get(top, "transitions", "")),
         probability=_probability(r, r.get(top, "eligibility_probability", "")),
         source=source,
+        bands=_bands(r, top["bands"]) if "bands" in top else None,
     )
 
 
@@ -369,7 +424,23 @@ def _gate_b(r: _Reader, node: Any) -> GateBRules:
 
 def _allocation(r: _Reader, node: Any) -> AllocationRules:
     m = r.mapping(node, "allocation")
-    r.only_keys(m, "allocation", {"rank_coefficient", "cap_share_of_budget", "floor_euro"})
+    r.only_keys(
+        m,
+        "allocation",
+        {"weight", "need_intensity_divisor", "rank_coefficient", "cap_share_of_budget", "cap_of", "floor_euro"},
+    )
+    # A method-1 file names neither the weight nor the cap's base (see the module docstring).
+    weight = m.get("weight", METHOD1_WEIGHT)
+    if weight not in WEIGHTS:
+        r.fail("allocation.weight", f"expected one of {', '.join(WEIGHTS)}, found {weight!r}")
+    cap_of = m.get("cap_of", METHOD1_CAP_BASE)
+    if cap_of not in CAP_BASES:
+        r.fail("allocation.cap_of", f"expected one of {', '.join(CAP_BASES)}, found {cap_of!r}")
+    divisor = Decimal(50)
+    if weight.startswith("need_intensity"):
+        divisor = r.number(r.get(m, "need_intensity_divisor", "allocation"), "allocation.need_intensity_divisor")
+        if divisor <= 0:
+            r.fail("allocation.need_intensity_divisor", f"expected a number > 0, found {divisor}")
     coef = r.mapping(r.get(m, "rank_coefficient", "allocation"), "allocation.rank_coefficient")
     r.only_keys(coef, "allocation.rank_coefficient", {"first", "last"})
     key = "allocation.rank_coefficient"
@@ -392,7 +463,22 @@ def _allocation(r: _Reader, node: Any) -> AllocationRules:
         coefficient_last=float(last),
         cap_share=cap,
         floor_cents=floor,
+        weight=weight,
+        need_intensity_divisor=float(divisor),
+        cap_of=cap_of,
     )
+
+
+def _bands(r: _Reader, node: Any) -> BandRules:
+    m = r.mapping(node, "bands")
+    r.only_keys(m, "bands", {"gate_a_share_of_threshold", "gate_b_ranks"})
+    share = r.share(r.get(m, "gate_a_share_of_threshold", "bands"), "bands.gate_a_share_of_threshold")
+    if share == 0:
+        r.fail("bands.gate_a_share_of_threshold", "expected a share > 0 (a band of width 0 is a cliff)")
+    ranks = r.get(m, "gate_b_ranks", "bands")
+    if isinstance(ranks, bool) or not isinstance(ranks, int) or ranks < 1:
+        r.fail("bands.gate_b_ranks", f"expected a whole number of ranks >= 1, found {ranks!r}")
+    return BandRules(gate_a_share=share, gate_b_ranks=ranks)
 
 
 def _budget_lines(r: _Reader, node: Any) -> tuple[BudgetLine, ...]:
@@ -463,13 +549,21 @@ def _transitions(r: _Reader, node: Any) -> TransitionRules:
 
 def _probability(r: _Reader, node: Any) -> ProbabilityRules:
     m = r.mapping(node, "eligibility_probability")
-    r.only_keys(m, "eligibility_probability", {"borderline_low", "borderline_high"})
+    r.only_keys(m, "eligibility_probability", {"borderline_low", "borderline_high", "arrival_noise", "seed"})
     key = "eligibility_probability"
     low = r.share(r.get(m, "borderline_low", key), f"{key}.borderline_low")
     high = r.share(r.get(m, "borderline_high", key), f"{key}.borderline_high")
     if low >= high:
         r.fail("eligibility_probability", f"borderline_low {low} must be below borderline_high {high}")
-    return ProbabilityRules(borderline_low=float(low), borderline_high=float(high))
+    noise = m.get("arrival_noise", "none")  # method 1: gate B only
+    if noise not in ARRIVAL_NOISES:
+        r.fail(f"{key}.arrival_noise", f"expected one of {', '.join(ARRIVAL_NOISES)}, found {noise!r}")
+    seed = None
+    if noise != "none":
+        seed = r.get(m, "seed", key)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            r.fail(f"{key}.seed", f"expected a whole number >= 0, found {seed!r}")
+    return ProbabilityRules(borderline_low=float(low), borderline_high=float(high), arrival_noise=noise, seed=seed)
 
 
 def _date(r: _Reader, value: Any, key: str) -> date:  # noqa: RET503 (r.fail raises)

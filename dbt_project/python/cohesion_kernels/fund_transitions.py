@@ -135,18 +135,21 @@ def simulate_years(
 ) -> pd.DataFrame:
     """Run the transition rules and the allocation over several years.
 
-    ``eligibility``: ``nis_code``, ``year``, ``eligible`` (the gates' result each year).
-    ``index``: ``nis_code``, ``year``, ``population``, ``score``, ``rank`` for every commune in
-    the fund that year (communes in their grace years included). Budgets come from the rules
-    unless ``budgets_cents`` gives them. Each year, the guarantees of leaving communes are paid
-    first and the rest is allocated among the communes in the fund; during the first
+    ``eligibility``: ``nis_code``, ``year``, ``eligible`` (the gates' result each year) and,
+    with bands, ``band_factor`` (the share of the full weight inside the gates' bands).
+    ``index``: ``nis_code``, ``year``, ``population``, ``score``, ``rank`` (and
+    ``score_fixed_goalposts`` for the need intensity) for every commune in the fund that year
+    (communes in their grace years included). Budgets come from the rules unless
+    ``budgets_cents`` gives them. Each year, the guarantees of leaving communes are paid first and
+    the rest is allocated among the communes in the fund; during the first
     ``hold_harmless.years`` years, when enabled, each commune in the fund gets at least its share
-    of its previous grant.
+    of its previous grant. A commune staying in a grace year is outside the gates, so it keeps the
+    band factor of its last year inside them (its grace is paid by the formula, never cut to 0).
     Returns one row per commune-year: the columns of :func:`transitions` plus ``amount_cents``
     (formula grant), ``guarantee_cents``, ``paid_cents``, and for a commune in the fund its
-    ``weight``, ``rank_coefficient`` and ``bound`` (NULL otherwise); ``pool_cents`` is the
-    year's budget left for the formula after the guarantees. Each year's ``paid_cents`` add up to
-    its budget exactly.
+    ``weight``, ``need_intensity``, ``rank_coefficient``, ``band_factor`` and ``bound`` (NULL
+    otherwise); ``pool_cents`` is the year's budget left for the formula after the guarantees,
+    ``budget_cents`` the year's budget. Each year's ``paid_cents`` add up to its budget exactly.
     """
     require_columns(eligibility, ("nis_code", "year", "eligible"), "simulate_years eligibility")
     require_columns(index, ("nis_code", "year", "population", "score", "rank"), "simulate_years index")
@@ -161,6 +164,11 @@ def simulate_years(
     ).drop(columns="guarantee_cents")
     last_grant = _initial_grants(initial_grants)
     t = rules.transitions
+    factors = None
+    if "band_factor" in eligibility.columns:
+        factors = eligibility.set_index(["nis_code", "year"])["band_factor"]
+    held: dict[str, float] = {}  # each commune's band factor in its last year inside the gates
+    extra = [c for c in ("score_fixed_goalposts",) if c in index.columns]
     results = []
     for step, (year, year_status) in enumerate(statuses.groupby("year", sort=True)):
         if budgets_cents and year in budgets_cents:
@@ -178,11 +186,19 @@ def simulate_years(
                 f"{budget / 100:,.2f} EUR",
                 source=rules.source,
             )
-        members = year_status.loc[year_status["in_fund"], ["nis_code"]].merge(
-            index.loc[index["year"] == year, ["nis_code", "population", "score", "rank"]],
+        members = year_status.loc[year_status["in_fund"], ["nis_code", "eligible"]].merge(
+            index.loc[index["year"] == year, ["nis_code", "population", "score", "rank", *extra]],
             on="nis_code",
             how="left",
         )
+        if factors is not None:
+            band = []
+            for code, passes in zip(members["nis_code"], members["eligible"], strict=True):
+                if passes:
+                    held[code] = float(factors.get((code, year), 1.0))
+                band.append(held.get(code, 1.0))
+            members["band_factor"] = band
+        members = members.drop(columns="eligible")
         unscored = members.loc[members["score"].isna() | members["rank"].isna(), "nis_code"].tolist()
         if unscored:
             raise FundInputError(
@@ -194,7 +210,7 @@ def simulate_years(
                 _share_of(last_grant[c], t.hold_harmless.share_of_previous_grant) if c in last_grant else 0
                 for c in members["nis_code"]
             ]
-        allocation = allocate(members, pool, rules)
+        allocation = allocate(members, pool, rules, year_budget_cents=budget)
         amount = dict(zip(allocation["nis_code"], allocation["amount_cents"].tolist(), strict=True))
         last_grant.update(amount)
         frame = year_status.copy()
@@ -203,9 +219,10 @@ def simulate_years(
         # How the formula treated each commune in the fund: its weight, the rank coefficient in
         # it, and the bound that held its amount (cap, floor, hold-harmless minimum, or none).
         by_code = allocation.set_index("nis_code")
-        for column in ("weight", "rank_coefficient", "bound"):
+        for column in ("weight", "need_intensity", "rank_coefficient", "band_factor", "bound"):
             frame[column] = frame["nis_code"].map(by_code[column])
         frame["pool_cents"] = pool
+        frame["budget_cents"] = budget
         frame["paid_cents"] = frame["amount_cents"] + frame["guarantee_cents"]
         results.append(frame)
     return pd.concat(results, ignore_index=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cohesion_kernels import fund
+from cohesion_kernels import fund, fund_draws
 from cohesion_kernels.editions import EditionPlan, plan_editions, population_for_editions, scope_communes
 from cohesion_kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from cohesion_kernels.index import IndexResult, compute_index
@@ -161,12 +161,13 @@ def regional_index(
 
 def fund_index(national_index: pd.DataFrame, regional_index: pd.DataFrame, index_scope: str) -> pd.DataFrame:
     """The index that ranks the fund's communes (``fund_editions.index_scope_for``): nis_code,
-    year, score, rank."""
+    year, score, rank, score_fixed_goalposts (the need intensity's base)."""
     if index_scope == NATIONAL_SCOPE:
         frame = national_index
     else:
         frame = regional_index.loc[regional_index["scope"] == index_scope]
-    return frame[["nis_code", "year", "score", "rank"]].reset_index(drop=True)
+    columns = ["nis_code", "year", "score", "rank", "score_fixed_goalposts"]
+    return frame[[c for c in columns if c in frame.columns]].reset_index(drop=True)
 
 
 def fund_index_scope(rules: fund.FundRules, m: Methodology) -> str:
@@ -188,6 +189,12 @@ def fund_plan(
     index_scope = fund_index_scope(rules, m)
     index = fund_index(national_index, regional_index, index_scope)
     index_years = sorted({int(y) for y in index.loc[index["score"].notna(), "year"]})
+    # Method 2's weight needs every scored commune's fixed-goalpost score.
+    need_years = None
+    if "score_fixed_goalposts" in index.columns:
+        scored = index.loc[index["score"].notna()]
+        complete = scored.groupby("year")["score_fixed_goalposts"].apply(lambda s: bool(s.notna().all()))
+        need_years = [int(y) for y, ok in complete.items() if ok]
     # Residents by nationality exist where the share of non-Belgians could be computed.
     shares = commune_indicators.loc[
         (commune_indicators["indicator"] == "share_non_belgian") & commune_indicators["value"].notna()
@@ -200,6 +207,7 @@ def fund_plan(
         rules,
         index_scope=index_scope,
         candidate_years=[y for y, _ in rules.budget.by_year_cents],
+        need_years=need_years,
     )
     return plan, index_scope
 
@@ -211,10 +219,15 @@ def fund_eligibility(
     draws: UncertaintyResult | None,
     rules: fund.FundRules,
     years: list[int] | None = None,
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per commune of the fund's scope and computed year: both gates with value, threshold and
-    result, eligibility, its probability over the index's uncertainty draws, and the reason in
-    words (EN and FR). ``years``: the years the fund is computed for (default: every year)."""
+    """Per commune of the fund's scope and computed year: both gates with value, threshold,
+    result and band factor, eligibility, its probability over the draws (both gates: the index's
+    uncertainty draws for gate B, Poisson noise on gate A's counts when the rules say so), and the
+    reason in words (EN, FR, NL). With ``population`` (the harmonised population the allocation
+    uses), also the spread of each commune's formula amount across the draws (5th, 50th and 95th
+    percentile, cents; ``fund_draws``). ``years``: the years the fund is computed for (default:
+    every year)."""
     commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
     members = fund_communes(communes.astype({"nis_code": str, "region_code": str}), rules)
     regions = members[["nis_code", "region_code"]].astype(str)
@@ -222,46 +235,145 @@ def fund_eligibility(
     if years is not None:
         indicators = indicators.loc[indicators["year"].isin(list(years))]
     frame = fund.eligibility(indicators, index[["nis_code", "year", "rank"]], rules)
-    frame["eligibility_probability"] = np.nan
-    if draws is not None:
+    spread = ["gate_a_probability", "gate_b_probability", "eligibility_probability"]
+    amounts = ["amount_p05_cents", "amount_p50_cents", "amount_p95_cents"]
+    for column in [*spread, *amounts]:
+        frame[column] = np.nan
+    frame["draws"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    if draws is not None and len(frame):
+        nominal = _simulate(frame, index, population, rules) if population is not None else None
         for year, year_draws in draws.draws.items():
             in_year = frame["year"] == year
             if not in_year.any():
                 continue
-            codes = pd.Index(year_draws.nis_codes.astype(str))
-            gate_a = frame.loc[in_year].set_index("nis_code")["gate_a_pass"]
-            ranks = year_draws.ranks.T  # draws x communes -> communes x draws
-            in_scope = codes.isin(gate_a.index)
-            passes = gate_a.reindex(codes[in_scope]).fillna(False).to_numpy(dtype=bool)
-            probability = pd.Series(fund.eligibility_probability(ranks[in_scope], passes, rules), index=codes[in_scope])
-            frame.loc[in_year, "eligibility_probability"] = (
-                frame.loc[in_year, "nis_code"].map(probability).fillna(0.0).to_numpy()
-            )
-    frame["borderline"] = fund.borderline(frame["eligibility_probability"].to_numpy(dtype=float), rules)
+            group = frame.loc[in_year]
+            inputs = _draw_inputs(group, year_draws, index, population, nominal, rules, int(year))
+            seed = rules.probability.seed if rules.probability.seed is not None else 0
+            result = fund_draws.year_draws(inputs, rules, np.random.default_rng([seed, int(year)]))
+            for column in spread:
+                frame.loc[in_year, column] = getattr(result, column)
+            if nominal is not None:
+                p05, p50, p95 = (np.rint(p) for p in result.amount_percentiles)
+                frame.loc[in_year, "amount_p05_cents"] = p05
+                frame.loc[in_year, "amount_p50_cents"] = p50
+                frame.loc[in_year, "amount_p95_cents"] = p95
+            frame.loc[in_year, "draws"] = result.draws
+    probability = frame["eligibility_probability"].to_numpy(dtype=float)
+    frame["borderline"] = fund.borderline(probability, rules)
+    frame["borderline_gate"] = fund_draws.borderline_gate(
+        frame["gate_a_probability"].to_numpy(dtype=float),
+        frame["gate_b_probability"].to_numpy(dtype=float),
+        frame["borderline"].to_numpy(dtype=bool),
+        rules,
+    )
     return frame
+
+
+def _draw_inputs(
+    group: pd.DataFrame,
+    year_draws,
+    index: pd.DataFrame,
+    population: pd.DataFrame | None,
+    nominal: pd.DataFrame | None,
+    rules: fund.FundRules,
+    year: int,
+) -> fund_draws.YearInputs:
+    """One year's arrays for ``fund_draws.year_draws``, in the order of ``group``'s rows."""
+    codes = group["nis_code"].astype(str).to_numpy()
+    n = len(codes)
+    drawn_codes = pd.Index(np.asarray(year_draws.nis_codes).astype(str))
+    where = drawn_codes.get_indexer(codes)
+    ranks = np.full((year_draws.ranks.shape[0], n), np.nan)
+    found = where >= 0
+    ranks[:, found] = year_draws.ranks[:, where[found]]
+    scored = index.loc[index["year"] == year].set_index(index.loc[index["year"] == year, "nis_code"].astype(str))
+    scored = scored.reindex(codes)
+    assessed = group["gate_a_value"].notna().to_numpy()
+    indicator = group["gate_a_indicator"].fillna("").astype(str)
+    region_group = pd.factorize(indicator + "|" + group["region_code"].astype(str))[0]
+
+    def column(name: str, fill: float = np.nan) -> np.ndarray:
+        return pd.to_numeric(group[name], errors="coerce").fillna(fill).to_numpy(dtype="float64")
+
+    pop = np.full(n, np.nan)
+    grace = np.zeros(n, dtype=bool)
+    held = np.ones(n)
+    pool = budget = rules.budget.cents_for(year)
+    if population is not None:
+        by_code = population.loc[population["year"] == year].assign(nis_code=lambda f: f["nis_code"].astype(str))
+        pop = pd.to_numeric(by_code.set_index("nis_code")["value"], errors="coerce").reindex(codes).to_numpy(dtype="float64")
+    if nominal is not None:
+        this = nominal.loc[nominal["year"] == year]
+        if len(this):
+            pool, budget = int(this["pool_cents"].iloc[0]), int(this["budget_cents"].iloc[0])
+        before = nominal.loc[nominal["year"] == year - 1].set_index("nis_code").reindex(codes)
+        member = before["in_fund"].fillna(False).to_numpy(dtype=bool)
+        outside = pd.to_numeric(before["years_outside"], errors="coerce").fillna(0).to_numpy()
+        grace = member & (outside + 1 < rules.transitions.exit_after_years_outside)
+        held = pd.to_numeric(before["band_factor"], errors="coerce").fillna(1.0).to_numpy(dtype="float64")
+    need = (
+        pd.to_numeric(scored["score_fixed_goalposts"], errors="coerce").to_numpy(dtype="float64")
+        if "score_fixed_goalposts" in scored.columns
+        else np.full(n, np.nan)
+    )
+    return fund_draws.YearInputs(
+        numerator=np.where(assessed, column("gate_a_numerator"), np.nan),
+        denominator=column("gate_a_denominator", 1.0),
+        indicator_group=pd.factorize(indicator)[0],
+        region_group=region_group,
+        national_numerator=column("gate_a_national_numerator", 0.0),
+        national_denominator=column("gate_a_national_denominator", 1.0),
+        regional_numerator=column("gate_a_regional_numerator", 0.0),
+        regional_denominator=column("gate_a_regional_denominator", 1.0),
+        gate_a_pass=group["gate_a_pass"].to_numpy(dtype=bool),
+        draw_ranks=ranks,
+        rank=pd.to_numeric(scored["rank"], errors="coerce").to_numpy(dtype="float64"),
+        score=pd.to_numeric(scored["score"], errors="coerce").to_numpy(dtype="float64"),
+        need_score=need,
+        population=np.nan_to_num(pop, nan=0.0),
+        grace_possible=grace,
+        held_factor=held,
+        pool_cents=pool,
+        budget_cents=budget,
+    )
+
+
+# What the fund's years carry from eligibility besides the reasons: the gates' band factors (for
+# the reason's band clause) and the spread of the amount over the draws.
+_CARRIED = ("gate_a_band_factor", "gate_b_band_factor", "amount_p05_cents", "amount_p50_cents", "amount_p95_cents")
+
+_YEARS_COLUMNS = [
+    "nis_code", "year", "eligible", "status", "in_fund", "years_outside", "grace_year", "grace_years",
+    "amount_cents", "guarantee_cents", "paid_cents", "weight", "need_intensity", "rank_coefficient", "band_factor",
+    "bound", "pool_cents", "budget_cents",
+]
+
+
+def _simulate(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
+    """The transition rules and the allocation over the computed years, without the reasons."""
+    eligibility, index, population = map(in_key_order, (eligibility, index, population))
+    columns = [c for c in ("nis_code", "year", "score", "rank", "score_fixed_goalposts") if c in index.columns]
+    scored = index.loc[index["score"].notna(), columns]
+    pop = population.rename(columns={"value": "population"})[["nis_code", "year", "population"]]
+    frame = scored.merge(pop, on=["nis_code", "year"], how="left")
+    runs = split_into_runs(eligibility["year"].unique())
+    if not runs:
+        return pd.DataFrame(columns=_YEARS_COLUMNS)
+    history = eligibility[[c for c in ("nis_code", "year", "eligible", "band_factor") if c in eligibility.columns]]
+    return pd.concat(
+        [fund.simulate_years(history.loc[history["year"].isin(run)], frame, rules) for run in runs], ignore_index=True
+    )
 
 
 def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
     """The transition rules and the allocation over the computed years (METHOD.md section 4);
     each run of consecutive years is simulated on its own (a year without a fund breaks the
-    count of years outside the gates)."""
-    eligibility, index, population = map(in_key_order, (eligibility, index, population))
-    scored = index.loc[index["score"].notna(), ["nis_code", "year", "score", "rank"]]
-    pop = population.rename(columns={"value": "population"})[["nis_code", "year", "population"]]
-    frame = scored.merge(pop, on=["nis_code", "year"], how="left")
-    runs = split_into_runs(eligibility["year"].unique())
-    if not runs:
-        return pd.DataFrame(
-            columns=[
-                "nis_code", "year", "eligible", "status", "in_fund", "years_outside", "grace_year", "grace_years",
-                "amount_cents", "guarantee_cents", "paid_cents", "weight", "rank_coefficient", "bound", "pool_cents",
-                "reason_en", "reason_fr", "reason_nl",
-            ]
-        )
-    history = eligibility[["nis_code", "year", "eligible"]]
-    years = pd.concat(
-        [fund.simulate_years(history.loc[history["year"].isin(run)], frame, rules) for run in runs], ignore_index=True
-    )
+    count of years outside the gates). Each commune-year carries the spread of its amount over
+    the draws and the reasons in words."""
+    years = _simulate(eligibility, index, population, rules)
+    if years.empty:
+        # No year has a fund: the published tables still have every column, and no row.
+        return years.reindex(columns=[*_YEARS_COLUMNS, *_CARRIED, "reason_en", "reason_fr", "reason_nl"])
     return with_reasons(years, eligibility, rules)
 
 
@@ -270,7 +382,8 @@ def with_reasons(years: pd.DataFrame, eligibility: pd.DataFrame, rules: fund.Fun
     with the commune and what it pays (entering, in the fund, staying in grace year k of n,
     leaving with its guarantee, out), so that a paid amount always has its reason beside it."""
     langs = [lang for lang in fund.LANGS if f"reason_{lang}" in eligibility.columns]
-    gates = eligibility[["nis_code", "year", *(f"reason_{lang}" for lang in langs)]]
+    carried = [c for c in _CARRIED if c in eligibility.columns]
+    gates = eligibility[["nis_code", "year", *carried, *(f"reason_{lang}" for lang in langs)]]
     merged = years.merge(gates, on=["nis_code", "year"], how="left")
     records = merged.to_dict("records")
     for lang in langs:
