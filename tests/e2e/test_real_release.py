@@ -208,31 +208,45 @@ def test_the_fund_has_no_real_year_and_says_why(real_run):
 
 
 def test_a_flemish_fund_runs_on_the_real_newcomers(real_run, tmp_path, monkeypatch):
-    """A rules file whose scope is Flanders and whose gate A is the newcomers' rate computes the
-    fund on real data (through `cohesion whatif`, which never touches the release)."""
+    """A rules file whose scope is Flanders and whose gate A is the newcomers' rate, through
+    `cohesion whatif` (which never touches the release): method 2 says why it cannot pay on these
+    files, method 1's archived rules compute the fund."""
     import yaml
 
     from orchestration.whatif import run_whatif
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(real_run.data_dir))
-    rules = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml").read_text())
-    rules["scope"] = ["BE-VLG"]
-    rules["gate_a"].update(indicator="newcomers_per_1000_3y", allow_proxy=False)
-    path = tmp_path / "flemish.yml"
-    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    config = Path(__file__).resolve().parents[2] / "config"
+
+    def flemish(rules_file: Path, path: Path, *, drivers_by_population: bool) -> Path:
+        rules = yaml.safe_load(rules_file.read_text())
+        rules["scope"] = ["BE-VLG"]
+        rules["gate_a"].update(indicator="newcomers_per_1000_3y", allow_proxy=False)
+        if drivers_by_population:
+            for line in rules["budget_lines"]:
+                if line["needs_driver"] in ("children_3_17", "children_0_2"):
+                    line["needs_driver"] = "population"  # what a data team can share them by on these files
+        path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+        return path
+
+    # Method 2 weighs need by the fixed-goalpost score, which needs every indicator of the
+    # methodology's fixed set: the real files lack several, so no edition has one, and whatif says so.
+    method2 = flemish(config / "fund_rules.yml", tmp_path / "flemish2.yml", drivers_by_population=True)
+    with pytest.raises(CohesionError) as refused:
+        run_whatif(method2, real_run.data_dir / "warehouse.duckdb")
+    assert "the fund cannot be computed for any year" in str(refused.value)
+    assert "has no fixed-goalpost score" in str(refused.value)
+
+    archived = config / "archive" / "fund_rules_2025.2.yml"  # method 1: gate B by rank, no need intensity
     # The real files hold population by age for 2015 only: the schools and crèches lines cannot be
     # shared by children for the fund's years, and whatif says so rather than paying nobody.
     with pytest.raises(CohesionError) as refused:
-        run_whatif(path, real_run.data_dir / "warehouse.duckdb")
+        run_whatif(flemish(archived, tmp_path / "flemish1.yml", drivers_by_population=False), real_run.data_dir / "warehouse.duckdb")
     assert str(refused.value).endswith(
         "holds fund inputs the rules cannot use: split_budget_lines needs_profile: line 'schools' has a budget but "
         "every commune in the fund has children_3_17 = 0"
     )
-    for line in rules["budget_lines"]:
-        if line["needs_driver"] in ("children_3_17", "children_0_2"):
-            line["needs_driver"] = "population"  # what a data team can share them by on these files
-    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
-    result = run_whatif(path, real_run.data_dir / "warehouse.duckdb")
+    result = run_whatif(flemish(archived, tmp_path / "flemish1.yml", drivers_by_population=True), real_run.data_dir / "warehouse.duckdb")
     assert result.years and set(result.years) <= set(range(2016, 2025))
     eligible = result.eligibility.loc[result.eligibility["eligible"]]
     assert len(eligible) > 0 and set(result.eligibility["region_code"]) == {"02000"}  # Flemish communes only
