@@ -20,15 +20,10 @@ import pandas as pd
 import yaml
 
 from ingestion.errors import CatalogError
+from ingestion.settings import config_dir
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-RULES_PATH = CONFIG_DIR / "plausibility.yml"
-EXCEPTIONS_PATH = CONFIG_DIR / "plausibility_exceptions.yml"
-
-
-def _config_dir() -> Path:
-    # The one config folder of the dbt models and publishing: $COHESION_CONFIG_DIR, else config/.
-    return Path(os.environ.get("COHESION_CONFIG_DIR") or CONFIG_DIR)
+RULES_FILE = "plausibility.yml"
+EXCEPTIONS_FILE = "plausibility_exceptions.yml"
 # Tests and a data team trying an exception before it is reviewed point here to another list.
 EXCEPTIONS_ENV = "COHESION_PLAUSIBILITY_EXCEPTIONS"
 ANY_MEASURE = "*"
@@ -238,7 +233,7 @@ def _dataset_rules(raw: Any, source: Path, key: str) -> DatasetRules:
 
 def load_rules(path: Path | None = None) -> PlausibilityRules:
     """Read and validate ``config/plausibility.yml`` (or ``path``)."""
-    source = path or _config_dir() / RULES_PATH.name
+    source = path or config_dir() / RULES_FILE
     document = _mapping(_read(source), source, "(top)", ("version", "size_change", "datasets"))
     version = document.get("version")
     if not isinstance(version, str) or not version.strip():
@@ -256,7 +251,7 @@ def load_rules(path: Path | None = None) -> PlausibilityRules:
 
 
 def exceptions_path() -> Path:
-    return Path(os.environ.get(EXCEPTIONS_ENV) or _config_dir() / EXCEPTIONS_PATH.name)
+    return Path(os.environ.get(EXCEPTIONS_ENV) or config_dir() / EXCEPTIONS_FILE)
 
 
 def load_exceptions(path: Path | None = None) -> tuple[ReviewedException, ...]:

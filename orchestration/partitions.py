@@ -17,7 +17,7 @@ import dagster as dg
 from ingestion.catalog import Catalog, load_catalog
 from ingestion.errors import CohesionError
 from ingestion.load import RAW_DATASETS, archived_years
-from orchestration.settings import paths
+from ingestion.settings import paths
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"

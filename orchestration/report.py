@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.settings import paths
+from ingestion.settings import paths
 
 
 _OUR_ERRORS = frozenset(

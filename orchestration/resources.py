@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DBT_PROJECT_DIR
+from ingestion.settings import DBT_PROJECT_DIR
 
 
 def dbt_executable() -> str:

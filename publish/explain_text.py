@@ -217,7 +217,7 @@ def _fund_method2(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], dict]
 def _fund2_lines(r: dict, lang: str) -> list[str]:
     """The commune's band position, probability (borderline and through which gate), the spread of
     its formula grant across the draws, and its nearest threshold."""
-    from cohesion_kernels.fund_reasons import band_share, money, number, percent
+    from kernels.fund_reasons import band_share, money, number, percent
 
     t = _FUND2[lang]
     lines = []

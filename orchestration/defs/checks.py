@@ -6,8 +6,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from ingestion.load import RAW_DATASETS
-from orchestration.baseline import published_load
-from orchestration.settings import paths
+from publish.baseline import published_load
+from ingestion.settings import paths
 from orchestration.warehouse import read_table
 
 

@@ -22,7 +22,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_process import PARENT_ENV
 from orchestration.dbt_results import build_problem, run_results, with_failing_rows
-from orchestration.settings import DBT_PROJECT_DIR
+from ingestion.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()

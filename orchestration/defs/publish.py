@@ -11,10 +11,10 @@ import pandas as pd
 
 from ingestion.errors import PublishError
 from ingestion.load import RAW_DATASETS
-from orchestration.baseline import commit_baseline, discard_baseline, stage_baseline
-from orchestration.publishing import QUALITY_COLUMNS, file_release_from_warehouse, published_model_names
-from orchestration.release import load_release, publish
-from orchestration.settings import paths
+from publish.baseline import commit_baseline, discard_baseline, stage_baseline
+from publish.publishing import QUALITY_COLUMNS, file_release_from_warehouse, published_model_names
+from publish.release import load_release, publish
+from ingestion.settings import paths
 from publish.site.build import SITE_DIR, build_site
 
 PUBLISHED_MODEL_KEYS = [dg.AssetKey(["published", name]) for name in published_model_names()]

@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from ingestion.load import RAW_DATASETS, archived_years, load_dataset, load_reference_communes, source_manifest
 from orchestration.partitions import partitions_for
-from orchestration.settings import paths
+from ingestion.settings import paths
 from orchestration.warehouse import replace_table, replace_years
 
 

@@ -33,7 +33,7 @@ from ingestion.fetch import has_update
 from ingestion.load import RAW_DATASETS
 from orchestration.defs.schedules import REFRESH_JOB
 from orchestration.partitions import PARTITIONED, range_tags
-from orchestration.settings import paths
+from ingestion.settings import paths
 
 ONE_DAY_SECONDS = 24 * 60 * 60
 # A sensor tick must end well within Dagster's evaluation timeout (60 s by default): fewer

@@ -21,11 +21,11 @@ class PipelineRun:
 def run_pipeline(data_dir: Path) -> PipelineRun:
     """Materialise every asset in process against the data folder, as `cohesion run` does."""
     os.environ["COHESION_DATA_DIR"] = str(data_dir)
-    from orchestration import cli
     from orchestration.report import build_run_report
+    from orchestration.runner import execute_pipeline, prepare_dbt
 
-    cli.prepare_dbt()
-    result, instance = cli.execute_pipeline()
+    prepare_dbt()
+    result, instance = execute_pipeline()
     return PipelineRun(data_dir, build_run_report(result, instance, {}), result.success)
 
 
@@ -39,9 +39,9 @@ def rerun_pipeline():
 def sample_run(tmp_path_factory) -> PipelineRun:
     data_dir = tmp_path_factory.mktemp("data")
     os.environ["COHESION_DATA_DIR"] = str(data_dir)
-    from orchestration import cli
+    from ingestion.sample.archive import generate_and_archive_sample
 
-    cli.generate_and_archive_sample()
+    generate_and_archive_sample()
     return run_pipeline(data_dir)
 
 

@@ -26,8 +26,8 @@ from fixtures.bad_inputs import assert_nothing_changed, lines_of, rewrite_zip_me
 from ingestion.archive import RawArchive
 from ingestion.catalog import load_catalog
 from ingestion.fetch import fetch
-from orchestration.baseline import published_load
-from orchestration.settings import Paths
+from publish.baseline import published_load
+from ingestion.settings import Paths
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ def _fetch_one(data_dir: Path, folder: Path, name: str, retrieved_at: str, corru
 
 
 def _cli(*args: str, data_dir: Path) -> tuple[int, str, str]:
-    from orchestration.cli import main
+    from cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -263,12 +263,12 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def test_a_second_run_refuses_in_one_line_naming_the_holder_and_a_dead_holder_is_taken_over(data_copy: Path):
-    from orchestration.run_lock import data_folder_lock
+    from cli.run_lock import data_folder_lock
 
     before = snapshot(data_copy)
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from orchestration.run_lock import data_folder_lock\n"
+         "import sys, time; from pathlib import Path; from cli.run_lock import data_folder_lock\n"
          "with data_folder_lock(Path(sys.argv[1]), 'cohesion run --sample'):\n"
          "    print('held', flush=True); time.sleep(120)\n", str(data_copy)],
         cwd=REPO, env=_env(data_copy), stdout=subprocess.PIPE, text=True,
@@ -325,7 +325,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the kernel's parent-death signal is Linux's")
 def test_a_run_killed_during_dbt_takes_dbt_with_it(data_copy: Path):
-    from orchestration.run_lock import data_folder_lock
+    from cli.run_lock import data_folder_lock
 
     before = snapshot(data_copy)
     # --force: the copy's archive, config and code are those of its published release, and a run

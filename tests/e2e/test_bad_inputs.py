@@ -35,7 +35,7 @@ from ingestion.fetch import fetch
 
 pytestmark = pytest.mark.e2e
 
-# Later than the sample's retrieval time (orchestration.cli.SAMPLE_RETRIEVED_AT), so the corrupted
+# Later than the sample's retrieval time (ingestion.sample.archive.SAMPLE_RETRIEVED_AT), so the corrupted
 # file becomes the newest vintage, the one the raw asset reads.
 BAD_VINTAGE_AT = "2026-02-01T00:00:00Z"
 

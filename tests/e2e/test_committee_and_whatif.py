@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from ingestion.files import sha256_of
-from orchestration import cli
-from orchestration.settings import REPO_ROOT
+from cli import main as cli
+from ingestion.settings import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -323,7 +323,7 @@ def test_explain_shows_the_band_probability_spread_and_nearest_threshold(sample_
     the numbers its published row holds."""
     import duckdb
 
-    from cohesion_kernels.fund_reasons import band_share, money, percent
+    from kernels.fund_reasons import band_share, money, percent
 
     published = sample_run.data_dir / "published" / "cohesion.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:

@@ -142,7 +142,7 @@ def test_every_coded_value_has_a_label_in_three_languages(con):
 def test_every_reason_says_what_its_row_holds(con):
     """The reason beside a number is rendered from that number: the status with its grace year,
     the amount paid, the bound that held it, the gaps as the columns hold them."""
-    from cohesion_kernels.fund_reasons import band_share, percent
+    from kernels.fund_reasons import band_share, percent
 
     rows = con.execute(
         "select t.status, t.grace_year, t.grace_years, t.bound, t.paid_cents, t.guarantee_cents, t.reason, "

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 pytestmark = pytest.mark.e2e
 

@@ -50,7 +50,7 @@ def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
 
     import yaml
 
-    from orchestration import cli
+    from cli import main as cli
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(sample_run.data_dir))
     data = sample_run.data_dir
@@ -96,7 +96,7 @@ def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
 
 
 def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipeline, tmp_path):
-    from orchestration.cli import SAMPLE_RETRIEVED_AT  # noqa: F401  (the sample's fixed time)
+    from cli.main import SAMPLE_RETRIEVED_AT  # noqa: F401  (the sample's fixed time)
     from ingestion.archive import RawArchive
     from ingestion.catalog import load_catalog
     from ingestion.fetch import fetch

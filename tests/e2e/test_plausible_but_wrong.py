@@ -21,8 +21,8 @@ from fixtures.bad_inputs import assert_nothing_changed, lines_of, rewrite_zip_me
 from ingestion.archive import RawArchive
 from ingestion.catalog import load_catalog
 from ingestion.fetch import fetch
-from orchestration.baseline import published_load
-from orchestration.settings import Paths
+from publish.baseline import published_load
+from ingestion.settings import Paths
 
 pytestmark = pytest.mark.e2e
 

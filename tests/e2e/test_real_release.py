@@ -51,7 +51,7 @@ def run_cli_on(files: list[Path], root: Path) -> CliRun:
     for path in files:
         shutil.copyfile(path, source / path.name)
     os.environ["COHESION_DATA_DIR"] = str(data_dir)
-    from orchestration import cli
+    from cli import main as cli
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -213,7 +213,7 @@ def test_a_flemish_fund_runs_on_the_real_newcomers(real_run, tmp_path, monkeypat
     files, method 1's archived rules compute the fund."""
     import yaml
 
-    from orchestration.whatif import run_whatif
+    from publish.whatif import run_whatif
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(real_run.data_dir))
     config = Path(__file__).resolve().parents[2] / "config"
@@ -292,7 +292,7 @@ def test_real_files_are_refused_by_an_archive_holding_the_sample(data_copy, data
     """`cohesion run --source-dir` with real files on a data folder of the sample: one line, and
     the archive and the published release stay byte for byte as they were."""
     from ingestion.files import sha256_of
-    from orchestration import cli
+    from cli import main as cli
 
     published = data_copy / "published" / "cohesion.duckdb"
     before = {p: sha256_of(p) for p in sorted((data_copy / "raw").rglob("*")) if p.is_file()}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.explain import explain
+from cli.explain import explain
 from publish.site.numbers import format_euros, format_number
 from fixtures.site import published_file, published_site, query
 

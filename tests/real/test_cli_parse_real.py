@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import ingestion.parsers
-from orchestration.cli_ingest import register
+from cli.ingest import register
 
 BELGIUM_2015 = 11_209_044  # residents on 1 January 2015 (Statbel)
 POPULATION_2015 = "statbel-population/TF_SOC_POP_STRUCT_2015.zip"

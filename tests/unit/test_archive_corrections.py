@@ -21,7 +21,7 @@ from ingestion.fetch import fetch
 from ingestion.files import unpacked_size
 from ingestion.load import archived_years
 from ingestion.vintages import listing, select_vintages
-from orchestration.settings import Paths
+from ingestion.settings import Paths
 
 FIXED = "2025-12-01T00:00:00Z"
 LATER = "2026-02-01T00:00:00Z"

@@ -35,7 +35,7 @@ def write(path: Path, content: bytes) -> Path:
 
 
 def test_the_cli_retires_and_lists(tmp_path: Path, pop: FileSpec, monkeypatch, capsys) -> None:
-    from orchestration.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(tmp_path))
     archive = RawArchive(tmp_path / "raw")
@@ -63,7 +63,7 @@ def test_the_cli_retires_and_lists(tmp_path: Path, pop: FileSpec, monkeypatch, c
 
 
 def test_every_error_of_every_subcommand_is_one_line_and_a_traceback_only_with_debug(tmp_path: Path, monkeypatch, capsys):
-    from orchestration import cli
+    from cli import main as cli
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(tmp_path))
 
@@ -82,8 +82,8 @@ def test_every_error_of_every_subcommand_is_one_line_and_a_traceback_only_with_d
 
 
 def test_a_command_that_writes_the_data_folder_refuses_while_another_holds_it(tmp_path: Path, monkeypatch, capsys):
-    from orchestration.cli import main
-    from orchestration.run_lock import data_folder_lock
+    from cli.main import main
+    from cli.run_lock import data_folder_lock
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(tmp_path))
     with data_folder_lock(tmp_path, "cohesion run --sample"):

@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 
-from orchestration import cli
+from cli import main as cli
 
 
 def _parsers() -> dict[str, argparse.ArgumentParser]:

@@ -1,4 +1,4 @@
-"""`cohesion fetch` and `cohesion parse` (orchestration/cli_ingest.py) and the parse summary
+"""`cohesion fetch` and `cohesion parse` (cli/ingest.py) and the parse summary
 (ingestion/summary.py), on small files written by the tests. The real files are in
 tests/real/test_cli_parse_real.py."""
 
@@ -18,7 +18,7 @@ from ingestion.catalog import load_catalog
 from ingestion.errors import RecognitionError
 from ingestion.fetch import FetchItem, FetchReport
 from ingestion.summary import summarise
-from orchestration.cli_ingest import register, resolve_file
+from cli.ingest import register, resolve_file
 
 # Schools counts for 2018 are on the 589 map (catalog): Puurs and Sint-Amands merged in 2019 into
 # Puurs-Sint-Amands (12041); Anderlecht never changed. 12034 has a suppressed delay count.

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.editions import plan_editions, population_for_editions
-from cohesion_kernels.methodology import load_methodology
+from kernels.editions import plan_editions, population_for_editions
+from kernels.methodology import load_methodology
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 # 10 Flemish, 6 Walloon and 4 Brussels communes.

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.fingerprint import code_fingerprint, content_digest, inputs_fingerprint
+from publish.fingerprint import code_fingerprint, content_digest, inputs_fingerprint
 
 
 @pytest.fixture
@@ -85,8 +85,8 @@ def test_the_content_digest_ignores_row_order_and_sees_every_value_and_column():
 
 
 def test_inputs_that_made_the_same_content_are_remembered_beside_the_release(tmp_path: Path):
-    from orchestration.publishing import SAME_CONTENT_FILE, inputs_fingerprints, remember_inputs
-    from orchestration.release import Release, ReleaseInfo
+    from publish.publishing import SAME_CONTENT_FILE, inputs_fingerprints, remember_inputs
+    from publish.release import Release, ReleaseInfo
 
     info = ReleaseInfo("r1", "2026-01-01T00:00:00+00:00", "test", "m", "r", "synthetic sample",
                        inputs_fingerprint="a" * 64, content_digest="c" * 64)  # fmt: skip
@@ -102,7 +102,7 @@ def test_inputs_that_made_the_same_content_are_remembered_beside_the_release(tmp
 
 
 def test_the_site_code_is_part_of_what_a_release_holds(tmp_path: Path):
-    from orchestration.fingerprint import site_code_fingerprint
+    from publish.fingerprint import site_code_fingerprint
 
     (tmp_path / "publish" / "site").mkdir(parents=True)
     (tmp_path / "publish" / "site" / "pages.py").write_text("TITLE = 'Cohésion'\n")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
-from cohesion_kernels.fund import FundAllocationError, FundInputError, FundRulesError, allocate, load_fund_rules
-from cohesion_kernels.fund_allocation import largest_remainder, largest_remainder_shares
+from kernels.fund import FundAllocationError, FundInputError, FundRulesError, allocate, load_fund_rules
+from kernels.fund_allocation import largest_remainder, largest_remainder_shares
 
 RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from cohesion_kernels.fund import compare_allocations
+from kernels.fund import compare_allocations
 
 
 def test_entered_left_and_changed_communes() -> None:

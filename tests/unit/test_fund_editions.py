@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from cohesion_kernels.fund_editions import index_scope_for, plan_fund_years, split_into_runs
-from cohesion_kernels.fund_rules import parse_fund_rules
+from kernels.fund_editions import index_scope_for, plan_fund_years, split_into_runs
+from kernels.fund_rules import parse_fund_rules
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml"
 # 4 Flemish, 2 Walloon and 2 Brussels communes.

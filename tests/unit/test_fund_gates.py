@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.fund import (
+from kernels.fund import (
     FundInputError,
     borderline,
     eligibility,

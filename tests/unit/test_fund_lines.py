@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.fund import FundInputError, load_fund_rules, split_budget_lines
+from kernels.fund import FundInputError, load_fund_rules, split_budget_lines
 
 RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 LINES = ["schools", "creches", "sport_culture", "continuing_training"]

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels import fund_draws, warehouse
-from cohesion_kernels.fund import allocate, eligibility, load_fund_rules, simulate_years
-from cohesion_kernels.fund_reasons import status_sentence
+from kernels import fund_draws, warehouse
+from kernels.fund import allocate, eligibility, load_fund_rules, simulate_years
+from kernels.fund_reasons import status_sentence
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fund_sample"

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.fund import allocate, eligibility, gate_a, gate_b, load_fund_rules
-from cohesion_kernels.fund_gates import band_positions
+from kernels.fund import allocate, eligibility, gate_a, gate_b, load_fund_rules
+from kernels.fund_gates import band_positions
 
 BASE = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 RULES = replace(BASE, allocation=replace(BASE.allocation, cap_share=Decimal("0.5"), floor_cents=10_000_00))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cohesion_kernels.fund_reasons import NBSP, money, number, status_sentence
-from cohesion_kernels.fund_rules import load_fund_rules
-from cohesion_kernels.warehouse import with_reasons
+from kernels.fund_reasons import NBSP, money, number, status_sentence
+from kernels.fund_rules import load_fund_rules
+from kernels.warehouse import with_reasons
 
 RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 

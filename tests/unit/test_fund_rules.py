@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cohesion_kernels.fund_rules import FundRulesError, load_fund_rules, parse_fund_rules
+from kernels.fund_rules import FundRulesError, load_fund_rules, parse_fund_rules
 
 RULES_FILE = Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml"
 KNOWN = {"arrivals_per_1000_3y", "arrivals_proxy_per_1000_3y", "share_non_belgian"}
@@ -364,7 +364,7 @@ def test_the_vocabularies_the_rules_check_are_the_warehouse_s():
     the needs profile's drivers and the indicator flags the dbt seeds define."""
     import csv
 
-    from cohesion_kernels.fund_rules import INDICATOR_FLAGS, NEEDS_DRIVERS
+    from kernels.fund_rules import INDICATOR_FLAGS, NEEDS_DRIVERS
 
     seeds = RULES_FILE.parents[1] / "dbt_project" / "seeds"
     with (seeds / "flag_definitions.csv").open(encoding="utf-8") as f:

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.fund import FundAllocationError, FundInputError, load_fund_rules, simulate_years, transitions
-from cohesion_kernels.fund_transitions import walk
+from kernels.fund import FundAllocationError, FundInputError, load_fund_rules, simulate_years, transitions
+from kernels.fund_transitions import walk
 
 RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
 YEARS = list(range(2019, 2025))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from cohesion_kernels.explain import explain, explain_all, explain_text
-from cohesion_kernels.index import compute_index
-from cohesion_kernels.methodology import load_methodology
-from cohesion_kernels.synthetic import make_synthetic
+from kernels.explain import explain, explain_all, explain_text
+from kernels.index import compute_index
+from kernels.methodology import load_methodology
+from kernels.synthetic import make_synthetic
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cohesion_kernels.aggregate import domain_transform, exponential_transform, need_rank, rank_fraction
-from cohesion_kernels.contributions import domain_contributions, indicator_contributions
-from cohesion_kernels.imputation import ARRONDISSEMENT_MEDIAN, NATIONAL_MEDIAN, impute_group_median
-from cohesion_kernels.moments import fails_skew_kurtosis, kurtosis, skewness
-from cohesion_kernels.normalise import min_max, rank_normal, z_score
-from cohesion_kernels.outliers import LOG_TRANSFORMED, WINSORISED_HIGH, log_transform, treat_outliers
-from cohesion_kernels.screening import screen
-from cohesion_kernels.smoothing import shrink_draws, shrink_rates, value_scale
+from kernels.aggregate import domain_transform, exponential_transform, need_rank, rank_fraction
+from kernels.contributions import domain_contributions, indicator_contributions
+from kernels.imputation import ARRONDISSEMENT_MEDIAN, NATIONAL_MEDIAN, impute_group_median
+from kernels.moments import fails_skew_kurtosis, kurtosis, skewness
+from kernels.normalise import min_max, rank_normal, z_score
+from kernels.outliers import LOG_TRANSFORMED, WINSORISED_HIGH, log_transform, treat_outliers
+from kernels.screening import screen
+from kernels.smoothing import shrink_draws, shrink_rates, value_scale
 
 COINR = {"skewness_threshold": 2.0, "kurtosis_threshold": 3.5}
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.index import compute_index
-from cohesion_kernels.methodology import load_methodology
-from cohesion_kernels.prepare import IndexInputError
-from cohesion_kernels.synthetic import make_synthetic
+from kernels.index import compute_index
+from kernels.methodology import load_methodology
+from kernels.prepare import IndexInputError
+from kernels.synthetic import make_synthetic
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 METHOD_1 = Path(__file__).resolve().parents[2] / "config" / "archive" / "methodology_2026.2.yml"

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.index import compute_index
-from cohesion_kernels.methodology import Choice, load_methodology
-from cohesion_kernels.sensitivity import run_sensitivity
-from cohesion_kernels.synthetic import make_synthetic
+from kernels.index import compute_index
+from kernels.methodology import Choice, load_methodology
+from kernels.sensitivity import run_sensitivity
+from kernels.synthetic import make_synthetic
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 

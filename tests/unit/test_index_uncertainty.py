@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels.index import compute_index
-from cohesion_kernels.methodology import load_methodology
-from cohesion_kernels.sensitivity import run_sensitivity
-from cohesion_kernels.synthetic import make_synthetic
-from cohesion_kernels.uncertainty import benchmark, run_uncertainty
+from kernels.index import compute_index
+from kernels.methodology import load_methodology
+from kernels.sensitivity import run_sensitivity
+from kernels.synthetic import make_synthetic
+from kernels.uncertainty import benchmark, run_uncertainty
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 METHOD_1 = Path(__file__).resolve().parents[2] / "config" / "archive" / "methodology_2026.2.yml"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cohesion_kernels.methodology import MethodologyError, load_methodology, methodology_from_mapping
+from kernels.methodology import MethodologyError, load_methodology, methodology_from_mapping
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
 METHOD_1 = Path(__file__).resolve().parents[2] / "config" / "archive" / "methodology_2026.2.yml"
@@ -257,8 +257,8 @@ def test_methodology_error_is_a_value_error():
 
 
 def test_cohesion_methodology_selects_an_archived_version_for_the_kernels_and_the_release(monkeypatch):
-    from cohesion_kernels import warehouse
-    from orchestration.publishing import config_version
+    from kernels import warehouse
+    from publish.publishing import config_version
 
     monkeypatch.delenv("COHESION_METHODOLOGY", raising=False)
     assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")

@@ -15,7 +15,7 @@ from ingestion.catalog import load_catalog
 from ingestion.errors import ArchiveError, CohesionError
 from ingestion.load import load_dataset, rows_by_year
 from orchestration import partitions
-from orchestration.settings import paths
+from ingestion.settings import paths
 from orchestration.warehouse import replace_rows
 
 HEADER = "CD_REFNIS|TX_DESCR_NL|TX_DESCR_FR|CD_DSTR_REFNIS|CD_PROV_REFNIS|CD_RGN_REFNIS|CD_SEX|CD_NATLTY|CD_AGE|MS_POPULATION|CD_YEAR"

@@ -13,7 +13,7 @@ import pytest
 
 from ingestion.errors import PublishError
 from ingestion.files import sha256_of
-from orchestration import release as rel
+from publish import release as rel
 
 
 def _warehouse(path: Path, rows: int) -> Path:

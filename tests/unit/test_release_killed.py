@@ -16,14 +16,14 @@ import pytest
 
 from ingestion.errors import PublishError
 from ingestion.files import sha256_of
-from orchestration import release as rel
+from publish import release as rel
 
 _CHILD = textwrap.dedent(
     """
     import os, sys, time, shutil
     from pathlib import Path
     import pandas as pd
-    from orchestration import release as rel
+    from publish import release as rel
 
     tmp, stage = Path(sys.argv[1]), sys.argv[2]
     info = rel.ReleaseInfo("r2", "2026-01-02T00:00:00+00:00", "test", "m", "r", "synthetic sample")

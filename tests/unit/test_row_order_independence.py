@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohesion_kernels import warehouse
-from cohesion_kernels.synthetic import make_synthetic
+from kernels import warehouse
+from kernels.synthetic import make_synthetic
 
 
 @pytest.fixture(scope="module")

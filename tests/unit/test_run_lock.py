@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.run_lock import DataFolderBusy, data_folder_lock
+from cli.run_lock import DataFolderBusy, data_folder_lock
 
 REPO = Path(__file__).resolve().parents[2]
 HOLDER = (
-    "import sys, time; from pathlib import Path; from orchestration.run_lock import data_folder_lock\n"
+    "import sys, time; from pathlib import Path; from cli.run_lock import data_folder_lock\n"
     "with data_folder_lock(Path(sys.argv[1]), 'cohesion run --sample'):\n"
     "    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 )

@@ -59,7 +59,7 @@ def test_serving_without_a_published_release_says_what_to_do(tmp_path):
 
 
 def test_cohesion_serve_fails_in_one_line_when_nothing_is_published(tmp_path, monkeypatch, capsys):
-    from orchestration import cli
+    from cli import main as cli
 
     monkeypatch.setenv("COHESION_DATA_DIR", str(tmp_path))
     assert cli.main(["serve", "--port", "0"]) == 2
@@ -79,7 +79,7 @@ def test_rank_chart_draws_the_interval_on_an_axis_fitted_to_the_commune():
 
 
 def test_make_bench_times_the_site_as_a_stage_of_its_own():
-    from orchestration.bench import STAGES, _stage_of
+    from cli.bench import STAGES, _stage_of
 
     assert "site" in STAGES
     assert _stage_of("published__site") == "site"

@@ -2,7 +2,7 @@
 gate A must be computable for every commune of the rules' scope (arrivals or, where allowed, the
 proxy) and the index must have an edition that year. Grain: year (of the fund's scope)."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -5,7 +5,7 @@ both gates (the index's uncertainty draws, Poisson noise on gate A's counts), th
 commune's amount over the same draws, and the reason in words with the distance to each
 threshold. Only the years fund_editions_calc computes. Grain: commune x year."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 culture, continuing training) by its needs profile and the national line shares, exact to the
 cent per commune and per line. Grain: commune x year x budget line."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

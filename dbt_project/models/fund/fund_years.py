@@ -2,7 +2,7 @@
 staying, leaving (with the exit guarantee) or out, and each commune's formula grant, guarantee and
 payment in euro cents; every year's payments add up to its budget exactly. Grain: commune x year."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

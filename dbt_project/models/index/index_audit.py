@@ -3,8 +3,8 @@ indicators and with their domain and the index, Cronbach's alpha per domain, pri
 of the indicators and of the domains, and which of them fail the methodology's thresholds. Reads
 the index's own tables (it never recomputes the index). Grain: year x measure x item x other."""
 
-from cohesion_kernels import warehouse
-from cohesion_kernels.audit import audit
+from kernels import warehouse
+from kernels.audit import audit
 
 
 def model(dbt, session):

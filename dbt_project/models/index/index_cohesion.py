@@ -1,7 +1,7 @@
 """Cohesion index per commune and year (METHOD.md section 3): score 0-100, rank (1 = most need),
 fixed-goalpost score, and why a commune has no score. Grain: commune x year."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

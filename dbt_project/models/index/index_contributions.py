@@ -1,6 +1,6 @@
 """Contribution of each domain and indicator to the score; a commune-year's contributions add up to its score. Grain: commune x year x indicator."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

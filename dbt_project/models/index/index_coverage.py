@@ -1,6 +1,6 @@
 """Share of communes observed per indicator and year, and whether the indicator was kept (65 % rule). Grain: year x indicator."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

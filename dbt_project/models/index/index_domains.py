@@ -1,6 +1,6 @@
 """Domain scores and ranks per commune and year (exponentially transformed, 0-100). Grain: commune x year x domain."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -3,7 +3,7 @@ nation, and each regional supplement of config/methodology.yml), and why the oth
 (METHOD.md 3.1). Every candidate year gets its rows, published as an edition or not.
 Grain: edition year x scope x indicator."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -5,8 +5,8 @@ edition year x language."""
 
 import pandas as pd
 
-from cohesion_kernels import warehouse
-from cohesion_kernels.explain import explain_all
+from kernels import warehouse
+from kernels.explain import explain_all
 
 
 def model(dbt, session):

@@ -1,6 +1,6 @@
 """Each indicator's raw, smoothed, treated and normalised value with flags, as the index used it. Grain: commune x year x indicator."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 a region's communes ranked with the indicators only that region publishes added to the national
 ones. It never changes the national ranking. Grain: commune x edition year x scope."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

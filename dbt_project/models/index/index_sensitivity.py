@@ -2,7 +2,7 @@
 indicator left out, and each method choice set to each of its other options, everything else
 nominal; the mean and largest absolute rank shift. Grain: year x analysis x choice x option."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -1,7 +1,7 @@
 """First-order and total Sobol indices of the method's uncertain choices and weights, per edition
 year (METHOD.md section 3.11; COINr's get_sensitivity, type "SA"). Grain: year x choice."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

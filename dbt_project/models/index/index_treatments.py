@@ -1,6 +1,6 @@
 """Every value changed by imputation, smoothing or outlier treatment, with before and after. Grain: one row per treated value."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 uncertain choices (METHOD.md section 3.8): nominal, median, 5th and 95th percentile ranks.
 Grain: commune x year."""
 
-from cohesion_kernels import warehouse
+from kernels import warehouse
 
 
 def model(dbt, session):

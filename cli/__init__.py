@@ -1,0 +1,1 @@
+"""The `cohesion` command (cli.main): argument parsing and one error path."""

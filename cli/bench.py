@@ -1,0 +1,160 @@
+"""`make bench`: wall time of each stage of a full run, in scratch data folders: once on the
+embedded sample, and once on the publishers' own files when a folder of them is at hand
+(``../shared/data-real`` beside the repository, or ``--real-dir``), with the ratio of the two.
+
+Stages: inputs (sample generation, or nothing for files already downloaded), ingestion
+(archiving plus the raw assets that parse and load), validation (the Great Expectations checks),
+dbt (models and tests), publish, and the total. Install time is excluded. Peak memory is read from
+the kernel's accounting.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+STAGES = ("sample generation", "ingestion", "validation", "dbt", "site", "publish")
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    label: str
+    stages: dict[str, float]
+    overhead: float
+    total: float
+    success: bool
+    site: dict
+    # `cohesion run` again on the same folder, nothing changed: its wall time, and its last line.
+    rerun: float | None = None
+    rerun_says: str = ""
+
+
+def _site_metadata(result) -> dict:
+    from orchestration.report import _site_built
+
+    return _site_built(result)
+
+
+def _stage_of(step_key: str) -> str:
+    if "dbt" in step_key:
+        return "dbt"
+    if step_key == "published__site":
+        return "site"
+    if step_key.startswith("published"):
+        return "publish"
+    if step_key.endswith(("_checks", "raw_contract", "size_change", "plausibility", "commune_reference")):
+        return "validation"
+    return "ingestion"
+
+
+def _bench(label: str, bring_inputs: Callable[[], tuple[float, float]]) -> BenchRun:
+    """One full run in a scratch data folder; ``bring_inputs`` archives the inputs and returns the
+    seconds spent generating them and archiving them."""
+    from orchestration import runner
+    from orchestration.report import _step_seconds
+
+    with tempfile.TemporaryDirectory(prefix="cohesion-bench-") as scratch:
+        os.environ["COHESION_DATA_DIR"] = scratch
+        started = time.perf_counter()
+        generation, archiving = bring_inputs()
+        prepare_started = time.perf_counter()
+        runner.prepare_dbt()
+        prepare = time.perf_counter() - prepare_started
+        run_started = time.perf_counter()
+        result, instance = runner.execute_pipeline()
+        run_total = time.perf_counter() - run_started
+        total = time.perf_counter() - started
+        stages = dict.fromkeys(STAGES, 0.0)
+        stages.update({"sample generation": generation, "ingestion": archiving, "dbt": prepare})
+        for step, seconds in _step_seconds(instance, result.run_id).items():
+            stages[_stage_of(step)] += seconds
+        overhead = run_total - sum(v for k, v in stages.items() if k != "sample generation") + archiving + prepare
+        if result.success:
+            # The run published: time the unchanged re-run a user would type next.
+            rerun, says = _unchanged_rerun(scratch, sample=label == "sample")
+        else:
+            rerun, says = None, ""
+    return BenchRun(label, stages, max(overhead, 0.0), total, result.success, _site_metadata(result), rerun, says)
+
+
+def _unchanged_rerun(data_dir: str, *, sample: bool) -> tuple[float, str]:
+    """Wall time of `cohesion run` in a new process on a data folder whose release is current."""
+    command = [str(Path(sys.executable).with_name("cohesion")), "run", "--sample" if sample else "--offline"]
+    env = {**os.environ, "COHESION_DATA_DIR": data_dir}
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - started
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return seconds, lines[-1] if lines else f"exit code {done.returncode}"
+
+
+def _archive_folder(folder: Path) -> tuple[float, float]:
+    from ingestion.archive import RawArchive
+    from ingestion.catalog import load_catalog
+    from ingestion.fetch import fetch
+    from ingestion.settings import paths
+
+    started = time.perf_counter()
+    fetch(load_catalog(), RawArchive(paths().raw), source_dir=folder)
+    return 0.0, time.perf_counter() - started
+
+
+def default_real_dir() -> Path | None:
+    from ingestion.settings import REPO_ROOT
+
+    shared = os.environ.get("COHESION_SHARED_DIR")
+    folder = (Path(shared) if shared else REPO_ROOT.parent / "shared") / "data-real"
+    return folder if folder.is_dir() else None
+
+
+def run_bench(real_dir: Path | None = None) -> int:
+    from ingestion.sample.archive import generate_and_archive_sample
+
+    runs = [_bench("sample", generate_and_archive_sample)]
+    real_dir = real_dir or default_real_dir()
+    if real_dir is not None:
+        with tempfile.TemporaryDirectory(prefix="cohesion-bench-real-") as flat:
+            # The files as a user holds them: every file of the folder (and its subfolders) in one place.
+            for path in sorted(Path(real_dir).rglob("*")):
+                if path.is_file() and path.name != "SOURCES.md":
+                    shutil.copyfile(path, Path(flat) / path.name)
+            runs.append(_bench("real files", lambda: _archive_folder(Path(flat))))
+    print(f"{'stage':<20}" + "".join(f"{run.label:>12}" for run in runs))
+    for stage in STAGES:
+        print(f"{stage:<20}" + "".join(f"{run.stages[stage]:>12.1f}" for run in runs))
+    print(f"{'dagster overhead':<20}" + "".join(f"{run.overhead:>12.1f}" for run in runs))
+    print(f"{'total':<20}" + "".join(f"{run.total:>12.1f}" for run in runs))
+    print(f"{'unchanged re-run':<20}" + "".join(
+        f"{run.rerun:>12.1f}" if run.rerun is not None else f"{'-':>12}" for run in runs
+    ))
+    if len(runs) == 2:
+        print(f"real files / sample: {runs[1].total / runs[0].total:.2f} x (target: at most 1.5)")
+    try:
+        from kernels.uncertainty import benchmark
+
+        # Processor seconds, 1,000 draws x 565 communes x 7 years (data, imputation, choices).
+        print(f"{'monte carlo 1000x565x7':<20}{benchmark(n_communes=565, draws=1000):>12.1f}")
+    except ImportError:
+        pass
+    for run in runs:
+        if run.site:
+            print(
+                f"site ({run.label}): {run.site.get('pages')} pages, {run.site.get('size_mb')} MB, built in "
+                f"{run.site.get('build_seconds')} s, slowest page {run.site.get('slowest_page_seconds')} s (target: under 15 s)"
+            )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {own:.0f} MiB (this process), {children:.0f} MiB (largest child, dbt)")
+    for run in runs:
+        print(f"{run.label}: {'run succeeded' if run.success else 'run FAILED'}")
+        if run.rerun_says:
+            print(f"  re-run said: {run.rerun_says}")
+    return 0 if all(run.success for run in runs) else 1

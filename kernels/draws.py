@@ -1,0 +1,222 @@
+"""Monte Carlo draws that re-draw the data and the imputed values as well as the method's choices
+(METHOD.md 3.10; ``uncertainty.sources`` in the methodology file).
+
+For each draw, after the choices and weights that ``uncertainty`` drew:
+- data (``sources.data``): every indicator with a sampling model is re-drawn from its own counts,
+  ``binomial(denominator, numerator / denominator)`` for a proportion, ``poisson(numerator)`` for
+  a count per inhabitant (their normal approximation, rounded, where the variance is at least 25), for every commune of the map (the smoothing prior needs them all), then
+  smoothed again with the methodology's empirical Bayes (the draw's prior and between-commune
+  variance). Money and prices (sampling: none) keep their value.
+- imputation (``sources.imputation``): each imputed value is replaced by a value drawn at random
+  from the observed values of its arrondissement (of the country when the arrondissement has
+  none): a hot-deck draw around the arrondissement's median, so that the spread of the
+  arrondissement shows in the ranks.
+- the outlier treatment of the draw's limit runs on the draw's values before the normalisations
+  it protects, then the draw's normalisation, domain scores, transform and weights.
+
+Each source has its own random stream (seeded by year and source), so switching one source off
+leaves the draws of the others exactly as they were. Vectorised over batches of draws: arrays of
+draws x communes x indicators, no loop over draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from kernels import aggregate, imputation, outliers, pipeline, smoothing
+from kernels.methodology import Methodology
+
+_BATCH = 250
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (scipy's ``rankdata(method="average")``) along axis 1 of a 3-D
+    array, computed on contiguous rows: the same numbers, several times faster on draws. Rows
+    without a tie get their ordinal ranks; only rows with ties pay for averaging them."""
+    rows = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    shape = rows.shape
+    rows = rows.reshape(-1, shape[-1])
+    n = shape[-1]
+    order = np.argsort(rows, axis=-1)  # tied values get their run's mean rank in any order
+    ordered = np.take_along_axis(rows, order, axis=-1)
+    starts = np.ones(rows.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    value = np.broadcast_to(np.arange(1.0, n + 1.0), rows.shape).copy()
+    tied = np.flatnonzero(~starts.all(axis=1))
+    if tied.size:
+        st = starts[tied]
+        ends = np.ones(st.shape, dtype=bool)
+        ends[:, :-1] = st[:, 1:]
+        position = np.broadcast_to(np.arange(n), st.shape)
+        first = np.maximum.accumulate(np.where(st, position, 0), axis=-1)
+        last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, position, n), axis=-1), axis=-1), axis=-1)
+        value[tied] = (first + last) / 2.0 + 1.0
+    ranks = np.empty(rows.shape)
+    np.put_along_axis(ranks, order, value, axis=-1)
+    return np.moveaxis(ranks.reshape(shape), -1, 1)
+
+
+def _transform(dom: np.ndarray, aggregation: str, constant: float) -> np.ndarray:
+    if aggregation == "exponential":
+        return aggregate.exponential_transform(average_ranks(dom) / dom.shape[1], constant)
+    return aggregate.domain_transform(dom, aggregation, constant)
+
+
+def _normalise(x: np.ndarray, method: str) -> np.ndarray:
+    """``normalise.NORMALISERS`` along the communes axis (1) of draws x communes x indicators."""
+    if method == "rank_normal":
+        # Average ranks are whole or half numbers: look Phi^-1(r / (n + 1)) up rather than compute it.
+        n = x.shape[1]
+        table = ndtri(np.arange(2, 2 * n + 1) / 2.0 / (n + 1.0))
+        return table[(2.0 * average_ranks(x)).astype(np.int64) - 2]
+    if method == "min_max":
+        lo = x.min(axis=1, keepdims=True)
+        span = x.max(axis=1, keepdims=True) - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(span > 0, (x - lo) / span, 0.5)
+    mean = x.mean(axis=1, keepdims=True)
+    sd = x.std(axis=1, ddof=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sd > 0, (x - mean) / sd, 0.0)
+
+
+class _Column:
+    """What a draw needs to re-draw one kept indicator (column ``k`` of the prepared year)."""
+
+    def __init__(self, prep: pipeline.PreparedYear, m: Methodology, k: int) -> None:
+        data, j = prep.data, prep.cols[k]
+        ind = m.indicator(prep.indicators[k])
+        self.sampling = ind.sampling
+        self.smoothable = pipeline.smoothable(m, ind.id)
+        num, den = data.numerators[:, j], data.denominators[:, j]
+        with np.errstate(invalid="ignore"):
+            counts = np.isfinite(num) & np.isfinite(den) & (den > 0) & (num >= 0)
+            if self.sampling == "binomial":
+                counts &= num <= den
+        self.counts = counts  # (N,) communes whose value can be re-drawn
+        self.num, self.den = num, den
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.scale = smoothing.value_scale(data.values[:, j], np.where(counts, num / den, np.nan))
+        observed = prep.imputed[:, k] == imputation.NOT_IMPUTED
+        self.redraw = counts[prep.rows] & observed  # scored cells whose value comes from the counts
+        # Hot-deck pools of the imputed cells: the observed values of the arrondissement, else all.
+        raw = data.values[:, j]
+        self.imputed = np.flatnonzero(~observed)
+        self.pools = []
+        for i in self.imputed:
+            arr = data.arrondissements[prep.rows[i]]
+            pool = raw[(data.arrondissements == arr) & np.isfinite(raw)]
+            self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
+
+
+def score_draws(
+    prep: pipeline.PreparedYear,
+    m: Methodology,
+    choices: pd.DataFrame,
+    weights: np.ndarray,
+    *,
+    data_rng: np.random.Generator | None,
+    imputation_rng: np.random.Generator | None,
+) -> np.ndarray:
+    """(K, N) scores of the scored communes in each draw. ``choices``: one row per draw with the
+    options drawn (``uncertainty``); ``weights`` (K, D) the draw's domain weights; a source is on
+    when its generator is given."""
+    k = len(choices)
+    columns = [_Column(prep, m, c) for c in range(len(prep.indicators))]
+    nominal = {s: pipeline.smooth(prep, m, s).values for s in {bool(v) for v in choices["smoothing"]}}
+    small = (
+        prep.data.population < m.smoothing.min_population
+        if m.smoothing.min_population > 0
+        else np.ones(len(prep.data.nis_codes), dtype=bool)
+    )
+    out = np.empty((k, len(prep.rows)))
+    for start in range(0, k, _BATCH):
+        s = slice(start, min(start + _BATCH, k))
+        part = choices.iloc[s]
+        smooth_on = part["smoothing"].to_numpy(dtype=bool)
+        values = np.where(smooth_on[:, None, None], nominal.get(True, 0.0), nominal.get(False, 0.0))
+        b = len(part)
+        for c, col in enumerate(columns):
+            if data_rng is not None and col.sampling != "none" and col.redraw.any():
+                values[:, :, c] = _redraw(col, prep, m, data_rng, b, smooth_on, small, values[:, :, c])
+            if imputation_rng is not None and col.imputed.size:
+                for i, pool in zip(col.imputed, col.pools):
+                    values[:, i, c] = pool[imputation_rng.integers(pool.size, size=b)]
+        out[s] = _score_batch(prep, m, values, part, weights[s])
+    return out
+
+
+# Above this variance a count is drawn from its normal approximation (rounded, within its bounds):
+# the same distribution to well under one count, ten times faster than exact binomial draws.
+_NORMAL_FROM_VARIANCE = 25.0
+
+
+def _counts(rng: np.random.Generator, sampling: str, num: np.ndarray, den: np.ndarray, b: int) -> np.ndarray:
+    """(b, n) counts drawn around ``num``: binomial(den, num / den) or poisson(num)."""
+    if sampling == "binomial":
+        p = num / den
+        var = den * p * (1.0 - p)
+    else:
+        var = num.astype(float)
+    large = var >= _NORMAL_FROM_VARIANCE
+    out = np.empty((b, num.size))
+    if large.any():
+        z = rng.standard_normal((b, int(large.sum())))
+        drawn = np.rint(num[large] + np.sqrt(var[large]) * z)
+        high = den[large] if sampling == "binomial" else np.inf
+        out[:, large] = np.clip(drawn, 0.0, high)
+    if (~large).any():
+        if sampling == "binomial":
+            out[:, ~large] = rng.binomial(den[~large].astype(np.int64), p[~large], size=(b, int((~large).sum())))
+        else:
+            out[:, ~large] = rng.poisson(num[~large], size=(b, int((~large).sum())))
+    return out
+
+
+def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small, current: np.ndarray) -> np.ndarray:
+    c = col.counts
+    y = np.full((b, c.size), np.nan)
+    y[:, c] = _counts(rng, col.sampling, col.num[c], col.den[c], b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = y / col.den
+    rate = raw
+    if col.smoothable and smooth_on.any():
+        shrunk = smoothing.shrink_draws(np.where(c, y, np.nan), np.where(c, col.den, np.nan), prep.data.arrondissements, m.smoothing.prior)
+        shrunk = np.where(small[None, :], shrunk, raw)  # method 1 smoothed small communes only
+        rate = np.where(smooth_on[:, None], shrunk, raw)
+    drawn = rate[:, prep.rows] * col.scale
+    return np.where(col.redraw[None, :], drawn, current)
+
+
+def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
+    """Scores of one batch: each group of draws sharing normalisation, limit and aggregation at once."""
+    out = np.empty(values.shape[:2])
+    treat_on = part["outlier_treatment"].to_numpy(dtype=bool)
+    limits = part["winsorising_limit"].to_numpy(dtype=int)
+    norms = part["normalisation"].to_numpy(dtype=object)
+    aggs = part["aggregation"].to_numpy(dtype=object)
+    for norm in dict.fromkeys(norms):
+        for agg in dict.fromkeys(aggs):
+            idx = np.flatnonzero((norms == norm) & (aggs == agg))
+            if not idx.size:
+                continue
+            x = values[idx]
+            protect = np.flatnonzero(treat_on[idx]) if norm in m.outliers.normalisations else np.array([], dtype=int)
+            if protect.size:
+                x = x.copy()
+                for c in range(x.shape[2]):
+                    x[protect, :, c] = outliers.treat_draws(
+                        x[protect, :, c],
+                        limits[idx][protect],
+                        skewness_threshold=m.outliers.skewness_threshold,
+                        kurtosis_threshold=m.outliers.kurtosis_threshold,
+                        log_fallback=m.outliers.fallback == "log_transform",
+                        log_offset_share=m.outliers.log_offset_share,
+                    )
+            z = _normalise(x * prep.directions, norm)
+            dom = aggregate.domain_scores(z, prep.domain_index, prep.indicator_weights, len(prep.domains))
+            t = _transform(dom, agg, m.exponential_constant)
+            out[idx] = aggregate.combine(t, weights[idx], agg)
+    return out

@@ -1,0 +1,65 @@
+"""Run the pipeline in this process, as `cohesion run`, the benchmark and the end-to-end tests do:
+prepare dbt's manifest, then materialise every asset and run every check through Dagster."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingestion.errors import CohesionError
+from ingestion.settings import DBT_PROJECT_DIR, paths
+
+
+def _set_environment() -> None:
+    data = paths()
+    data.data.mkdir(parents=True, exist_ok=True)
+    os.environ["COHESION_WAREHOUSE"] = str(data.warehouse)
+
+
+PARSE_STAMP = DBT_PROJECT_DIR / "target" / "cohesion-parse.sha256"
+
+
+def prepare_dbt() -> Path:
+    """Build the dbt manifest the Dagster definitions read (`dbt parse`), unless the manifest on
+    disk was parsed from this very dbt project (its files and the dbt version): then it is used."""
+    _set_environment()
+    from publish.fingerprint import dbt_project_fingerprint
+
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    stamp = dbt_project_fingerprint(DBT_PROJECT_DIR)
+    if manifest.exists() and PARSE_STAMP.exists() and PARSE_STAMP.read_text(encoding="utf-8") == stamp:
+        return manifest
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    )
+    if not result.success:
+        raise CohesionError(f"dbt parse failed: {result.exception or 'see the dbt log above'}")
+    PARSE_STAMP.write_text(stamp, encoding="utf-8")
+    return manifest
+
+
+def execute_pipeline(years: tuple[str, str] | None = None):
+    """Materialise every asset and run every check in process; returns the Dagster result. The
+    yearly datasets load ``years`` (first, last), by default every archived year."""
+    _set_environment()
+    import dagster as dg
+
+    from orchestration.defs.schedules import REFRESH_JOB
+    from orchestration.definitions import defs
+
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        Path(home).mkdir(parents=True, exist_ok=True)  # Dagster refuses a home that does not exist
+    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(REFRESH_JOB)
+    # Dagster's DEBUG events are in the run's event log and the run report; the terminal gets
+    # what a person reads (COHESION_LOG_LEVEL=DEBUG brings them back).
+    level = os.environ.get("COHESION_LOG_LEVEL", "INFO").upper()
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    from orchestration.partitions import range_tags, tags_for_archived_years
+
+    # The yearly datasets over every archived year (or the years asked for), in this one run.
+    tags = range_tags(*years) if years else tags_for_archived_years()
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags), instance
