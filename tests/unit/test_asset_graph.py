@@ -104,7 +104,7 @@ def code_location():
         patch.setenv("COHESION_DATA_DIR", str(DATA_DIR))
         # prepare_dbt sets it for dbt; registered here so it is restored afterwards.
         patch.setenv("COHESION_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb"))
-        from cli.main import prepare_dbt
+        from orchestration.runner import prepare_dbt
 
         prepare_dbt()
         from orchestration.definitions import defs
