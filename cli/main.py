@@ -58,9 +58,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"nothing changed since release {unchanged[0]}: {unchanged[1]}; nothing was run "
                   f"(--force runs anyway). Published: {paths().published}")
             return 0
+    changed = () if args.force or years is not None else _changed_datasets()
     prepare_dbt()
-    result, instance = execute_pipeline(years)
+    result, instance = execute_pipeline(years, changed_datasets=changed)
     report = build_run_report(result, instance, timings)
+    if changed:
+        report["changed_datasets"] = list(changed)
     if fetched is not None:
         # Which file went where, and why a file matched no layout, kept with the run.
         report["inputs"] = [item.as_dict() for item in fetched.items]
@@ -84,6 +87,19 @@ def _unchanged_since() -> tuple[str, str] | None:
     if fingerprint in inputs_fingerprints(release):
         return release.release_id, "these archived files, config and code were run before and made the same content"
     return None
+
+
+def _changed_datasets() -> tuple[str, ...]:
+    """The datasets that changed since the published release when nothing else did: the run then
+    rebuilds only what depends on them, and says so."""
+    from publish.publishing import changed_datasets
+
+    changed = changed_datasets(paths())
+    if changed is None:
+        return ()
+    print(f"since release {changed.release_id} only {', '.join(changed.datasets)} changed: rebuilding what "
+          "depends on them, the rest is the release's (--force rebuilds everything)")
+    return changed.datasets
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:

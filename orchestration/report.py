@@ -247,6 +247,8 @@ def _years_text(years: list[int]) -> str:
 
 def print_summary(report: dict[str, Any]) -> None:
     checks = f"{report['checks_passed']} checks passed, {len(report['checks_failed'])} failed"
+    if report.get("changed_datasets"):
+        checks += " (the checks of what did not change are the published release's, carried over in _quality)"
     for dataset, loaded in (report.get("inputs_loaded") or {}).items():
         for line in loaded.get("not_loaded", []):
             print(f"not loaded: {dataset}/{line}")

@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from ingestion.archive import TRANSACTIONS_DIR
+from ingestion.archive import LEDGER_DIR, TRANSACTIONS_DIR
 from ingestion.settings import REPO_ROOT
 
 # Source folders and files whose content decides a release: a change in any of them is a change
@@ -74,6 +75,16 @@ def site_code_fingerprint(repo: Path = REPO_ROOT) -> str:
     return digest.hexdigest()
 
 
+def package_code_version(package: str, repo: Path = REPO_ROOT) -> str:
+    """A short sha256 of one package's source files: the code version of the assets it computes
+    (Dagster records it beside each materialisation)."""
+    digest = hashlib.sha256()
+    for path in _files(repo / package, CODE_SUFFIXES):
+        digest.update(f"{path.relative_to(repo).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def dbt_project_fingerprint(project: Path) -> str:
     """sha256 of the dbt project's sources and the dbt version: what its manifest is parsed from."""
     from importlib import metadata
@@ -95,6 +106,45 @@ def _archive_fingerprint(folder: Path, digest) -> None:
             digest.update(path.read_bytes())
         else:
             digest.update(str(size).encode())
+
+
+def dataset_fingerprints(raw_dir: Path) -> dict[str, str]:
+    """sha256 per archived dataset of its files (sidecars in full, data files by size) and of the
+    archive's decisions about it (retirements, copies made current again): the raw asset's data
+    version, and what tells a run which datasets changed since a release."""
+    decisions: dict[str, list[Path]] = {}
+    ledger = raw_dir / LEDGER_DIR
+    for path in _files(ledger, frozenset({".json"}), skipped=frozenset({TRANSACTIONS_DIR})) if ledger.is_dir() else []:
+        try:
+            dataset = str(json.loads(path.read_text(encoding="utf-8")).get("dataset", ""))
+        except (OSError, ValueError, AttributeError):
+            dataset = ""  # an unreadable decision: the archive itself refuses it when loaded
+        decisions.setdefault(dataset, []).append(path)
+    found = {}
+    folders = sorted(p for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) if raw_dir.is_dir() else []
+    for folder in folders:
+        digest = hashlib.sha256(b"cohesion dataset v1\0")
+        _archive_fingerprint(folder, digest)
+        for path in decisions.get(folder.name, []):
+            digest.update(f"\0decision {path.name}\0".encode())
+            digest.update(path.read_bytes())
+        found[folder.name] = digest.hexdigest()
+    return found
+
+
+def method_fingerprint(config_dir: Path, repo: Path = REPO_ROOT, extra_files: tuple[Path, ...] = ()) -> str:
+    """sha256 of the code and the config (with ``extra_files``), without the archive: when only
+    this is unchanged since a release, a run rebuilds only what depends on the changed datasets."""
+    digest = hashlib.sha256(b"cohesion method v1\0")
+    digest.update(code_fingerprint(repo).encode())
+    for path in _files(config_dir, frozenset({".yml", ".yaml"})):
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    for path in extra_files:
+        if path.exists() and path.parent.resolve() != config_dir.resolve():
+            digest.update(f"\0extra {path.name}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT, extra_files: tuple[Path, ...] = ()) -> str:

