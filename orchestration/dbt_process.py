@@ -9,6 +9,11 @@ through dagster-dbt, which forwards it), asks the kernel to kill it when its par
 systems there is no such request; the run's own cleanup (orchestration/defs/dbt.py) still ends
 the group when the run ends normally or with an error.
 
+It also runs dbt in the working database's folder, naming the database by its file name only
+(``COHESION_DBT_DATABASE``): dbt re-parses the whole project when the profile's connection
+changes, and with an absolute path every new data folder (each test, each benchmark run) was a
+changed profile. The manifest `cohesion prepare` parses is then valid in every data folder.
+
 Kept free of heavy imports: it runs before every dbt command.
 """
 
@@ -21,6 +26,25 @@ from pathlib import Path
 
 # Set by the run before it starts dbt: the pid dbt must not outlive.
 PARENT_ENV = "COHESION_DBT_PARENT_PID"
+# The database as dbt's profile names it (profiles.yml), relative to the folder dbt runs in.
+DATABASE_ENV = "COHESION_DBT_DATABASE"
+# Paths dagster-dbt hands dbt through the environment; absolute before dbt changes folder.
+_PATH_ENVS = ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH")
+
+
+def in_warehouse_folder(environ: dict[str, str], cwd: str) -> str | None:
+    """Prepare ``environ`` for dbt run in the working database's folder: the paths dbt reads made
+    absolute (the project being ``cwd``, where dagster-dbt starts dbt), and the database named
+    by its file name. Returns the folder, or None when no working database is set."""
+    warehouse = environ.get("COHESION_WAREHOUSE")
+    if not warehouse:
+        return None
+    environ.setdefault("DBT_PROJECT_DIR", cwd)
+    for name in _PATH_ENVS:
+        if environ.get(name):
+            environ[name] = os.path.join(cwd, environ[name])  # unchanged when already absolute
+    folder, environ[DATABASE_ENV] = os.path.split(os.path.abspath(os.path.join(cwd, warehouse)))
+    return folder
 _PR_SET_PDEATHSIG = 1
 
 
@@ -50,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     # The parent may have died before the request above was made: then it would never fire.
     if expected_parent and str(os.getppid()) != expected_parent:
         return 137
+    folder = in_warehouse_folder(os.environ, os.getcwd())  # type: ignore[arg-type]
+    if folder is not None:
+        os.chdir(folder)
     dbt = real_dbt()
     os.execvp(dbt, [dbt, *args])
     return 127  # not reached: execvp replaces this process or raises

@@ -31,9 +31,21 @@ def prepare_dbt() -> Path:
         return manifest
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    )
+    from orchestration.dbt_process import DATABASE_ENV
+
+    # Parsed with the profile the pipeline's dbt sees (the database by its file name), so that
+    # its partial parse carries over to every data folder's runs.
+    before = os.environ.get(DATABASE_ENV)
+    os.environ[DATABASE_ENV] = paths().warehouse.name
+    try:
+        result = dbtRunner().invoke(
+            ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        )
+    finally:
+        if before is None:
+            os.environ.pop(DATABASE_ENV, None)
+        else:
+            os.environ[DATABASE_ENV] = before
     if not result.success:
         raise CohesionError(f"dbt parse failed: {result.exception or 'see the dbt log above'}")
     PARSE_STAMP.write_text(stamp, encoding="utf-8")

@@ -47,7 +47,7 @@ INDICATORS = [row["indicator"] for row in _seed("indicator_definitions")]
 def test_profile_reads_the_warehouse_path_from_the_environment_with_at_most_two_threads():
     output = _yaml("profiles.yml")["cohesion"]["outputs"]["dev"]
     assert output["type"] == "duckdb"
-    assert output["path"] == "{{ env_var('COHESION_WAREHOUSE') }}"
+    assert output["path"] == "{{ env_var('COHESION_DBT_DATABASE', env_var('COHESION_WAREHOUSE')) }}"
     assert output["threads"] in (1, 2)
 
 
