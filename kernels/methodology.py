@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic_core import PydanticCustomError
 from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ingestion.typed_config import ConfigModel, first_problem, problem
 
