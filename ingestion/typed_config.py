@@ -3,15 +3,16 @@ methodology, the fund rules), and the one formatter that turns pydantic's Valida
 one-line ``key 'a.b': problem`` every config error gives.
 
 A validator raises :func:`problem` with the sentence a user reads; pydantic adds where it happened
-(the location of the value); :func:`first_problem` joins the two into a dotted key. Pydantic's own
-errors (a missing key, an unknown key, a block that is not a mapping) are worded here, once.
+(the location of the value); :func:`first_problem` gathers the two, and pydantic's own errors (a
+missing key, an unknown key, a block that is not a mapping), into a :class:`Problem`;
+:func:`keyed` words it as ``key 'a.b': problem``. The catalog words it by dataset and file.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Union, get_args, get_origin
+from typing import Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
@@ -33,34 +34,49 @@ def problem(text: str, at: str | None = None) -> PydanticCustomError:
     return PydanticCustomError("config", "{problem}", {"problem": text, "at": at})
 
 
-def first_problem(
-    error: ValidationError, data: Any, schema: type[BaseModel], *, root: str, unknown: UnknownKeys
-) -> tuple[str, str]:
-    """(dotted key, problem) of the first error, as the file's users read it. ``data`` is what was
-    validated (a list index is written ``[i]``); ``schema`` the model it was validated against (for
-    the keys an unknown one could have meant); ``root`` names the document itself."""
+class Problem(NamedTuple):
+    """The first error of a validation, in the file's terms."""
+
+    loc: tuple[int | str, ...]  # the value at fault; for missing or unknown keys, their block
+    text: str  # the sentence a validator raised ("" for missing or unknown keys)
+    missing: tuple[str, ...] = ()  # keys the block lacks, in the model's order
+    unknown: tuple[str, ...] = ()  # keys the block holds but the model does not declare, sorted
+    expected: tuple[str, ...] = ()  # the keys the block may hold, sorted (with unknown keys)
+
+
+def first_problem(error: ValidationError, schema: type[BaseModel]) -> Problem:
+    """The first error, with every missing or unknown key of the same block gathered. ``schema``
+    is the model validated (for the keys an unknown one could have meant)."""
     errors = error.errors(include_url=False)
     first = errors[0]
     loc, kind, ctx = first["loc"], first["type"], first.get("ctx") or {}
-    if kind == "extra_forbidden":
-        # Every unknown key of the same block, in one message.
+    if kind in ("missing", "extra_forbidden"):
         parent = loc[:-1]
-        extras = sorted(str(e["loc"][-1]) for e in errors if e["type"] == "extra_forbidden" and e["loc"][:-1] == parent)
-        return unknown(_dotted(parent, data) or None, extras, sorted(_keys_at(schema, parent)))
-    key = _dotted(loc, data)
+        keys = tuple(str(e["loc"][-1]) for e in errors if e["type"] == kind and e["loc"][:-1] == parent)
+        if kind == "missing":
+            return Problem(parent, "", missing=keys)
+        return Problem(parent, "", unknown=tuple(sorted(keys)), expected=tuple(sorted(_keys_at(schema, parent))))
     if kind == "config":
-        if ctx.get("at"):
-            key = f"{key}.{ctx['at']}" if key else str(ctx["at"])
-        return key or root, str(ctx["problem"])
-    if kind == "missing":
-        return key or root, "missing key"
+        at = tuple(str(ctx["at"]).split(".")) if ctx.get("at") else ()
+        return Problem((*loc, *at), str(ctx["problem"]))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         value = first["input"]
-        return key or root, f"expected a mapping, found {type(value).__name__} {value!r}"
-    return key or root, first["msg"]
+        return Problem(loc, f"expected a mapping, found {type(value).__name__} {value!r}")
+    return Problem(loc, first["msg"])
 
 
-def _dotted(loc: tuple[int | str, ...], data: Any) -> str:
+def keyed(problem: Problem, data: Any, *, root: str, unknown: UnknownKeys) -> tuple[str, str]:
+    """(dotted key, problem) as the methodology and the fund rules word them: ``data`` is what was
+    validated (a list index is written ``[i]``), ``root`` names the document itself."""
+    key = dotted(problem.loc, data)
+    if problem.unknown:
+        return unknown(key or None, list(problem.unknown), list(problem.expected))
+    if problem.missing:
+        return dotted((*problem.loc, problem.missing[0]), data), "missing key"
+    return key or root, problem.text
+
+
+def dotted(loc: tuple[int | str, ...], data: Any) -> str:
     key, node = "", data
     for part in loc:
         if isinstance(part, int) and isinstance(node, list):

@@ -27,7 +27,7 @@ import yaml
 from pydantic import Field, PlainValidator, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ingestion.typed_config import ConfigModel, first_problem, problem
+from ingestion.typed_config import ConfigModel, first_problem, keyed, problem
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
@@ -558,7 +558,7 @@ def parse_fund_rules(
     try:
         rules = FundRules.model_validate(document, context={"known_indicators": known})
     except ValidationError as exc:
-        key, text = first_problem(exc, document, FundRules, root="(top level)", unknown=_unknown_keys)
+        key, text = keyed(first_problem(exc, FundRules), document, root="(top level)", unknown=_unknown_keys)
         raise FundRulesError(key, text, source=source) from None
     rules._source = source
     rules.budget._source = source

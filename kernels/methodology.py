@@ -24,7 +24,7 @@ import yaml
 from pydantic import PlainValidator, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ingestion.typed_config import ConfigModel, first_problem, problem
+from ingestion.typed_config import ConfigModel, first_problem, keyed, problem
 
 NORMALISATIONS: tuple[str, ...] = ("rank_normal", "min_max", "z_score")
 AGGREGATIONS: tuple[str, ...] = ("exponential", "arithmetic", "geometric")
@@ -594,7 +594,7 @@ def methodology_from_mapping(
     try:
         read = _MethodologyFile.model_validate(data, context={"allowed_indicators": allowed})
     except ValidationError as exc:
-        key, text = first_problem(exc, data, _MethodologyFile, root="<root>", unknown=_unknown_key)
+        key, text = keyed(first_problem(exc, _MethodologyFile), data, root="<root>", unknown=_unknown_key)
         raise MethodologyError(source, key, text) from None
     return read.methodology(source)
 
