@@ -141,9 +141,9 @@ def _sample(value: Any) -> bool:
 
 
 def _coverage(value: Any) -> tuple[str, ...]:
-    if value == NATIONAL or value == ISO_REGIONS:
+    if value == NATIONAL:
         return ISO_REGIONS
-    items = list(value) if isinstance(value, list | tuple) else None
+    items = value if isinstance(value, list) else None
     if not items or not all(r in ISO_REGIONS for r in items) or len(set(items)) != len(items):
         raise problem(
             f"coverage must be 'national' or a list of distinct regions among {list(ISO_REGIONS)}, found {value!r}"
@@ -152,8 +152,8 @@ def _coverage(value: Any) -> tuple[str, ...]:
 
 
 def _years(value: Any) -> YearRange | None:
-    if value is None or isinstance(value, YearRange):
-        return value
+    if value is None:
+        return None
     ok = isinstance(value, list) and len(value) == 2 and all(type(y) is int for y in value)
     if not ok or value[0] > value[1]:
         raise problem(f"years must be null or [first, last] with first <= last, found {value!r}")
@@ -161,8 +161,6 @@ def _years(value: Any) -> YearRange | None:
 
 
 def _map_rules(value: Any) -> tuple[MapVintageRule, ...]:
-    if isinstance(value, tuple):  # already read
-        return value
     if not isinstance(value, Mapping) or not value:
         raise problem(f"map_vintage must be a mapping of year ranges to 589, 581 or 565, found {value!r}")
     rules = []
@@ -213,8 +211,6 @@ OptionalText = Annotated[str | None, PlainValidator(_optional_text)]
 
 
 def _labels(value: Any) -> tuple[str, ...]:
-    if isinstance(value, tuple):
-        value = list(value)
     if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
         raise problem(f"signature labels must be a list of non-empty texts, found {value!r}")
     return tuple(value)
@@ -373,10 +369,10 @@ class Dataset(ConfigModel):
     @field_validator("files", mode="before")
     @classmethod
     def _a_list_of_files(cls, value: Any) -> Any:
-        if not isinstance(value, list | tuple) or not value:
+        if not isinstance(value, list) or not value:
             raise problem("'files' must be a non-empty list")
         for entry in value:
-            if not isinstance(entry, Mapping | FileSpec):
+            if not isinstance(entry, Mapping):
                 raise problem(f"every file must be a mapping, found {entry!r}")
         return value
 

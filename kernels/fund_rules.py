@@ -73,8 +73,6 @@ class FundRulesError(ValueError):
 
 
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):  # already read (a model built from another)
-        return value
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise problem(f"expected a number, found {type(value).__name__} {value!r}")
     try:
@@ -137,9 +135,9 @@ def _one_of(allowed: tuple[str, ...]) -> Any:
 def _scope(value: Any) -> tuple[str, ...]:
     """``BE`` (the default) or a list of regions; a region listed twice, or BE mixed with regions,
     is an error."""
-    if value == NATIONAL_SCOPE or value == (NATIONAL_SCOPE,):
+    if value == NATIONAL_SCOPE:
         return (NATIONAL_SCOPE,)
-    items = list(value) if isinstance(value, list | tuple) else [value]
+    items = value if isinstance(value, list) else [value]
     if not items or any(i not in REGION_SCOPES for i in items):
         raise problem(
             f"expected {NATIONAL_SCOPE} (the whole country) or a list of regions among {list(REGION_SCOPES)}, "
@@ -170,8 +168,6 @@ def _version(value: Any) -> str:
 
 
 def _by_year(value: Any) -> tuple[tuple[int, int], ...]:
-    if isinstance(value, tuple):  # already read
-        return value
     if not isinstance(value, Mapping):
         raise problem(f"expected a mapping, found {type(value).__name__} {value!r}")
     pairs = []
@@ -186,8 +182,6 @@ def _by_year(value: Any) -> tuple[tuple[int, int], ...]:
 
 
 def _top_fraction(value: Any) -> Fraction:
-    if isinstance(value, Fraction):
-        return value
     try:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError
@@ -201,8 +195,6 @@ def _top_fraction(value: Any) -> Fraction:
 
 
 def _flags(value: Any) -> tuple[str, ...]:
-    if isinstance(value, tuple):
-        value = list(value)
     if not isinstance(value, list) or not all(isinstance(f, str) and f for f in value):
         raise problem(f"expected a list of flag names, found {value!r}")
     unknown = [f for f in value if f not in INDICATOR_FLAGS]
@@ -480,7 +472,7 @@ class FundRules(ConfigModel):
     @field_validator("budget_lines", mode="before")
     @classmethod
     def _a_list_of_lines(cls, value: Any) -> Any:
-        if not isinstance(value, list | tuple) or not value:
+        if not isinstance(value, list) or not value:
             raise problem(f"expected a non-empty list of lines, found {value!r}")
         return value
 

@@ -139,8 +139,6 @@ def SubsetOf(allowed: tuple[str, ...]) -> Any:  # noqa: N802
     """A list of distinct values among ``allowed`` (possibly empty), in the file's order."""
 
     def check(value: Any) -> tuple[str, ...]:
-        if isinstance(value, tuple):  # already read (a model built from another)
-            value = list(value)
         if not isinstance(value, list) or any(v not in allowed for v in value):
             raise problem(f"expected a list of values among {list(allowed)}, found {value!r}")
         if len(set(value)) != len(value):
@@ -157,8 +155,6 @@ Direction = Annotated[int, PlainValidator(_direction)]
 
 
 def _regions(value: Any) -> tuple[str, ...]:
-    if isinstance(value, tuple):
-        value = list(value)
     if not isinstance(value, list) or any(s not in REGION_SCOPES for s in value):
         raise problem(f"expected a list of regions among {list(REGION_SCOPES)} (possibly empty), found {value!r}")
     if len(set(value)) != len(value):
@@ -169,10 +165,8 @@ def _regions(value: Any) -> tuple[str, ...]:
 def _goalpost_set(value: Any) -> tuple[str, ...] | None:
     """'edition' (whatever each edition shares with the base year) or a list of indicators; that
     they are declared is checked against the file's indicators (``_MethodologyFile``)."""
-    if value == "edition" or value is None:
+    if value == "edition":
         return None
-    if isinstance(value, tuple):
-        value = list(value)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise problem(f"expected 'edition' or a list of declared indicators, found {value!r}")
     if not value:
@@ -410,7 +404,7 @@ class Methodology(ConfigModel):
     aggregation: str
     exponential_constant: float
     uncertainty: Uncertainty
-    goalposts: FixedGoalposts = FixedGoalposts(indicators=None, money_relative_to_national_median=False)
+    goalposts: FixedGoalposts = FixedGoalposts.model_construct(indicators=None, money_relative_to_national_median=False)
     sensitivity: Sensitivity | None = None
     audit: Audit | None = None
     source: str = "<mapping>"
