@@ -469,6 +469,14 @@ class FundRules(ConfigModel):
         """2 for rules with bands (2026.1 on), 1 for the rules they replace."""
         return 1 if self.bands is None else 2
 
+    @field_validator("bands", mode="before")
+    @classmethod
+    def _bands_written_out(cls, value: Any) -> Any:
+        # Leaving the key out is method 1; writing it with no value is a mistake, not a method.
+        if value is None:
+            raise problem("expected a mapping, found NoneType None")
+        return value
+
     @field_validator("budget_lines", mode="before")
     @classmethod
     def _a_list_of_lines(cls, value: Any) -> Any:

@@ -407,3 +407,13 @@ def test_loaded_rules_cannot_be_changed() -> None:
     with pytest.raises(ValidationError, match="frozen"):
         rules.version = "2099.1"
     assert (rules.allocation.floor_cents, rules.version) == (50_000_00, "2026.1")
+
+
+def test_bands_written_without_a_value_are_refused_rather_than_read_as_method_1() -> None:
+    document = _document()
+    document["bands"] = None
+    with pytest.raises(FundRulesError) as caught:
+        _parse(document)
+    assert str(caught.value) == "fund rules test.yml, key 'bands': expected a mapping, found NoneType None"
+    del document["bands"]
+    assert _parse(document).method == 1
