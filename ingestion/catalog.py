@@ -1,7 +1,8 @@
 """The dataset catalog (``catalog.yml``): which files each dataset reads, where from, and how.
 
-:func:`load_catalog` validates the YAML into frozen dataclasses and raises
-:class:`~ingestion.errors.CatalogError` naming the dataset, the file and the field at fault.
+:func:`load_catalog` validates the YAML into frozen pydantic models (an unknown field anywhere is
+an error) and raises :class:`~ingestion.errors.CatalogError` naming the dataset, the file and the
+field at fault.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import yaml
+from pydantic import PlainValidator, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ingestion.canonical import MAP_VINTAGES
 from ingestion.errors import CatalogError
 from ingestion.geography import ISO_REGIONS
+from ingestion.typed_config import ConfigModel, Problem, first_problem, problem
 
 DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalog.yml")
 
@@ -51,11 +54,6 @@ CADENCES: frozenset[str] = frozenset({"yearly", "quarterly", "monthly", "irregul
 _YEAR = "{year}"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _RANGE = re.compile(r"^(?P<first>\d{4})?(?:(?P<dots>\.\.)(?P<last>\d{4})?)?$")
-_DATASET_FIELDS = ("id", "publisher", "title", "licence", "attribution", "landing_page", "domain", "cadence", "files")
-_DATASET_OPTIONAL = ("max_unpacked_mb",)
-_FILE_REQUIRED = ("id", "layout", "filename", "url", "years", "vintage", "map_vintage")
-_FILE_OPTIONAL = ("member", "sample", "licence", "attribution", "note", "signature", "coverage")
-_SIGNATURE_FIELDS = ("labels", "member")
 NATIONAL = "national"
 # The kind of file a catalog name stands for (recognition compares it with the file's content).
 _NAME_KINDS = {".zip": "zip", ".xlsx": "xlsx", ".xls": "xls", ".csv": "text", ".txt": "text"}
@@ -87,38 +85,200 @@ class MapVintageRule:
         return (self.first is None or year >= self.first) and (self.last is None or year <= self.last)
 
 
-@dataclass(frozen=True)
-class FileSignature:
+# --- values: each check raises the sentence the user reads, naming its field ---------------------
+
+
+def _text(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem(f"{info.field_name} must be non-empty text, found {value!r}")
+    return value
+
+
+def _optional_text(value: Any, info: ValidationInfo) -> str | None:
+    return None if value is None else _text(value, info)
+
+
+def _entry_id(what: str) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise problem(f"{what} id must be lower_snake_case text, found {value!r}")
+        return value
+
+    return Annotated[str, PlainValidator(check)]
+
+
+def _layout(value: Any, info: ValidationInfo) -> str:
+    layout = _text(value, info)
+    if layout not in KNOWN_LAYOUTS:
+        raise problem(f"unknown layout {layout!r}; known layouts: {', '.join(sorted(KNOWN_LAYOUTS))}")
+    return layout
+
+
+def _filename(value: Any, info: ValidationInfo) -> str:
+    filename = _text(value, info)
+    if "/" in filename or "\\" in filename or filename.startswith("."):
+        raise problem(f"filename must be a plain file name, found {filename!r}")
+    return filename
+
+
+def _url(value: Any, info: ValidationInfo) -> str | None:
+    url = _optional_text(value, info)
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise problem(f"url must start with https:// or http://, found {url!r}")
+    return url
+
+
+def _vintage(value: Any) -> str:
+    if value not in (VINTAGE_PER_YEAR, VINTAGE_RETRIEVED):
+        raise problem(f"vintage must be '{{year}}' or 'retrieved', found {value!r}")
+    return value
+
+
+def _sample(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise problem(f"sample must be true or false, found {value!r}")
+    return value
+
+
+def _coverage(value: Any) -> tuple[str, ...]:
+    if value == NATIONAL:
+        return ISO_REGIONS
+    items = value if isinstance(value, list) else None
+    if not items or not all(r in ISO_REGIONS for r in items) or len(set(items)) != len(items):
+        raise problem(
+            f"coverage must be 'national' or a list of distinct regions among {list(ISO_REGIONS)}, found {value!r}"
+        )
+    return tuple(r for r in ISO_REGIONS if r in items)
+
+
+def _years(value: Any) -> YearRange | None:
+    if value is None:
+        return None
+    ok = isinstance(value, list) and len(value) == 2 and all(type(y) is int for y in value)
+    if not ok or value[0] > value[1]:
+        raise problem(f"years must be null or [first, last] with first <= last, found {value!r}")
+    return YearRange(value[0], value[1])
+
+
+def _map_rules(value: Any) -> tuple[MapVintageRule, ...]:
+    if not isinstance(value, Mapping) or not value:
+        raise problem(f"map_vintage must be a mapping of year ranges to 589, 581 or 565, found {value!r}")
+    rules = []
+    for key, vintage in value.items():
+        found = _RANGE.fullmatch(str(key))
+        if found is None or (found["first"] is None and found["dots"] is None):
+            raise problem(f"map_vintage range {key!r} is not one of '..YYYY', 'YYYY..YYYY', 'YYYY..', '..' or 'YYYY'")
+        first = int(found["first"]) if found["first"] else None
+        last = int(found["last"]) if found["last"] else (None if found["dots"] else first)
+        if first is not None and last is not None and first > last:
+            raise problem(f"map_vintage range {key!r} ends before it starts")
+        if vintage not in MAP_VINTAGES:
+            raise problem(f"map_vintage {vintage!r} for {key!r} is not one of {sorted(MAP_VINTAGES)}")
+        rules.append(MapVintageRule(first, last, vintage))
+    rules.sort(key=lambda r: -(10**6) if r.first is None else r.first)
+    for before, after in zip(rules, rules[1:]):
+        if before.last is None or after.first is None or after.first <= before.last:
+            raise problem(f"map_vintage ranges overlap: {dict(value)}")
+    return tuple(rules)
+
+
+def _max_unpacked(value: Any) -> int | None:
+    if value is not None and (type(value) is not int or value <= 0):
+        raise problem(f"max_unpacked_mb must be a whole number of MB above 0, found {value!r}")
+    return value
+
+
+def _cadence(value: Any, info: ValidationInfo) -> str:
+    cadence = _text(value, info)
+    if cadence not in CADENCES:
+        raise problem(f"cadence must be one of {sorted(CADENCES)}, found {cadence!r}")
+    return cadence
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise problem(f"{what} {value!r} appears twice")
+        seen.add(value)
+
+
+Text = Annotated[str, PlainValidator(_text)]
+OptionalText = Annotated[str | None, PlainValidator(_optional_text)]
+
+
+# --- the catalog's blocks ------------------------------------------------------------------------
+
+
+def _labels(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+        raise problem(f"signature labels must be a list of non-empty texts, found {value!r}")
+    return tuple(value)
+
+
+def _signature_member(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem(f"signature member must be non-empty text, found {value!r}")
+    return value
+
+
+class FileSignature(ConfigModel):
     """What a file must hold to be this catalog entry rather than another of the same layout.
 
     ``labels``: every one must be among the file's own labels (Swing indicator labels, the
     header of a crosswalk); ``member``: a zip must hold a member matching this pattern.
     """
 
-    labels: tuple[str, ...] = ()
-    member: str | None = None
+    labels: Annotated[tuple[str, ...], PlainValidator(_labels)] = ()
+    member: Annotated[str | None, PlainValidator(lambda v: None if v is None else _signature_member(v))] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping) or not value:
+            raise problem(f"signature must be a mapping with labels and/or member, found {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _says_something(self) -> FileSignature:
+        if not self.labels and self.member is None:
+            raise problem("signature must list labels or name a member")
+        return self
 
 
-@dataclass(frozen=True)
-class FileSpec:
+class FileSpec(ConfigModel):
     """One publisher file of a dataset, as declared in the catalog."""
 
-    dataset: str
-    id: str
-    layout: str
-    filename: str
-    url: str | None
-    years: YearRange | None
-    vintage: str
-    map_vintage: tuple[MapVintageRule, ...]
-    member: str | None = None
-    sample: bool = False
-    licence: str | None = None
-    attribution: str | None = None
-    note: str | None = None
+    id: _entry_id("file")
+    layout: Annotated[str, PlainValidator(_layout)]
+    filename: Annotated[str, PlainValidator(_filename)]
+    url: Annotated[str | None, PlainValidator(_url)]
+    years: Annotated[YearRange | None, PlainValidator(_years)]
+    vintage: Annotated[str, PlainValidator(_vintage)]
+    map_vintage: Annotated[tuple[MapVintageRule, ...], PlainValidator(_map_rules)]
+    member: OptionalText = None
+    sample: Annotated[bool, PlainValidator(_sample)] = False
+    licence: OptionalText = None
+    attribution: OptionalText = None
+    note: OptionalText = None
     signature: FileSignature | None = None
     # The regions (ISO 3166-2) the publisher covers; all three for a national file.
-    coverage: tuple[str, ...] = ISO_REGIONS
+    coverage: Annotated[tuple[str, ...], PlainValidator(_coverage)] = ISO_REGIONS
+    _dataset: str = PrivateAttr("")  # the dataset holding the file, set by the dataset
+
+    @model_validator(mode="after")
+    def _names_match_the_vintage(self) -> FileSpec:
+        for field_name, value in (("filename", self.filename), ("url", self.url)):
+            if value is not None and (_YEAR in value) != self.per_year:
+                expected = "contain" if self.per_year else "not contain"
+                raise problem(f"with vintage {self.vintage!r} the {field_name} must {expected} {{year}}")
+        if self.member is not None and not self.filename.lower().endswith(".zip"):
+            raise problem(f"member is only meaningful for a .zip file, not {self.filename!r}")
+        return self
+
+    @property
+    def dataset(self) -> str:
+        return self._dataset
 
     @property
     def national(self) -> bool:
@@ -191,21 +351,37 @@ class FileSpec:
         return re.compile(r"(?P<year>\d{4})".join(parts), re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Dataset:
-    id: str
-    publisher: str
-    title: str
-    licence: str
-    attribution: str
-    landing_page: str
-    domain: str
-    cadence: str
+class Dataset(ConfigModel):
+    id: _entry_id("dataset")
+    publisher: Text
+    title: Text
+    licence: Text
+    attribution: Text
+    landing_page: Text
+    domain: Text
+    cadence: Annotated[str, PlainValidator(_cadence)]
     files: tuple[FileSpec, ...]
     # The most a file of this dataset may unpack to (a zip's or workbook's members, a text's
     # bytes), in MB: a file beyond it is refused before it is archived or parsed (a zip bomb, or
     # a wrong file). None: no limit (catalogs written in tests; catalog.yml sets one everywhere).
-    max_unpacked_mb: int | None = None
+    max_unpacked_mb: Annotated[int | None, PlainValidator(_max_unpacked)] = None
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _a_list_of_files(cls, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise problem("'files' must be a non-empty list")
+        for entry in value:
+            if not isinstance(entry, Mapping):
+                raise problem(f"every file must be a mapping, found {entry!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _files_are_its_own(self) -> Dataset:
+        _unique([f.id for f in self.files], "file id")
+        for spec in self.files:
+            spec._dataset = self.id
+        return self
 
     @property
     def max_unpacked_bytes(self) -> int | None:
@@ -243,10 +419,36 @@ class FileMatch(NamedTuple):
     year: int | None
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(ConfigModel):
     datasets: tuple[Dataset, ...]
-    path: Path | None = None
+    _path: Path | None = PrivateAttr(None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_list_of_datasets(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping) or not isinstance(value.get("datasets"), list):
+            raise problem("expected a mapping with a 'datasets' list at the top")
+        for entry in value["datasets"]:
+            if not isinstance(entry, Mapping):
+                raise problem(f"every dataset must be a mapping, found {entry!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_entry_per_name(self) -> Catalog:
+        _unique([d.id for d in self.datasets], "dataset id")
+        # A file name must lead to one catalog entry, or --source-dir could not tell them apart.
+        # Per-year patterns are compared with a probe year, which is enough for literal patterns.
+        owner: dict[str, str] = {}
+        for spec in self.files():
+            probe = spec.filename.replace(_YEAR, "2000").lower()
+            if probe in owner:
+                raise problem(f"{spec.label} and {owner[probe]} have the same file name {spec.filename!r}")
+            owner[probe] = spec.label
+        return self
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -297,181 +499,27 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 def parse_catalog(document: Any, *, path: Path | None = None) -> Catalog:
     """Validate an already-loaded catalog document (a mapping with a ``datasets`` list)."""
     where = f"catalog {path}" if path is not None else "catalog"
-    if not isinstance(document, Mapping) or not isinstance(document.get("datasets"), list):
-        raise CatalogError(f"{where}: expected a mapping with a 'datasets' list at the top")
-    datasets = tuple(_dataset(raw, where) for raw in document["datasets"])
-    _check_unique([d.id for d in datasets], f"{where}: dataset id")
-    _check_filenames_distinct(datasets, where)
-    return Catalog(datasets=datasets, path=path)
+    try:
+        catalog = Catalog.model_validate(document)
+    except ValidationError as exc:
+        raise CatalogError(_message(first_problem(exc, Catalog), document, where)) from None
+    catalog._path = path
+    return catalog
 
 
-def _dataset(raw: Any, where: str) -> Dataset:
-    if not isinstance(raw, Mapping):
-        raise CatalogError(f"{where}: every dataset must be a mapping, found {raw!r}")
-    ds_id = raw.get("id")
-    label = f"{where}, dataset {ds_id}"
-    _check_keys(raw, required=_DATASET_FIELDS, optional=_DATASET_OPTIONAL, label=label)
-    if not isinstance(ds_id, str) or not _ID.match(ds_id):
-        raise CatalogError(f"{where}: dataset id must be lower_snake_case text, found {ds_id!r}")
-    text = {key: _text(raw[key], f"{label}: {key}") for key in _DATASET_FIELDS if key not in ("id", "files")}
-    limit = raw.get("max_unpacked_mb")
-    if limit is not None and (type(limit) is not int or limit <= 0):
-        raise CatalogError(f"{label}: max_unpacked_mb must be a whole number of MB above 0, found {limit!r}")
-    if text["cadence"] not in CADENCES:
-        raise CatalogError(f"{label}: cadence must be one of {sorted(CADENCES)}, found {text['cadence']!r}")
-    if not isinstance(raw["files"], list) or not raw["files"]:
-        raise CatalogError(f"{label}: 'files' must be a non-empty list")
-    files = tuple(_file(ds_id, entry, label) for entry in raw["files"])
-    _check_unique([f.id for f in files], f"{label}: file id")
-    return Dataset(id=ds_id, files=files, max_unpacked_mb=limit, **text)
-
-
-def _file(ds_id: str, raw: Any, dataset_label: str) -> FileSpec:
-    if not isinstance(raw, Mapping):
-        raise CatalogError(f"{dataset_label}: every file must be a mapping, found {raw!r}")
-    label = f"{dataset_label}, file {raw.get('id')}"
-    _check_keys(raw, required=_FILE_REQUIRED, optional=_FILE_OPTIONAL, label=label)
-    file_id = raw["id"]
-    if not isinstance(file_id, str) or not _ID.match(file_id):
-        raise CatalogError(f"{dataset_label}: file id must be lower_snake_case text, found {file_id!r}")
-    layout = _text(raw["layout"], f"{label}: layout")
-    if layout not in KNOWN_LAYOUTS:
-        raise CatalogError(f"{label}: unknown layout {layout!r}; known layouts: {', '.join(sorted(KNOWN_LAYOUTS))}")
-    filename = _text(raw["filename"], f"{label}: filename")
-    if "/" in filename or "\\" in filename or filename.startswith("."):
-        raise CatalogError(f"{label}: filename must be a plain file name, found {filename!r}")
-    url = None if raw["url"] is None else _text(raw["url"], f"{label}: url")
-    if url is not None and not url.startswith(("https://", "http://")):
-        raise CatalogError(f"{label}: url must start with https:// or http://, found {url!r}")
-    vintage = raw["vintage"]
-    if vintage not in (VINTAGE_PER_YEAR, VINTAGE_RETRIEVED):
-        raise CatalogError(f"{label}: vintage must be '{{year}}' or 'retrieved', found {vintage!r}")
-    per_year = vintage == VINTAGE_PER_YEAR
-    for field_name, value in (("filename", filename), ("url", url)):
-        if value is not None and (_YEAR in value) != per_year:
-            expected = "contain" if per_year else "not contain"
-            raise CatalogError(f"{label}: with vintage {vintage!r} the {field_name} must {expected} {{year}}")
-    sample = raw.get("sample", False)
-    if not isinstance(sample, bool):
-        raise CatalogError(f"{label}: sample must be true or false, found {sample!r}")
-    optional_text = {
-        key: None if raw.get(key) is None else _text(raw[key], f"{label}: {key}")
-        for key in ("member", "licence", "attribution", "note")
-    }
-    if optional_text["member"] is not None and not filename.lower().endswith(".zip"):
-        raise CatalogError(f"{label}: member is only meaningful for a .zip file, not {filename!r}")
-    return FileSpec(
-        signature=_signature(raw.get("signature"), label),
-        coverage=_coverage(raw.get("coverage", NATIONAL), label),
-        dataset=ds_id,
-        id=file_id,
-        layout=layout,
-        filename=filename,
-        url=url,
-        years=_years(raw["years"], label),
-        vintage=vintage,
-        map_vintage=_map_rules(raw["map_vintage"], label),
-        sample=sample,
-        **optional_text,
-    )
-
-
-def _signature(raw: Any, label: str) -> FileSignature | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping) or not raw:
-        raise CatalogError(f"{label}: signature must be a mapping with labels and/or member, found {raw!r}")
-    extra = sorted(set(raw) - set(_SIGNATURE_FIELDS))
-    if extra:
-        raise CatalogError(f"{label}: unknown signature field(s) {extra}; allowed: {list(_SIGNATURE_FIELDS)}")
-    labels = raw.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
-        raise CatalogError(f"{label}: signature labels must be a list of non-empty texts, found {labels!r}")
-    member = raw.get("member")
-    if member is not None:
-        member = _text(member, f"{label}: signature member")
-    if not labels and member is None:
-        raise CatalogError(f"{label}: signature must list labels or name a member")
-    return FileSignature(labels=tuple(labels), member=member)
-
-
-def _coverage(raw: Any, label: str) -> tuple[str, ...]:
-    if raw == NATIONAL:
-        return ISO_REGIONS
-    ok = isinstance(raw, list) and raw and all(r in ISO_REGIONS for r in raw) and len(set(raw)) == len(raw)
-    if not ok:
-        raise CatalogError(
-            f"{label}: coverage must be 'national' or a list of distinct regions among {list(ISO_REGIONS)}, "
-            f"found {raw!r}"
-        )
-    return tuple(r for r in ISO_REGIONS if r in raw)
-
-
-def _years(raw: Any, label: str) -> YearRange | None:
-    if raw is None:
-        return None
-    ok = isinstance(raw, list) and len(raw) == 2 and all(type(y) is int for y in raw)
-    if not ok or raw[0] > raw[1]:
-        raise CatalogError(f"{label}: years must be null or [first, last] with first <= last, found {raw!r}")
-    return YearRange(raw[0], raw[1])
-
-
-def _map_rules(raw: Any, label: str) -> tuple[MapVintageRule, ...]:
-    if not isinstance(raw, Mapping) or not raw:
-        raise CatalogError(f"{label}: map_vintage must be a mapping of year ranges to 589, 581 or 565, found {raw!r}")
-    rules = []
-    for key, value in raw.items():
-        found = _RANGE.fullmatch(str(key))
-        if found is None or (found["first"] is None and found["dots"] is None):
-            raise CatalogError(
-                f"{label}: map_vintage range {key!r} is not one of '..YYYY', 'YYYY..YYYY', 'YYYY..', '..' or 'YYYY'"
-            )
-        first = int(found["first"]) if found["first"] else None
-        last = int(found["last"]) if found["last"] else (None if found["dots"] else first)
-        if first is not None and last is not None and first > last:
-            raise CatalogError(f"{label}: map_vintage range {key!r} ends before it starts")
-        if value not in MAP_VINTAGES:
-            raise CatalogError(f"{label}: map_vintage {value!r} for {key!r} is not one of {sorted(MAP_VINTAGES)}")
-        rules.append(MapVintageRule(first, last, value))
-    rules.sort(key=lambda r: -(10**6) if r.first is None else r.first)
-    for before, after in zip(rules, rules[1:]):
-        if before.last is None or after.first is None or after.first <= before.last:
-            raise CatalogError(f"{label}: map_vintage ranges overlap: {dict(raw)}")
-    return tuple(rules)
-
-
-def _check_keys(raw: Mapping[str, Any], *, required: tuple[str, ...], optional: tuple[str, ...], label: str) -> None:
-    missing = [k for k in required if k not in raw]
-    if missing:
-        raise CatalogError(f"{label}: missing field(s) {missing}")
-    extra = sorted(set(raw) - set(required) - set(optional))
-    if extra:
-        raise CatalogError(f"{label}: unknown field(s) {extra}; allowed: {sorted(required + optional)}")
-
-
-def _text(value: Any, label: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogError(f"{label} must be non-empty text, found {value!r}")
-    return value
-
-
-def _check_unique(values: list[str], label: str) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise CatalogError(f"{label} {value!r} appears twice")
-        seen.add(value)
-
-
-def _check_filenames_distinct(datasets: tuple[Dataset, ...], where: str) -> None:
-    # A file name must lead to one catalog entry, or --source-dir could not tell them apart.
-    # Per-year patterns are compared with a probe year, which is enough for literal patterns.
-    owner: dict[str, str] = {}
-    for dataset in datasets:
-        for spec in dataset.files:
-            probe = spec.filename.replace(_YEAR, "2000").lower()
-            if probe in owner:
-                raise CatalogError(
-                    f"{where}: {spec.label} and {owner[probe]} have the same file name {spec.filename!r}"
-                )
-            owner[probe] = spec.label
+def _message(found: Problem, document: Any, where: str) -> str:
+    """``catalog <path>, dataset <id>, file <id>: <problem>``: the entries the problem lies in,
+    named by their ids; a bad id is reported by the level above it."""
+    loc, label, node = found.loc, where, document
+    while len(loc) >= 2 and loc[0] in ("datasets", "files") and isinstance(loc[1], int):
+        if found.text and loc[2:] == ("id",):
+            break
+        node = node[loc[0]][loc[1]]
+        label += f", {'dataset' if loc[0] == 'datasets' else 'file'} {node.get('id')}"
+        loc = loc[2:]
+    if found.missing:
+        return f"{label}: missing field(s) {list(found.missing)}"
+    if found.unknown:
+        what = "signature field(s)" if found.loc[-1:] == ("signature",) else "field(s)"
+        return f"{label}: unknown {what} {list(found.unknown)}; allowed: {list(found.expected)}"
+    return f"{label}: {found.text}"

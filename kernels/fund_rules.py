@@ -1,8 +1,8 @@
 """The rules of the local cohesion fund, loaded from ``config/fund_rules.yml`` and validated.
 
 METHOD.md section 4 is the specification. Every parameter of the fund lives in the rules file;
-this module turns it into frozen dataclasses and refuses a file it cannot apply, naming the key
-at fault. Money is held in whole euro cents and shares as exact decimals, so that the checks
+this module reads it into frozen pydantic models, shaped like the file, and refuses a file it
+cannot apply, naming the key at fault. Money is held in whole euro cents and shares as exact decimals, so that the checks
 ("shares sum to 1", "cap at least the floor") are exact rather than float comparisons.
 
 Two methods. Method 2 (rules 2026.1 on) states ``allocation.weight``, ``allocation.cap_of``,
@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any
 
 import yaml
+from pydantic import Field, PlainValidator, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from ingestion.typed_config import ConfigModel, first_problem, keyed, problem
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ROUNDINGS: frozenset[str] = frozenset({"ceil", "floor"})
@@ -66,13 +69,169 @@ class FundRulesError(ValueError):
         super().__init__(f"{where}, key {key!r}: {problem}")
 
 
-@dataclass(frozen=True)
-class Budget:
+# --- values: each check raises the sentence the user reads -------------------------------------
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise problem(f"expected a number, found {type(value).__name__} {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise problem(f"expected a number, found {value!r}") from None
+    if not number.is_finite():
+        raise problem(f"expected a finite number, found {value!r}")
+    return number
+
+
+def _share(value: Any) -> Decimal:
+    share = _decimal(value)
+    if not 0 <= share <= 1:
+        raise problem(f"expected a share between 0 and 1, found {value!r}")
+    return share
+
+
+def _cents(value: Any) -> int:
+    """Euros in the file, whole cents in the model."""
+    euro = _decimal(value)
+    if euro < 0:
+        raise problem(f"negative amount {value!r} EUR; expected an amount >= 0")
+    cents = euro * 100
+    if cents != cents.to_integral_value():
+        raise problem(f"{value!r} EUR has more than two decimals")
+    return int(cents)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise problem(f"expected a snake_case name, found {value!r}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise problem(f"expected true or false, found {value!r}")
+    return value
+
+
+def _whole(what: str, low: int) -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise problem(f"expected a whole number{what} >= {low}, found {value!r}")
+        return value
+
+    return PlainValidator(check)
+
+
+def _one_of(allowed: tuple[str, ...]) -> Any:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise problem(f"expected one of {', '.join(allowed)}, found {value!r}")
+        return str(value)
+
+    return PlainValidator(check)
+
+
+def _scope(value: Any) -> tuple[str, ...]:
+    """``BE`` (the default) or a list of regions; a region listed twice, or BE mixed with regions,
+    is an error."""
+    if value == NATIONAL_SCOPE:
+        return (NATIONAL_SCOPE,)
+    items = value if isinstance(value, list) else [value]
+    if not items or any(i not in REGION_SCOPES for i in items):
+        raise problem(
+            f"expected {NATIONAL_SCOPE} (the whole country) or a list of regions among {list(REGION_SCOPES)}, "
+            f"found {value!r}"
+        )
+    if len(set(items)) != len(items):
+        raise problem(f"a region is listed twice in {value!r}")
+    if set(items) == set(REGION_SCOPES):
+        return (NATIONAL_SCOPE,)
+    return tuple(i for i in REGION_SCOPES if i in items)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise problem(f"expected a date as YYYY-MM-DD, found {value!r}")
+
+
+def _version(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem(f"expected a non-empty quoted string, found {value!r}")
+    return value.strip()
+
+
+def _by_year(value: Any) -> tuple[tuple[int, int], ...]:
+    if not isinstance(value, Mapping):
+        raise problem(f"expected a mapping, found {type(value).__name__} {value!r}")
+    pairs = []
+    for year, amount in value.items():
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            raise problem(f"expected a four-digit year as key, found {year!r}", at=str(year))
+        try:
+            pairs.append((year, _cents(amount)))
+        except PydanticCustomError as exc:  # the amount's own sentence, at its year
+            raise problem(str((exc.context or {})["problem"]), at=str(year)) from None
+    return tuple(sorted(pairs))
+
+
+def _top_fraction(value: Any) -> Fraction:
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError
+        # A string such as "1/3" stays exact; a float goes through its shortest repr.
+        fraction = Fraction(value) if isinstance(value, str) else Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        raise problem(f"expected a fraction such as \"1/3\" or 0.25, found {value!r}") from None
+    if not 0 < fraction <= 1:
+        raise problem(f"expected a fraction in (0, 1], found {value!r}")
+    return fraction
+
+
+def _flags(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(f, str) and f for f in value):
+        raise problem(f"expected a list of flag names, found {value!r}")
+    unknown = [f for f in value if f not in INDICATOR_FLAGS]
+    if unknown:
+        raise problem(
+            f"unknown flag(s) {', '.join(map(repr, unknown))}; an indicator value can carry: {', '.join(INDICATOR_FLAGS)}"
+        )
+    return tuple(value)
+
+
+def _needs_driver(value: Any) -> str:
+    driver = _name(value)
+    if driver not in NEEDS_DRIVERS:
+        raise problem(f"unknown needs driver {driver!r}; expected one of: {', '.join(NEEDS_DRIVERS)}")
+    return driver
+
+
+Number = Annotated[Decimal, PlainValidator(_decimal)]
+Share = Annotated[Decimal, PlainValidator(_share)]
+Cents = Annotated[int, PlainValidator(_cents)]
+Name = Annotated[str, PlainValidator(_name)]
+Boolean = Annotated[bool, PlainValidator(_boolean)]
+
+
+# --- the blocks of the file ---------------------------------------------------------------------
+
+
+class Budget(ConfigModel):
     """Yearly budgets in euro cents; ``default_cents`` serves a year without its own line."""
 
-    default_cents: int | None
-    by_year_cents: tuple[tuple[int, int], ...]
-    source: str | None = None
+    default_cents: Annotated[int | None, PlainValidator(lambda v: None if v is None else _cents(v))] = Field(alias="default")
+    by_year_cents: Annotated[tuple[tuple[int, int], ...], PlainValidator(_by_year)] = Field(alias="by_year")
+    _source: str | None = PrivateAttr(None)  # the rules file, named by cents_for's error
+
+    @property
+    def source(self) -> str | None:
+        return self._source
 
     def cents_for(self, year: int) -> int:
         for budget_year, cents in self.by_year_cents:
@@ -89,25 +248,58 @@ class Budget:
         return self.default_cents
 
 
-@dataclass(frozen=True)
-class GateARules:
+class ReferenceWeights(ConfigModel):
+    national: Share
+    regional: Share
+
+    @model_validator(mode="after")
+    def _sum_to_1(self) -> ReferenceWeights:
+        if self.national + self.regional != 1:
+            total = self.national + self.regional
+            raise problem(f"national {self.national} + regional {self.regional} = {total}, expected 1")
+        return self
+
+
+class GateARules(ConfigModel):
     """Gate A: recent international arrivals against a blended national/regional reference."""
 
-    indicator: str
-    allow_proxy: bool
-    proxy_indicator: str | None
-    national_weight: Decimal
-    regional_weight: Decimal
-    min_arrivals: int
-    excluded_flags: tuple[str, ...]
+    indicator: Name
+    allow_proxy: Boolean
+    proxy_indicator: Annotated[str | None, PlainValidator(lambda v: None if v is None else _name(v))]
+    reference_weights: ReferenceWeights
+    min_arrivals: Annotated[int, _whole("", 0)] = Field(alias="min_arrivals_3y")
+    excluded_flags: Annotated[tuple[str, ...], PlainValidator(_flags)]
+
+    @property
+    def national_weight(self) -> Decimal:
+        return self.reference_weights.national
+
+    @property
+    def regional_weight(self) -> Decimal:
+        return self.reference_weights.regional
+
+    @model_validator(mode="after")
+    def _proxy_and_known_indicators(self, info: ValidationInfo) -> GateARules:
+        proxy = self.proxy_indicator
+        if self.allow_proxy and proxy is None:
+            raise problem("allow_proxy is true but no proxy indicator is named", at="proxy_indicator")
+        if proxy is not None and proxy == self.indicator:
+            raise problem(f"the proxy must differ from the indicator {self.indicator!r}", at="proxy_indicator")
+        known = (info.context or {}).get("known_indicators")
+        if known is not None:
+            listed = ", ".join(sorted(known)) or "none"
+            if self.indicator not in known:
+                raise problem(f"unknown indicator {self.indicator!r}; known: {listed}", at="indicator")
+            if self.allow_proxy and proxy not in known:
+                raise problem(f"unknown indicator {proxy!r}; known: {listed}", at="proxy_indicator")
+        return self
 
 
-@dataclass(frozen=True)
-class GateBRules:
+class GateBRules(ConfigModel):
     """Gate B: index rank within the top fraction of the communes passing gate A."""
 
-    top_fraction: Fraction
-    cutoff_rounding: str
+    top_fraction: Annotated[Fraction, PlainValidator(_top_fraction)]
+    cutoff_rounding: Annotated[str, PlainValidator(lambda v: _rounding(v))]
 
     def places(self, count: int) -> int:
         """How many of ``count`` gate-A communes the top fraction holds (exact arithmetic)."""
@@ -118,17 +310,59 @@ class GateBRules:
         return whole
 
 
-@dataclass(frozen=True)
-class AllocationRules:
-    """Weights, cap and floor of the yearly allocation."""
+def _rounding(value: Any) -> str:
+    if value not in ROUNDINGS:
+        raise problem(f"expected 'ceil' or 'floor', found {value!r}")
+    return str(value)
 
-    coefficient_first: float
-    coefficient_last: float
-    cap_share: Decimal
-    floor_cents: int
-    weight: str = METHOD1_WEIGHT  # one of WEIGHTS
-    need_intensity_divisor: float = 50.0
-    cap_of: str = METHOD1_CAP_BASE  # one of CAP_BASES
+
+class RankCoefficient(ConfigModel):
+    first: Number
+    last: Number
+
+    @model_validator(mode="after")
+    def _falling_with_rank(self) -> RankCoefficient:
+        if self.last <= 0:
+            raise problem(f"expected a number > 0, found {self.last}", at="last")
+        if self.first < self.last:
+            # A coefficient rising with rank would give less to more need.
+            raise problem(f"{self.first} is below last {self.last}; the neediest commune must weigh at least as much", at="first")
+        return self
+
+
+class AllocationRules(ConfigModel):
+    """Weights, cap and floor of the yearly allocation. A method-1 file names neither the weight
+    nor the cap's base (see the module docstring)."""
+
+    weight: Annotated[str, _one_of(WEIGHTS)] = METHOD1_WEIGHT
+    need_intensity_divisor: Annotated[float, PlainValidator(lambda v: _positive(v))]
+    rank_coefficient: RankCoefficient
+    cap_share: Share = Field(alias="cap_share_of_budget")
+    cap_of: Annotated[str, _one_of(CAP_BASES)] = METHOD1_CAP_BASE
+    floor_cents: Cents = Field(alias="floor_euro")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _divisor_only_for_need_intensity(cls, data: Any) -> Any:
+        # The score-based weight divides by nothing: its file's divisor, if any, is not read.
+        if isinstance(data, Mapping) and not str(data.get("weight", METHOD1_WEIGHT)).startswith("need_intensity"):
+            return {**data, "need_intensity_divisor": 50}
+        return data
+
+    @field_validator("cap_share")
+    @classmethod
+    def _cap_above_0(cls, value: Decimal) -> Decimal:
+        if value == 0:
+            raise problem("expected a share > 0, found 0")
+        return value
+
+    @property
+    def coefficient_first(self) -> float:
+        return float(self.rank_coefficient.first)
+
+    @property
+    def coefficient_last(self) -> float:
+        return float(self.rank_coefficient.last)
 
     def cap_cents(self, budget_cents: int) -> int:
         """The per-commune cap for a budget, rounded down to the cent."""
@@ -143,8 +377,14 @@ class AllocationRules:
         return self.weight.startswith("need_intensity")
 
 
-@dataclass(frozen=True)
-class BandRules:
+def _positive(value: Any) -> float:
+    number = _decimal(value)
+    if number <= 0:
+        raise problem(f"expected a number > 0, found {number}")
+    return float(number)
+
+
+class BandRules(ConfigModel):
     """Phase-in bands inside both gates (METHOD.md 4, "Bands instead of cliffs"): the share rises
     linearly from 0 at the threshold to full at the band's far edge; the two factors multiply.
 
@@ -153,58 +393,125 @@ class BandRules:
     cut-off rank gets 1/gate_b_ranks of the full share, and ``gate_b_ranks`` ranks inside it the full
     share."""
 
-    gate_a_share: Decimal
-    gate_b_ranks: int
+    gate_a_share: Share = Field(alias="gate_a_share_of_threshold")
+    gate_b_ranks: Annotated[int, _whole(" of ranks", 1)]
+
+    @field_validator("gate_a_share")
+    @classmethod
+    def _not_a_cliff(cls, value: Decimal) -> Decimal:
+        if value == 0:
+            raise problem("expected a share > 0 (a band of width 0 is a cliff)")
+        return value
 
 
-@dataclass(frozen=True)
-class BudgetLine:
-    name: str
-    national_share: Decimal
-    needs_driver: str
+class BudgetLine(ConfigModel):
+    name: Name
+    national_share: Share
+    needs_driver: Annotated[str, PlainValidator(_needs_driver)]
 
 
-@dataclass(frozen=True)
-class HoldHarmless:
-    enabled: bool
-    share_of_previous_grant: Decimal
-    years: int
+class HoldHarmless(ConfigModel):
+    enabled: Boolean
+    share_of_previous_grant: Share
+    years: Annotated[int, _whole("", 1)]
 
 
-@dataclass(frozen=True)
-class TransitionRules:
-    exit_after_years_outside: int
-    exit_guarantee_share: Decimal
+class TransitionRules(ConfigModel):
+    exit_after_years_outside: Annotated[int, _whole(" of years", 1)]
+    exit_guarantee_share: Share
     hold_harmless: HoldHarmless
 
 
-@dataclass(frozen=True)
-class ProbabilityRules:
-    borderline_low: float
-    borderline_high: float
-    arrival_noise: str = "none"  # one of ARRIVAL_NOISES
-    seed: int | None = None  # of the Poisson draws of gate A's counts
+class ProbabilityRules(ConfigModel):
+    borderline_low: Annotated[float, PlainValidator(lambda v: float(_share(v)))]
+    borderline_high: Annotated[float, PlainValidator(lambda v: float(_share(v)))]
+    arrival_noise: Annotated[str, _one_of(ARRIVAL_NOISES)] = "none"  # method 1: gate B only
+    # Of the Poisson draws of gate A's counts; a key the file must name when there is noise.
+    seed: Annotated[int | None, PlainValidator(lambda v: None if v is None else _whole("", 0).func(v))]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_only_with_noise(cls, data: Any) -> Any:
+        # Without noise there is nothing to draw: a seed, if written, is not read.
+        if isinstance(data, Mapping) and data.get("arrival_noise", "none") == "none":
+            return {**data, "seed": None}
+        return data
+
+    @model_validator(mode="after")
+    def _bounds_and_seed(self) -> ProbabilityRules:
+        if self.borderline_low >= self.borderline_high:
+            raise problem(f"borderline_low {self.borderline_low:g} must be below borderline_high {self.borderline_high:g}")
+        if self.arrival_noise != "none" and self.seed is None:
+            raise problem("expected a whole number >= 0, found None", at="seed")
+        return self
 
 
-@dataclass(frozen=True)
-class FundRules:
-    version: str
-    adopted: date
-    scope: tuple[str, ...]  # ("BE",) or regions among REGION_SCOPES
+class FundRules(ConfigModel):
+    version: Annotated[str, PlainValidator(_version)]
+    adopted: Annotated[date, PlainValidator(_date)]
+    scope: Annotated[tuple[str, ...], PlainValidator(_scope)] = (NATIONAL_SCOPE,)  # ("BE",) or regions
     budget: Budget
     gate_a: GateARules
     gate_b: GateBRules
     allocation: AllocationRules
     budget_lines: tuple[BudgetLine, ...]
     transitions: TransitionRules
-    probability: ProbabilityRules
-    source: str
+    probability: ProbabilityRules = Field(alias="eligibility_probability")
     bands: BandRules | None = None  # None: method 1, a commune is in or out
+    _source: str = PrivateAttr("<mapping>")
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @property
     def method(self) -> int:
         """2 for rules with bands (2026.1 on), 1 for the rules they replace."""
         return 1 if self.bands is None else 2
+
+    @field_validator("bands", mode="before")
+    @classmethod
+    def _bands_written_out(cls, value: Any) -> Any:
+        # Leaving the key out is method 1; writing it with no value is a mistake, not a method.
+        if value is None:
+            raise problem("expected a mapping, found NoneType None")
+        return value
+
+    @field_validator("budget_lines", mode="before")
+    @classmethod
+    def _a_list_of_lines(cls, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise problem(f"expected a non-empty list of lines, found {value!r}")
+        return value
+
+    @field_validator("budget_lines")
+    @classmethod
+    def _lines_share_the_whole(cls, lines: tuple[BudgetLine, ...]) -> tuple[BudgetLine, ...]:
+        names = [line.name for line in lines]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise problem(f"line names must be unique; repeated: {', '.join(duplicates)}")
+        total = sum((line.national_share for line in lines), Decimal(0))
+        if total != 1:
+            terms = " + ".join(f"{line.name} {line.national_share}" for line in lines)
+            raise problem(f"national_share values sum to {total} ({terms}), expected 1")
+        return lines
+
+    @model_validator(mode="after")
+    def _cap_at_least_the_floor(self) -> FundRules:
+        allocation = self.allocation
+        for year, cents in [*self.budget.by_year_cents, (None, self.budget.default_cents)]:
+            if cents is None:
+                continue
+            cap = allocation.cap_cents(cents)
+            if cap < allocation.floor_cents:
+                label = "the default budget" if year is None else f"the {year} budget"
+                raise problem(
+                    f"cap of {_pct(allocation.cap_share)} of {label} ({_eur(cents)}) is "
+                    f"{_eur(cap)}, below allocation.floor_euro {_eur(allocation.floor_cents)}",
+                    at="allocation.cap_share_of_budget",
+                )
+        return self
 
 
 def load_fund_rules(
@@ -247,399 +554,19 @@ def parse_fund_rules(
     known_indicators: Iterable[str] | None = None,
 ) -> FundRules:
     """Validate an already-parsed rules mapping (what-if runs edit a copy of the file's)."""
-    r = _Reader(source)
-    top = r.mapping(document, "(top level)")
-    r.only_keys(
-        top,
-        "(top level)",
-        {
-            "version",
-            "adopted",
-            "scope",
-            "budget",
-            "gate_a",
-            "gate_b",
-            "allocation",
-            "budget_lines",
-            "transitions",
-            "eligibility_probability",
-            "bands",
-        },
-    )
-    version = r.get(top, "version", "")
-    if not isinstance(version, str) or not version.strip():
-        r.fail("version", f"expected a non-empty quoted string, found {version!r}")
-    budget = _budget(r, r.get(top, "budget", ""))
-    allocation = _allocation(r, r.get(top, "allocation", ""))
-    for year, cents in [*budget.by_year_cents, (None, budget.default_cents)]:
-        if cents is None:
-            continue
-        cap = allocation.cap_cents(cents)
-        if cap < allocation.floor_cents:
-            label = "the default budget" if year is None else f"the {year} budget"
-            r.fail(
-                "allocation.cap_share_of_budget",
-                f"cap of {_pct(allocation.cap_share)} of {label} ({_eur(cents)}) is "
-                f"{_eur(cap)}, below allocation.floor_euro {_eur(allocation.floor_cents)}",
-            )
     known = None if known_indicators is None else frozenset(known_indicators)
-    return FundRules(
-        version=version.strip(),
-        adopted=_date(r, r.get(top, "adopted", ""), "adopted"),
-        scope=_scope(r, top.get("scope", NATIONAL_SCOPE)),
-        budget=budget,
-        gate_a=_gate_a(r, r.get(top, "gate_a", ""), known),
-        gate_b=_gate_b(r, r.get(top, "gate_b", "")),
-        allocation=allocation,
-        budget_lines=_budget_lines(r, r.get(top, "budget_lines", "")),
-        transitions=_transitions(r, r.get(top, "transitions", "")),
-        probability=_probability(r, r.get(top, "eligibility_probability", "")),
-        source=source,
-        bands=_bands(r, top["bands"]) if "bands" in top else None,
-    )
-
-
-# --- sections -------------------------------------------------------------------------------
-
-
-def _scope(r: _Reader, node: Any) -> tuple[str, ...]:
-    """``BE`` (the default) or a list of regions; a region listed twice, or BE mixed with regions,
-    is an error."""
-    if node == NATIONAL_SCOPE:
-        return (NATIONAL_SCOPE,)
-    items = node if isinstance(node, list) else [node]
-    if not items or any(i not in REGION_SCOPES for i in items):
-        r.fail(
-            "scope",
-            f"expected {NATIONAL_SCOPE} (the whole country) or a list of regions among {list(REGION_SCOPES)}, "
-            f"found {node!r}",
-        )
-    if len(set(items)) != len(items):
-        r.fail("scope", f"a region is listed twice in {node!r}")
-    if set(items) == set(REGION_SCOPES):
-        return (NATIONAL_SCOPE,)
-    return tuple(i for i in REGION_SCOPES if i in items)
-
-
-def _budget(r: _Reader, node: Any) -> Budget:
-    m = r.mapping(node, "budget")
-    r.only_keys(m, "budget", {"default", "by_year"})
-    default = r.get(m, "default", "budget")
-    default_cents = None if default is None else r.cents(default, "budget.default")
-    by_year = r.mapping(r.get(m, "by_year", "budget"), "budget.by_year")
-    pairs = []
-    for year, amount in by_year.items():
-        key = f"budget.by_year.{year}"
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-            r.fail(key, f"expected a four-digit year as key, found {year!r}")
-        pairs.append((year, r.cents(amount, key)))
-    return Budget(default_cents=default_cents, by_year_cents=tuple(sorted(pairs)), source=r.source)
-
-
-def _gate_a(r: _Reader, node: Any, known: frozenset[str] | None) -> GateARules:
-    m = r.mapping(node, "gate_a")
-    r.only_keys(
-        m,
-        "gate_a",
-        {
-            "indicator",
-            "allow_proxy",
-            "proxy_indicator",
-            "reference_weights",
-            "min_arrivals_3y",
-            "excluded_flags",
-        },
-    )
-    indicator = r.name(r.get(m, "indicator", "gate_a"), "gate_a.indicator")
-    allow_proxy = r.boolean(r.get(m, "allow_proxy", "gate_a"), "gate_a.allow_proxy")
-    proxy = r.get(m, "proxy_indicator", "gate_a")
-    if proxy is not None:
-        proxy = r.name(proxy, "gate_a.proxy_indicator")
-    if allow_proxy and proxy is None:
-        r.fail("gate_a.proxy_indicator", "allow_proxy is true but no proxy indicator is named")
-    if proxy is not None and proxy == indicator:
-        r.fail("gate_a.proxy_indicator", f"the proxy must differ from the indicator {indicator!r}")
-    if known is not None:
-        listed = ", ".join(sorted(known)) or "none"
-        if indicator not in known:
-            r.fail("gate_a.indicator", f"unknown indicator {indicator!r}; known: {listed}")
-        if allow_proxy and proxy not in known:
-            r.fail("gate_a.proxy_indicator", f"unknown indicator {proxy!r}; known: {listed}")
-    weights = r.mapping(r.get(m, "reference_weights", "gate_a"), "gate_a.reference_weights")
-    r.only_keys(weights, "gate_a.reference_weights", {"national", "regional"})
-    national = r.share(
-        r.get(weights, "national", "gate_a.reference_weights"),
-        "gate_a.reference_weights.national",
-    )
-    regional = r.share(
-        r.get(weights, "regional", "gate_a.reference_weights"),
-        "gate_a.reference_weights.regional",
-    )
-    if national + regional != 1:
-        r.fail(
-            "gate_a.reference_weights",
-            f"national {national} + regional {regional} = {national + regional}, expected 1",
-        )
-    minimum = r.get(m, "min_arrivals_3y", "gate_a")
-    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
-        r.fail("gate_a.min_arrivals_3y", f"expected a whole number >= 0, found {minimum!r}")
-    flags = r.get(m, "excluded_flags", "gate_a")
-    if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
-        r.fail("gate_a.excluded_flags", f"expected a list of flag names, found {flags!r}")
-    unknown = [f for f in flags if f not in INDICATOR_FLAGS]
-    if unknown:
-        r.fail(
-            "gate_a.excluded_flags",
-            f"unknown flag(s) {', '.join(map(repr, unknown))}; an indicator value can carry: {', '.join(INDICATOR_FLAGS)}",
-        )
-    return GateARules(
-        indicator=indicator,
-        allow_proxy=allow_proxy,
-        proxy_indicator=proxy,
-        national_weight=national,
-        regional_weight=regional,
-        min_arrivals=minimum,
-        excluded_flags=tuple(flags),
-    )
-
-
-def _gate_b(r: _Reader, node: Any) -> GateBRules:
-    m = r.mapping(node, "gate_b")
-    r.only_keys(m, "gate_b", {"top_fraction", "cutoff_rounding"})
-    raw = r.get(m, "top_fraction", "gate_b")
     try:
-        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-            raise ValueError
-        # A string such as "1/3" stays exact; a float goes through its shortest repr.
-        fraction = Fraction(raw) if isinstance(raw, str) else Fraction(str(raw))
-    except (ValueError, ZeroDivisionError):
-        r.fail("gate_b.top_fraction", f"expected a fraction such as \"1/3\" or 0.25, found {raw!r}")
-    if not 0 < fraction <= 1:
-        r.fail("gate_b.top_fraction", f"expected a fraction in (0, 1], found {raw!r}")
-    rounding = r.get(m, "cutoff_rounding", "gate_b")
-    if rounding not in ROUNDINGS:
-        r.fail("gate_b.cutoff_rounding", f"expected 'ceil' or 'floor', found {rounding!r}")
-    return GateBRules(top_fraction=fraction, cutoff_rounding=rounding)
+        rules = FundRules.model_validate(document, context={"known_indicators": known})
+    except ValidationError as exc:
+        key, text = keyed(first_problem(exc, FundRules), document, root="(top level)", unknown=_unknown_keys)
+        raise FundRulesError(key, text, source=source) from None
+    rules._source = source
+    rules.budget._source = source
+    return rules
 
 
-def _allocation(r: _Reader, node: Any) -> AllocationRules:
-    m = r.mapping(node, "allocation")
-    r.only_keys(
-        m,
-        "allocation",
-        {"weight", "need_intensity_divisor", "rank_coefficient", "cap_share_of_budget", "cap_of", "floor_euro"},
-    )
-    # A method-1 file names neither the weight nor the cap's base (see the module docstring).
-    weight = m.get("weight", METHOD1_WEIGHT)
-    if weight not in WEIGHTS:
-        r.fail("allocation.weight", f"expected one of {', '.join(WEIGHTS)}, found {weight!r}")
-    cap_of = m.get("cap_of", METHOD1_CAP_BASE)
-    if cap_of not in CAP_BASES:
-        r.fail("allocation.cap_of", f"expected one of {', '.join(CAP_BASES)}, found {cap_of!r}")
-    divisor = Decimal(50)
-    if weight.startswith("need_intensity"):
-        divisor = r.number(r.get(m, "need_intensity_divisor", "allocation"), "allocation.need_intensity_divisor")
-        if divisor <= 0:
-            r.fail("allocation.need_intensity_divisor", f"expected a number > 0, found {divisor}")
-    coef = r.mapping(r.get(m, "rank_coefficient", "allocation"), "allocation.rank_coefficient")
-    r.only_keys(coef, "allocation.rank_coefficient", {"first", "last"})
-    key = "allocation.rank_coefficient"
-    first = r.number(r.get(coef, "first", key), f"{key}.first")
-    last = r.number(r.get(coef, "last", key), f"{key}.last")
-    if last <= 0:
-        r.fail("allocation.rank_coefficient.last", f"expected a number > 0, found {last}")
-    if first < last:
-        # A coefficient rising with rank would give less to more need.
-        r.fail(
-            "allocation.rank_coefficient.first",
-            f"{first} is below last {last}; the neediest commune must weigh at least as much",
-        )
-    cap = r.share(r.get(m, "cap_share_of_budget", "allocation"), "allocation.cap_share_of_budget")
-    if cap == 0:
-        r.fail("allocation.cap_share_of_budget", "expected a share > 0, found 0")
-    floor = r.cents(r.get(m, "floor_euro", "allocation"), "allocation.floor_euro")
-    return AllocationRules(
-        coefficient_first=float(first),
-        coefficient_last=float(last),
-        cap_share=cap,
-        floor_cents=floor,
-        weight=weight,
-        need_intensity_divisor=float(divisor),
-        cap_of=cap_of,
-    )
-
-
-def _bands(r: _Reader, node: Any) -> BandRules:
-    m = r.mapping(node, "bands")
-    r.only_keys(m, "bands", {"gate_a_share_of_threshold", "gate_b_ranks"})
-    share = r.share(r.get(m, "gate_a_share_of_threshold", "bands"), "bands.gate_a_share_of_threshold")
-    if share == 0:
-        r.fail("bands.gate_a_share_of_threshold", "expected a share > 0 (a band of width 0 is a cliff)")
-    ranks = r.get(m, "gate_b_ranks", "bands")
-    if isinstance(ranks, bool) or not isinstance(ranks, int) or ranks < 1:
-        r.fail("bands.gate_b_ranks", f"expected a whole number of ranks >= 1, found {ranks!r}")
-    return BandRules(gate_a_share=share, gate_b_ranks=ranks)
-
-
-def _budget_lines(r: _Reader, node: Any) -> tuple[BudgetLine, ...]:
-    if not isinstance(node, list) or not node:
-        r.fail("budget_lines", f"expected a non-empty list of lines, found {node!r}")
-    lines = []
-    for i, item in enumerate(node):
-        key = f"budget_lines[{i}]"
-        m = r.mapping(item, key)
-        r.only_keys(m, key, {"name", "national_share", "needs_driver"})
-        name = r.name(r.get(m, "name", key), f"{key}.name")
-        lines.append(
-            BudgetLine(
-                name=name,
-                national_share=r.share(r.get(m, "national_share", key), f"{key}.national_share"),
-                needs_driver=_needs_driver(r, r.get(m, "needs_driver", key), f"{key}.needs_driver"),
-            )
-        )
-    names = [line.name for line in lines]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        r.fail("budget_lines", f"line names must be unique; repeated: {', '.join(duplicates)}")
-    total = sum((line.national_share for line in lines), Decimal(0))
-    if total != 1:
-        terms = " + ".join(f"{line.name} {line.national_share}" for line in lines)
-        r.fail("budget_lines", f"national_share values sum to {total} ({terms}), expected 1")
-    return tuple(lines)
-
-
-def _needs_driver(r: _Reader, value: Any, key: str) -> str:
-    driver = r.name(value, key)
-    if driver not in NEEDS_DRIVERS:
-        r.fail(key, f"unknown needs driver {driver!r}; expected one of: {', '.join(NEEDS_DRIVERS)}")
-    return driver
-
-
-def _transitions(r: _Reader, node: Any) -> TransitionRules:
-    m = r.mapping(node, "transitions")
-    r.only_keys(m, "transitions", {"exit_after_years_outside", "exit_guarantee_share", "hold_harmless"})
-    years_outside = r.get(m, "exit_after_years_outside", "transitions")
-    if isinstance(years_outside, bool) or not isinstance(years_outside, int) or years_outside < 1:
-        r.fail(
-            "transitions.exit_after_years_outside",
-            f"expected a whole number of years >= 1, found {years_outside!r}",
-        )
-    hh = r.mapping(r.get(m, "hold_harmless", "transitions"), "transitions.hold_harmless")
-    r.only_keys(hh, "transitions.hold_harmless", {"enabled", "share_of_previous_grant", "years"})
-    hh_years = r.get(hh, "years", "transitions.hold_harmless")
-    if isinstance(hh_years, bool) or not isinstance(hh_years, int) or hh_years < 1:
-        r.fail("transitions.hold_harmless.years", f"expected a whole number >= 1, found {hh_years!r}")
-    return TransitionRules(
-        exit_after_years_outside=years_outside,
-        exit_guarantee_share=r.share(
-            r.get(m, "exit_guarantee_share", "transitions"), "transitions.exit_guarantee_share"
-        ),
-        hold_harmless=HoldHarmless(
-            enabled=r.boolean(
-                r.get(hh, "enabled", "transitions.hold_harmless"), "transitions.hold_harmless.enabled"
-            ),
-            share_of_previous_grant=r.share(
-                r.get(hh, "share_of_previous_grant", "transitions.hold_harmless"),
-                "transitions.hold_harmless.share_of_previous_grant",
-            ),
-            years=hh_years,
-        ),
-    )
-
-
-def _probability(r: _Reader, node: Any) -> ProbabilityRules:
-    m = r.mapping(node, "eligibility_probability")
-    r.only_keys(m, "eligibility_probability", {"borderline_low", "borderline_high", "arrival_noise", "seed"})
-    key = "eligibility_probability"
-    low = r.share(r.get(m, "borderline_low", key), f"{key}.borderline_low")
-    high = r.share(r.get(m, "borderline_high", key), f"{key}.borderline_high")
-    if low >= high:
-        r.fail("eligibility_probability", f"borderline_low {low} must be below borderline_high {high}")
-    noise = m.get("arrival_noise", "none")  # method 1: gate B only
-    if noise not in ARRIVAL_NOISES:
-        r.fail(f"{key}.arrival_noise", f"expected one of {', '.join(ARRIVAL_NOISES)}, found {noise!r}")
-    seed = None
-    if noise != "none":
-        seed = r.get(m, "seed", key)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            r.fail(f"{key}.seed", f"expected a whole number >= 0, found {seed!r}")
-    return ProbabilityRules(borderline_low=float(low), borderline_high=float(high), arrival_noise=noise, seed=seed)
-
-
-def _date(r: _Reader, value: Any, key: str) -> date:  # noqa: RET503 (r.fail raises)
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    r.fail(key, f"expected a date as YYYY-MM-DD, found {value!r}")
-
-
-# --- reading helpers ------------------------------------------------------------------------
-
-
-class _Reader:
-    """Typed access to the parsed YAML, raising FundRulesError with the dotted key."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, problem: str) -> NoReturn:
-        raise FundRulesError(key, problem, source=self.source)
-
-    def mapping(self, node: Any, key: str) -> Mapping[Any, Any]:
-        if not isinstance(node, Mapping):
-            self.fail(key, f"expected a mapping, found {type(node).__name__} {node!r}")
-        return node
-
-    def get(self, m: Mapping[Any, Any], name: str, parent: str) -> Any:
-        if name not in m:
-            key = name if parent in ("", "(top level)") else f"{parent}.{name}"
-            self.fail(key, "missing key")
-        return m[name]
-
-    def only_keys(self, m: Mapping[Any, Any], key: str, allowed: set[str]) -> None:
-        extra = sorted(str(k) for k in m if k not in allowed)
-        if extra:
-            self.fail(key, f"unknown key(s) {', '.join(extra)}; expected: {', '.join(sorted(allowed))}")
-
-    def name(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not _NAME.match(value):
-            self.fail(key, f"expected a snake_case name, found {value!r}")
-        return value
-
-    def boolean(self, value: Any, key: str) -> bool:
-        if not isinstance(value, bool):
-            self.fail(key, f"expected true or false, found {value!r}")
-        return value
-
-    def number(self, value: Any, key: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            self.fail(key, f"expected a number, found {type(value).__name__} {value!r}")
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.fail(key, f"expected a number, found {value!r}")
-        if not number.is_finite():
-            self.fail(key, f"expected a finite number, found {value!r}")
-        return number
-
-    def share(self, value: Any, key: str) -> Decimal:
-        share = self.number(value, key)
-        if not 0 <= share <= 1:
-            self.fail(key, f"expected a share between 0 and 1, found {value!r}")
-        return share
-
-    def cents(self, value: Any, key: str) -> int:
-        euro = self.number(value, key)
-        if euro < 0:
-            self.fail(key, f"negative amount {value!r} EUR; expected an amount >= 0")
-        cents = euro * 100
-        if cents != cents.to_integral_value():
-            self.fail(key, f"{value!r} EUR has more than two decimals")
-        return int(cents)
+def _unknown_keys(parent: str | None, unknown: list[str], expected: list[str]) -> tuple[str, str]:
+    return parent or "(top level)", f"unknown key(s) {', '.join(unknown)}; expected: {', '.join(expected)}"
 
 
 def _eur(cents: int) -> str:

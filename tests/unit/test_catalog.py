@@ -272,3 +272,35 @@ def test_the_catalog_s_coverage_is_national_unless_listed() -> None:
     spec = parse_catalog(minimal(coverage=["BE-BRU", "BE-VLG"])).files()[0]
     assert not spec.national and spec.coverage == ("BE-VLG", "BE-BRU")  # in the order messages use
     assert parse_catalog(minimal(coverage=["BE-BRU", "BE-VLG", "BE-WAL"])).files()[0].national
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ((), "catalog: unknown field(s) ['colour']; allowed: ['datasets']"),
+        (("datasets", 0), "catalog, dataset statbel_population: unknown field(s) ['colour']; allowed: ['attribution', "
+         "'cadence', 'domain', 'files', 'id', 'landing_page', 'licence', 'max_unpacked_mb', 'publisher', 'title']"),
+        (("datasets", 0, "files", 0, "signature"), "catalog, dataset statbel_population, file pop_struct: unknown "
+         "signature field(s) ['colour']; allowed: ['labels', 'member']"),
+    ],
+)
+def test_an_unknown_field_at_any_level_is_refused_in_one_line(where: tuple, message: str) -> None:
+    document = minimal(signature={"member": "TF_SOC_POP_STRUCT_*"})
+    node = document
+    for part in where:
+        node = node[part]
+    node["colour"] = "red"
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(document)
+    assert str(caught.value) == message
+
+
+def test_a_loaded_catalog_cannot_be_changed(catalog: Catalog) -> None:
+    from pydantic import ValidationError
+
+    spec = catalog.dataset("statbel_population").file("pop_struct")
+    with pytest.raises(ValidationError, match="frozen"):
+        spec.url = "https://example.org/elsewhere.zip"
+    with pytest.raises(ValidationError, match="frozen"):
+        catalog.datasets = ()
+    assert spec.url_for(2025).endswith("/TF_SOC_POP_STRUCT_2025.zip") and len(catalog.datasets) == 8

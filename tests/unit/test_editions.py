@@ -3,7 +3,6 @@ an edition needs, and the reasons published for everything left out (METHOD.md 3
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -142,8 +141,8 @@ def test_a_supplement_without_regional_indicator_does_not_exist(indicators, comm
 
 
 def test_settings_change_the_editions(indicators, communes, methodology):
-    lenient = dataclasses.replace(
-        methodology, editions=dataclasses.replace(methodology.editions, max_lag_years=5, min_weight_share=0.3)
+    lenient = methodology.model_copy(
+        update={"editions": methodology.editions.model_copy(update={"max_lag_years": 5, "min_weight_share": 0.3})}
     )
     plan = plan_editions(indicators, communes, lenient)
     assert _edition(plan, 2017).loc["mean_income_per_declaration", "reference_period"] == 2013

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,8 @@ RULES = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archiv
 
 
 def _rules(*, cap: str = "0.10", floor_cents: int = 50_000_00):
-    return replace(RULES, allocation=replace(RULES.allocation, cap_share=Decimal(cap), floor_cents=floor_cents))
+    allocation = RULES.allocation.model_copy(update={"cap_share": Decimal(cap), "floor_cents": floor_cents})
+    return RULES.model_copy(update={"allocation": allocation})
 
 
 THREE = pd.DataFrame(

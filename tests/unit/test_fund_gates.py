@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +113,7 @@ def test_gate_b_ties_at_the_cut_off_all_pass_and_unranked_communes_fail() -> Non
     # Five ranked gate-A communes: ceil(5 / 3) = 2 places; the 2nd is rank 3.
     assert result.loc["a", "gate_b_threshold"] == 3
     assert result["gate_b_pass"].tolist() == [True, True, False, False, False, False, True]
-    floor_rules = replace(RULES, gate_b=replace(RULES.gate_b, cutoff_rounding="floor"))
+    floor_rules = RULES.model_copy(update={"gate_b": RULES.gate_b.model_copy(update={"cutoff_rounding": "floor"})})
     index.loc[index["nis_code"] == "c", "rank"] = 1  # tie for the first place: floor(5 / 3) = 1
     assert gate_b(index, a, floor_rules).set_index("nis_code")["gate_b_pass"].tolist() == [
         False, True, True, False, False, False, False,
@@ -216,7 +215,7 @@ def test_the_proxy_is_used_only_where_the_indicator_is_missing_against_its_own_r
     assert reasons.loc["11002", "reason_en"].endswith(
         f"Gate A used the proxy {PROXY} because {PRIMARY} has no usable value."
     )
-    no_proxy = replace(RULES, gate_a=replace(RULES.gate_a, allow_proxy=False))
+    no_proxy = RULES.model_copy(update={"gate_a": RULES.gate_a.model_copy(update={"allow_proxy": False})})
     assert gate_a(pd.concat([primary, proxy]), no_proxy)["gate_a_indicator"].isna().tolist() == [False, True]
 
 

@@ -9,7 +9,6 @@ The sample's inputs to the fund (gate A's counts, the index, the population) wer
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -190,7 +189,7 @@ def test_a_commune_in_a_band_gets_its_share_of_the_weight_and_of_the_floor() -> 
             "band_factor": [1.0, 0.5, 0.01],
         }
     )
-    rules = replace(METHOD2, allocation=replace(METHOD2.allocation, cap_share=Decimal("0.9")))
+    rules = METHOD2.model_copy(update={"allocation": METHOD2.allocation.model_copy(update={"cap_share": Decimal("0.9")})})
     result = allocate(members, 10_000_000_00, rules).set_index("nis_code")
     assert result["amount_cents"].sum() == 10_000_000_00
     assert result.loc["B", "amount_cents"] == pytest.approx(result.loc["A", "amount_cents"] / 2, abs=1)
@@ -216,9 +215,9 @@ def test_the_dsu_rank_coefficient_stays_an_option() -> None:
         {"nis_code": ["A", "B", "C"], "population": 1000.0, "score": [80.0, 70.0, 60.0], "rank": [1, 2, 3],
          "score_fixed_goalposts": 50.0}
     )
-    option = replace(METHOD2, allocation=replace(
-        METHOD2.allocation, weight="need_intensity_x_rank_coefficient", cap_share=Decimal("0.9"), floor_cents=0
-    ))
+    option = METHOD2.model_copy(update={"allocation": METHOD2.allocation.model_copy(
+        update={"weight": "need_intensity_x_rank_coefficient", "cap_share": Decimal("0.9"), "floor_cents": 0}
+    )})
     result = allocate(members, 1_000_000_00, option).set_index("nis_code")
     assert result["rank_coefficient"].tolist() == [4.0, 2.25, 0.5]
     assert result["amount_cents"].tolist() == [59_259_259, 33_333_333, 7_407_408]
@@ -237,7 +236,8 @@ def test_a_grace_year_keeps_the_band_factor_of_the_last_year_inside_the_gates() 
         {"nis_code": ["A", "B"] * 2, "year": [2023, 2023, 2024, 2024], "population": 1000.0, "score": 50.0,
          "rank": [1, 2] * 2, "score_fixed_goalposts": 50.0}
     )
-    rules = replace(METHOD2, allocation=replace(METHOD2.allocation, cap_share=Decimal("0.9"), floor_cents=0))
+    allocation = METHOD2.allocation.model_copy(update={"cap_share": Decimal("0.9"), "floor_cents": 0})
+    rules = METHOD2.model_copy(update={"allocation": allocation})
     years = simulate_years(eligibility_history, index, rules, budgets_cents={2023: 1_300_00, 2024: 1_300_00})
     b = years.set_index(["nis_code", "year"]).loc["B"]
     assert b.loc[2024, "status"] == "staying"
@@ -318,7 +318,7 @@ def test_the_draws_with_every_draw_at_the_observed_ranks_and_counts_give_the_obs
         nis_codes = ranks.dropna().index.to_numpy()
         ranks_ = ranks.dropna().to_numpy()
 
-    still = replace(METHOD2, probability=replace(METHOD2.probability, arrival_noise="none"))
+    still = METHOD2.model_copy(update={"probability": METHOD2.probability.model_copy(update={"arrival_noise": "none"})})
     draws = Draws()
     draws.ranks = np.tile(Draws.ranks_, (20, 1))
     inputs = warehouse._draw_inputs(group, draws, sample["index"], sample["population"], nominal, still, year)

@@ -7,7 +7,6 @@ that removes it is a visible decision.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +18,9 @@ from kernels.fund import allocate, eligibility, gate_a, gate_b, load_fund_rules
 from kernels.fund_gates import band_positions
 
 BASE = load_fund_rules(Path(__file__).resolve().parents[2] / "config" / "archive" / "fund_rules_2025.2.yml")
-RULES = replace(BASE, allocation=replace(BASE.allocation, cap_share=Decimal("0.5"), floor_cents=10_000_00))
+RULES = BASE.model_copy(
+    update={"allocation": BASE.allocation.model_copy(update={"cap_share": Decimal("0.5"), "floor_cents": 10_000_00})}
+)
 BUDGET = 10_000_000_00
 PRIMARY = "arrivals_per_1000_3y"
 
@@ -147,9 +148,12 @@ def test_known_exception_more_arrivals_can_shrink_the_gate_b_pool_below_a_commun
 # --- method 2 (rules 2026.1): bands, need intensity --------------------------------------------
 
 METHOD2_FILE = Path(__file__).resolve().parents[2] / "config" / "fund_rules.yml"
-METHOD2 = replace(
-    load_fund_rules(METHOD2_FILE),
-    allocation=replace(load_fund_rules(METHOD2_FILE).allocation, cap_share=Decimal("0.5"), floor_cents=10_000_00),
+METHOD2 = load_fund_rules(METHOD2_FILE).model_copy(
+    update={
+        "allocation": load_fund_rules(METHOD2_FILE).allocation.model_copy(
+            update={"cap_share": Decimal("0.5"), "floor_cents": 10_000_00}
+        )
+    }
 )
 
 

@@ -375,3 +375,45 @@ def test_the_vocabularies_the_rules_check_are_the_warehouse_s():
     assert list(NEEDS_DRIVERS) == [d for d in drivers if d != "last_grant"]
     profile = (seeds.parent / "models" / "fund" / "fund_needs_profile.sql").read_text(encoding="utf-8")
     assert all(f" as {driver}" in profile for driver in NEEDS_DRIVERS)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("colour", 1), "key '(top level)': unknown key(s) colour; expected: adopted, allocation, bands, budget, "
+         "budget_lines, eligibility_probability, gate_a, gate_b, scope, transitions, version"),
+        (_set("gate_a.reference_weights.local", 0), "key 'gate_a.reference_weights': unknown key(s) local; "
+         "expected: national, regional"),
+        (_set("budget_lines.2.share", 0.25), "key 'budget_lines[2]': unknown key(s) share; "
+         "expected: name, national_share, needs_driver"),
+        (_set("transitions.hold_harmless.until", 2030), "key 'transitions.hold_harmless': unknown key(s) until; "
+         "expected: enabled, share_of_previous_grant, years"),
+    ],
+)
+def test_an_unknown_key_anywhere_names_its_block_in_one_line(change, message: str) -> None:
+    document = copy.deepcopy(_document())
+    change(document)
+    with pytest.raises(FundRulesError) as caught:
+        _parse(document)
+    assert str(caught.value) == f"fund rules test.yml, {message}"
+
+
+def test_loaded_rules_cannot_be_changed() -> None:
+    from pydantic import ValidationError
+
+    rules = load_fund_rules(RULES_FILE)
+    with pytest.raises(ValidationError, match="frozen"):
+        rules.allocation.floor_cents = 0
+    with pytest.raises(ValidationError, match="frozen"):
+        rules.version = "2099.1"
+    assert (rules.allocation.floor_cents, rules.version) == (50_000_00, "2026.1")
+
+
+def test_bands_written_without_a_value_are_refused_rather_than_read_as_method_1() -> None:
+    document = _document()
+    document["bands"] = None
+    with pytest.raises(FundRulesError) as caught:
+        _parse(document)
+    assert str(caught.value) == "fund rules test.yml, key 'bands': expected a mapping, found NoneType None"
+    del document["bands"]
+    assert _parse(document).method == 1

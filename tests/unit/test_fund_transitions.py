@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def test_a_commune_leaves_only_after_two_consecutive_years_outside_and_keeps_hal
 
 
 def test_exit_after_one_year_and_communes_already_in_the_fund() -> None:
-    quick = replace(RULES, transitions=replace(RULES.transitions, exit_after_years_outside=1))
+    quick = RULES.model_copy(update={"transitions": RULES.transitions.model_copy(update={"exit_after_years_outside": 1})})
     history = _history({"X": "YYNNNY"})
     assert _by_commune(transitions(history, quick), "status")["X"] == [
         "entering", "in_fund", "leaving", "out", "out", "entering",
@@ -112,7 +111,7 @@ def _simulation_inputs(seed: int, n: int = 30) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def test_simulation_pays_each_budget_exactly_and_the_exit_guarantee_from_it() -> None:
-    rules = replace(RULES, allocation=replace(RULES.allocation, cap_share=Decimal("0.25")))
+    rules = RULES.model_copy(update={"allocation": RULES.allocation.model_copy(update={"cap_share": Decimal("0.25")})})
     budgets = {year: 2_000_000_00 + 12_345 * k for k, year in enumerate(YEARS)}
     for seed in range(12):
         eligibility, index = _simulation_inputs(seed)
@@ -142,17 +141,12 @@ def test_hold_harmless_at_launch_keeps_the_previous_grant() -> None:
     first = eligibility.loc[(eligibility["year"] == 2019) & eligibility["eligible"], "nis_code"].tolist()
     initial = pd.DataFrame({"nis_code": first, "amount_cents": [9_000_000 - 1000 * i for i in range(len(first))]})
     budgets = {year: 2_000_000_00 for year in YEARS}
-    rules = replace(RULES, allocation=replace(RULES.allocation, cap_share=Decimal("0.25")))
+    rules = RULES.model_copy(update={"allocation": RULES.allocation.model_copy(update={"cap_share": Decimal("0.25")})})
     without = simulate_years(eligibility, index, rules, budgets_cents=budgets, initial_grants=initial)
-    on = replace(
-        rules,
-        transitions=replace(
-            rules.transitions,
-            hold_harmless=replace(
-                rules.transitions.hold_harmless, enabled=True, share_of_previous_grant=Decimal("1"), years=1
-            ),
-        ),
+    hold_harmless = rules.transitions.hold_harmless.model_copy(
+        update={"enabled": True, "share_of_previous_grant": Decimal("1"), "years": 1}
     )
+    on = rules.model_copy(update={"transitions": rules.transitions.model_copy(update={"hold_harmless": hold_harmless})})
     held = simulate_years(eligibility, index, on, budgets_cents=budgets, initial_grants=initial)
     launch = held.loc[held["year"] == 2019].set_index("nis_code")
     before = initial.set_index("nis_code")["amount_cents"]
@@ -171,7 +165,7 @@ def test_simulation_errors_name_the_year_and_the_commune() -> None:
     # Guarantees larger than a year's budget: with exit after one year outside, 99999 (in the
     # fund before 2019, never eligible since) leaves in 2019 with half of 10 million euro.
     initial = pd.DataFrame({"nis_code": ["99999"], "amount_cents": [10_000_000_00]})
-    quick = replace(RULES, transitions=replace(RULES.transitions, exit_after_years_outside=1))
+    quick = RULES.model_copy(update={"transitions": RULES.transitions.model_copy(update={"exit_after_years_outside": 1})})
     with pytest.raises(FundAllocationError) as caught:
         simulate_years(eligibility, index, quick, initial_grants=initial, budgets_cents={y: 1000_00 for y in YEARS})
     assert caught.value.key == "transitions.exit_guarantee_share"

@@ -80,8 +80,12 @@ def test_every_edition_has_each_measure_and_components_add_up(data):
 
 def test_an_indicator_turned_against_its_domain_is_flagged(data):
     m = load_methodology(CONFIG)
-    flipped = dataclasses.replace(
-        m, indicators=tuple(dataclasses.replace(i, direction=-i.direction) if i.id == "youth_unemployment_rate" else i for i in m.indicators)
+    flipped = m.model_copy(
+        update={
+            "indicators": tuple(
+                i.model_copy(update={"direction": -i.direction}) if i.id == "youth_unemployment_rate" else i for i in m.indicators
+            )
+        }
     )
     a = _audit(data, flipped)
     row = a[(a["measure"] == "correlation_with_domain") & (a["item"] == "youth_unemployment_rate")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -94,14 +93,15 @@ def _fixed_set_only(m):
     """The methodology with its domains reduced to the fixed-goalpost indicator set."""
     keep = set(m.goalposts.indicators)
     domains = tuple(
-        dataclasses.replace(
-            d,
-            indicators=tuple(i for i in d.indicators if i in keep),
-            indicator_weights=tuple(w for i, w in zip(d.indicators, d.indicator_weights) if i in keep),
+        d.model_copy(
+            update={
+                "indicators": tuple(i for i in d.indicators if i in keep),
+                "indicator_weights": tuple(w for i, w in zip(d.indicators, d.indicator_weights) if i in keep),
+            }
         )
         for d in m.domains
     )
-    return dataclasses.replace(m, domains=domains)
+    return m.model_copy(update={"domains": domains})
 
 
 def test_fixed_goalposts_in_the_base_year_are_the_score_of_the_fixed_indicator_set(result, data, methodology):
@@ -264,7 +264,7 @@ def test_every_changed_value_is_logged_with_before_and_after(result, data, metho
     values = result.indicator_values.set_index(["nis_code", "year", "indicator"])
     np.testing.assert_array_equal(values["value_treated"].dropna(), values["value_smoothed"].dropna())
     # Under min-max the treatment runs, the normalisation reads its values, and they are logged.
-    minmax = compute_index(data.indicators, data.communes, dataclasses.replace(methodology, normalisation="min_max"), data.population)
+    minmax = compute_index(data.indicators, data.communes, methodology.model_copy(update={"normalisation": "min_max"}), data.population)
     mt = minmax.treatments
     assert "log_transformed" in set(mt["treatment"])
     mvalues = minmax.indicator_values.set_index(["nis_code", "year", "indicator"])
@@ -303,20 +303,21 @@ def test_method_1_smoothed_only_small_communes(data, method_1):
 
 def test_methodology_switches_are_honoured(small, methodology):
     data = small
-    plain = dataclasses.replace(
-        methodology,
-        smoothing=dataclasses.replace(methodology.smoothing, enabled=False),
-        outliers=dataclasses.replace(methodology.outliers, enabled=False),
+    plain = methodology.model_copy(
+        update={
+            "smoothing": methodology.smoothing.model_copy(update={"enabled": False}),
+            "outliers": methodology.outliers.model_copy(update={"enabled": False}),
+        }
     )
     res = compute_index(data.indicators, data.communes, plain, data.population)
     assert not res.treatments["treatment"].isin(["smoothed_empirical_bayes", "log_transformed"]).any()
     for aggregation in ("arithmetic", "geometric"):
-        alt = compute_index(data.indicators, data.communes, dataclasses.replace(methodology, aggregation=aggregation), data.population)
+        alt = compute_index(data.indicators, data.communes, methodology.model_copy(update={"aggregation": aggregation}), data.population)
         total = alt.contributions.groupby(["nis_code", "year"])["contribution"].sum()
         np.testing.assert_allclose(total.to_numpy(), alt.index.set_index(["nis_code", "year"])["score"].reindex(total.index), atol=1e-9)
         base = _one_year(alt.index, 2022)
         on_the_set = compute_index(
-            data.indicators, data.communes, _fixed_set_only(dataclasses.replace(methodology, aggregation=aggregation)), data.population
+            data.indicators, data.communes, _fixed_set_only(methodology.model_copy(update={"aggregation": aggregation})), data.population
         )
         np.testing.assert_allclose(base["score_fixed_goalposts"], _one_year(on_the_set.index, 2022)["score"], atol=1e-9)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -69,17 +68,19 @@ def test_sobol_indices_are_reproducible_and_apportion_the_variance(result, data,
 
 
 def test_one_input_alone_takes_all_the_variance_and_an_input_without_effect_none(data, methodology):
-    m = dataclasses.replace(
-        methodology,
-        outliers=dataclasses.replace(methodology.outliers, normalisations=()),  # the limit has no effect
-        uncertainty=dataclasses.replace(
-            methodology.uncertainty,
-            weight_noise=0.0,
-            choices=(
-                Choice("normalisation", ("rank_normal", "min_max", "z_score"), (1 / 3, 1 / 3, 1 / 3)),
-                Choice("winsorising_limit", (1, 5), (0.5, 0.5)),
+    m = methodology.model_copy(
+        update={
+            "outliers": methodology.outliers.model_copy(update={"normalisations": ()}),  # the limit has no effect
+            "uncertainty": methodology.uncertainty.model_copy(
+                update={
+                    "weight_noise": 0.0,
+                    "choices": (
+                        Choice(name="normalisation", options=("rank_normal", "min_max", "z_score"), probabilities=(1 / 3, 1 / 3, 1 / 3)),
+                        Choice(name="winsorising_limit", options=(1, 5), probabilities=(0.5, 0.5)),
+                    ),
+                }
             ),
-        ),
+        }
     )
     s = run_sensitivity(data.indicators, data.communes, m, data.population, samples=256).sobol.set_index("choice")
     assert s.loc["winsorising_limit", "total"] == 0.0

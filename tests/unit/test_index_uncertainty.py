@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +103,7 @@ def test_method_1_sensitivity_per_choice(data, method_1):
 
 
 def test_outlier_treatment_matters_under_min_max(data, method_1):
-    minmax = dataclasses.replace(method_1, normalisation="min_max")
+    minmax = method_1.model_copy(update={"normalisation": "min_max"})
     s = run_sensitivity(data.indicators, data.communes, minmax, data.population, sobol=False).one_at_a_time
     s = s.set_index(["choice", "option"])["mean_abs_rank_shift"]
     assert s[("outlier_treatment", "False")] > 0
@@ -127,15 +126,17 @@ def test_benchmark_1000_draws_of_565_communes_over_7_years_under_10_seconds():
 
 def _only(m, *, data=False, imputation=False, choices=False, noise=0.0):
     """The methodology with only the named sources of uncertainty switched on."""
-    return dataclasses.replace(
-        m,
-        uncertainty=dataclasses.replace(
-            m.uncertainty,
-            data=data,
-            imputation=imputation,
-            weight_noise=noise,
-            choices=m.uncertainty.choices if choices else (),
-        ),
+    return m.model_copy(
+        update={
+            "uncertainty": m.uncertainty.model_copy(
+                update={
+                    "data": data,
+                    "imputation": imputation,
+                    "weight_noise": noise,
+                    "choices": m.uncertainty.choices if choices else (),
+                }
+            )
+        }
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from kernels.methodology import MethodologyError, load_methodology, methodology_from_mapping
 
@@ -264,3 +265,36 @@ def test_cohesion_methodology_selects_an_archived_version_for_the_kernels_and_th
     assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")
     monkeypatch.setenv("COHESION_METHODOLOGY", str(METHOD_1))
     assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2026.2", "2026.2")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (("colour",), "colour"),
+        (("indicators", "unemployment_rate", "label", "de"), "indicators.unemployment_rate.label.de"),
+        (("domains", "housing", "colour"), "domains.housing.colour"),
+        (("uncertainty", "sources", "weights"), "uncertainty.sources.weights"),
+        (("uncertainty", "choices", "normalisation", "weights"), "uncertainty.choices.normalisation.weights"),
+        (("aggregation", "constant"), "aggregation.constant"),
+        (("goalposts", "year"), "goalposts.year"),
+    ],
+)
+def test_an_unknown_key_anywhere_is_named_by_its_dotted_path(raw, path, expected):
+    data = copy.deepcopy(raw)
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = 1
+    err = _error(data)
+    assert err.key == expected
+    assert str(err).startswith(f"methodology.yml: key {expected!r}: unknown key; expected one of [")
+    assert "\n" not in str(err)
+
+
+def test_a_loaded_methodology_cannot_be_changed():
+    m = load_methodology(CONFIG)
+    with pytest.raises(ValidationError, match="frozen"):
+        m.normalisation = "min_max"
+    with pytest.raises(ValidationError, match="frozen"):
+        m.domains[0].weight = 50.0
+    assert m.normalisation == "rank_normal" and m.domains[0].weight == 22.5
