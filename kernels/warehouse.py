@@ -4,12 +4,12 @@
 Each function takes the frames a stage reads (``commune_indicators``, the commune reference, the
 harmonised population) and returns the frames it writes. The methodology and the fund rules come
 in as arguments; without one, the config folder's file (``ingestion.settings.config_dir``) is
-read.
+read. No environment variable is read here: ``COHESION_METHODOLOGY`` is translated at the edge
+(``ingestion.settings.methodology_file``, used by the orchestration resource and the commands).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +31,8 @@ def config_file(name: str) -> Path:
 
 
 def methodology(path: str | Path | None = None) -> Methodology:
-    """The methodology file: ``path``, else ``COHESION_METHODOLOGY`` (to rebuild a release of an
-    archived version, e.g. config/archive/methodology_2026.2.yml), else the config folder's."""
-    return load_methodology(path or os.environ.get("COHESION_METHODOLOGY") or config_file("methodology.yml"))
+    """The methodology file ``path``, else the config folder's ``methodology.yml``."""
+    return load_methodology(path or config_file("methodology.yml"))
 
 
 def fund_rules(path: str | Path | None = None, known_indicators=None) -> fund.FundRules:
