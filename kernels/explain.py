@@ -88,7 +88,7 @@ def explain_all(
     top: int = 3,
     reference_periods: Mapping[tuple[int, str], int] | None = None,
 ) -> pd.DataFrame:
-    """One text per commune, year and language: nis_code, year, lang, text (for a dbt model)."""
+    """One text per commune, year and language: nis_code, year, lang, text (the index stage's index_explanations)."""
     ctx = _Context(result, top, reference_periods)
     rows = []
     for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
