@@ -17,7 +17,7 @@ import pandas as pd
 
 from kernels import fund, warehouse
 from kernels.audit import audit
-from kernels.explain import explain_all
+from kernels.explain import explain_by_language
 from kernels.methodology import NATIONAL_SCOPE, Methodology
 from kernels.sensitivity import run_sensitivity
 from kernels.uncertainty import UncertaintyResult
@@ -48,24 +48,26 @@ def index_tables(
     cohesion = result.index.assign(**version)
     domains = result.domains.assign(**version)
     values = result.indicator_values.assign(**version)
-    periods = warehouse.reference_periods(plan)
-    explanations = []
-    for lang in ("fr", "nl", "en"):
-        names = dict(zip(communes["nis_code"].astype(str), communes[_NAME_COLUMN[lang]], strict=True))
-        explanations.append(explain_all(result, m, names, langs=(lang,), reference_periods=periods))
+    names = {
+        lang: dict(zip(communes["nis_code"].astype(str), communes[column], strict=True))
+        for lang, column in _NAME_COLUMN.items()
+    }
+    explanations = explain_by_language(result, m, names, reference_periods=warehouse.reference_periods(plan))
+    regional = warehouse.regional_index(commune_indicators, communes, population, m, plan)
+    coherence = audit(*map(warehouse.in_key_order, (values, domains, cohesion)), m)
     return {
         "index_editions_plan": plan.plan.assign(base_year=m.base_year, **version),
         "index_cohesion": cohesion,
         "index_domains": domains,
         "index_contributions": result.contributions.assign(**version),
         "index_treatments": result.treatments.assign(**version),
-        "index_explanations": pd.concat(explanations, ignore_index=True).assign(**version),
-        "index_regional": warehouse.regional_index(commune_indicators, communes, population, m, plan),
+        "index_explanations": explanations.assign(**version),
+        "index_regional": regional,
         "index_uncertainty": draws.ranks.assign(**version),
         "index_draws": draws_frame(draws),
         "index_sensitivity": sensitivity.one_at_a_time.assign(**version),
         "index_sobol": sensitivity.sobol.assign(**version),
-        "index_audit": audit(*map(warehouse.in_key_order, (values, domains, cohesion)), m).assign(**version),
+        "index_audit": coherence.assign(**version),
     }
 
 
