@@ -43,7 +43,8 @@ PUBLISHED_SELECTION = " ".join(["path:models/published", *(f"source:{name}+" for
 
 
 class CohesionTranslator(DagsterDbtTranslator):
-    """Asset keys that read like the data flow: raw/<table> for sources, <layer>/<model>."""
+    """Asset keys that read like the data flow: raw/<table> for the raw sources, <stage>/<table>
+    for the index and fund stages' tables (the keys of their multi-assets), <layer>/<model>."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -57,7 +58,7 @@ class CohesionTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
-            return "raw"
+            return dbt_resource_props["source_name"] if dbt_resource_props["source_name"] in STAGE_SOURCES else "raw"
         return layer_of(dbt_resource_props)
 
 
