@@ -96,7 +96,7 @@ def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
 
 
 def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipeline, tmp_path):
-    from cli.main import SAMPLE_RETRIEVED_AT  # noqa: F401  (the sample's fixed time)
+    from ingestion.sample.archive import SAMPLE_RETRIEVED_AT  # noqa: F401  (the sample's fixed time)
     from ingestion.archive import RawArchive
     from ingestion.catalog import load_catalog
     from ingestion.fetch import fetch
