@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-STAGES = ("sample generation", "ingestion", "validation", "dbt", "site", "publish")
+STAGES = ("sample generation", "ingestion", "validation", "dbt", "index", "fund", "site", "publish")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ def _site_metadata(result) -> dict:
 def _stage_of(step_key: str) -> str:
     if "dbt" in step_key:
         return "dbt"
+    if step_key in ("index_stage", "fund_stage"):
+        return step_key.removesuffix("_stage")
     if step_key == "published__site":
         return "site"
     if step_key.startswith("published"):

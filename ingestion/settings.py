@@ -17,6 +17,14 @@ def config_dir() -> Path:
     return Path(os.environ.get("COHESION_CONFIG_DIR") or CONFIG_DIR).resolve()
 
 
+def methodology_file() -> Path:
+    """The methodology a run applies and its release records: ``$COHESION_METHODOLOGY`` (an
+    archived version, e.g. config/archive/methodology_2026.2.yml, to rebuild its release), else
+    the config folder's ``methodology.yml``. Read here, at the edge: the kernels take the file
+    they are given (orchestration's ``method_files`` resource passes this one by default)."""
+    return Path(os.environ.get("COHESION_METHODOLOGY") or config_dir() / "methodology.yml")
+
+
 @dataclass(frozen=True)
 class Paths:
     data: Path

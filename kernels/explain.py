@@ -88,7 +88,7 @@ def explain_all(
     top: int = 3,
     reference_periods: Mapping[tuple[int, str], int] | None = None,
 ) -> pd.DataFrame:
-    """One text per commune, year and language: nis_code, year, lang, text (for a dbt model)."""
+    """One text per commune, year and language: nis_code, year, lang, text (the index stage's index_explanations)."""
     ctx = _Context(result, top, reference_periods)
     rows = []
     for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
@@ -96,6 +96,28 @@ def explain_all(
         name = (names or {}).get(str(code), str(code))
         for lang in langs:
             rows.append((str(code), int(year), lang, explain_text(ex, name, methodology, lang=lang)))
+    return pd.DataFrame(rows, columns=["nis_code", "year", "lang", "text"])
+
+
+def explain_by_language(
+    result: IndexResult,
+    methodology: Methodology,
+    names: Mapping[str, Mapping[str, str]],
+    *,
+    top: int = 3,
+    reference_periods: Mapping[tuple[int, str], int] | None = None,
+) -> pd.DataFrame:
+    """``explain_all`` with each language's own commune names (``names``: lang -> nis_code ->
+    name), one block of rows per language in the order of ``names``; each commune-year is
+    explained once, then worded in every language."""
+    ctx = _Context(result, top, reference_periods)
+    blocks: dict[str, list[tuple]] = {lang: [] for lang in names}
+    for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
+        ex = ctx.explain(str(code), int(year))
+        for lang, localised in names.items():
+            name = localised.get(str(code), str(code))
+            blocks[lang].append((str(code), int(year), lang, explain_text(ex, name, methodology, lang=lang)))
+    rows = [row for lang in names for row in blocks[lang]]
     return pd.DataFrame(rows, columns=["nis_code", "year", "lang", "text"])
 
 

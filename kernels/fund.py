@@ -1,6 +1,6 @@
 """The local cohesion fund's numerical kernel: pandas frames in, frames out (METHOD.md section 4).
 
-Called from the dbt Python models of ``models/fund`` and from ``cohesion whatif``. Pure: no
+Called from the fund stage (``kernels.stages``) and from ``cohesion whatif``. Pure: no
 file, database or environment access; the rules come in as a :class:`FundRules` loaded by
 :func:`load_fund_rules`. One module per concern; this one gathers the public functions:
 

@@ -1,5 +1,5 @@
-"""Input checks shared by the fund kernels: the frames they receive come from dbt models or a
-what-if run, and a wrong frame must fail with the table, the column and the commune at fault."""
+"""Input checks shared by the fund kernels: the frames they receive come from the working database
+(the fund stage) or a what-if run, and a wrong frame must fail with the table, the column and the commune at fault."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The cohesion index per commune and year (../shared/METHOD.md, section 3), as pandas frames.
 
-Called from a dbt Python model::
+Called from the index stage (``kernels.stages``)::
 
     from kernels.index import compute_index
     from kernels.methodology import load_methodology

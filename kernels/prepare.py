@@ -1,4 +1,4 @@
-"""Check the frames a dbt Python model passes in and pivot them to one matrix per year.
+"""Check the frames the index stage passes in and pivot them to one matrix per year.
 
 Input frames (extra columns are ignored):
 - ``indicators``: one row per commune x year x indicator, columns ``nis_code``, ``year``,

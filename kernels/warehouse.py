@@ -1,14 +1,16 @@
-"""The glue between the warehouse's tables and the kernels, shared by the dbt Python models of
-``models/index`` and ``models/fund`` and by the ``cohesion explain`` and ``whatif`` commands.
+"""The glue between the warehouse's tables and the kernels, shared by the index and fund stages
+(``kernels.stages``) and by the ``cohesion explain`` and ``whatif`` commands.
 
-Each function takes the frames a dbt model reads (``commune_indicators``, the commune reference,
-the harmonised population) and returns the frames it writes; config files are found through
-``COHESION_CONFIG_DIR`` (default: the repository's ``config/``).
+Each function takes the frames a stage reads (``commune_indicators``, the commune reference, the
+harmonised population) and returns the frames it writes. The methodology and the fund rules come
+in as arguments; without one, the config folder's file (``ingestion.settings.config_dir``) is
+read. No environment variable is read here: ``COHESION_METHODOLOGY`` is translated at the edge
+(``ingestion.settings.methodology_file``, used by the orchestration resource and the commands).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +31,8 @@ def config_file(name: str) -> Path:
 
 
 def methodology(path: str | Path | None = None) -> Methodology:
-    """The methodology file: ``path``, else ``COHESION_METHODOLOGY`` (to rebuild a release of an
-    archived version, e.g. config/archive/methodology_2026.2.yml), else the config folder's."""
-    return load_methodology(path or os.environ.get("COHESION_METHODOLOGY") or config_file("methodology.yml"))
+    """The methodology file ``path``, else the config folder's ``methodology.yml``."""
+    return load_methodology(path or config_file("methodology.yml"))
 
 
 def fund_rules(path: str | Path | None = None, known_indicators=None) -> fund.FundRules:
@@ -96,20 +97,28 @@ def run_draws(inputs: IndexInputs, m: Methodology) -> UncertaintyResult:
 
 
 def index_result(
-    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    scope: str = NATIONAL_SCOPE,
+    m: Methodology | None = None,
 ) -> IndexResult:
-    """The index of one scope under the current methodology file, from the three frames the index
-    models read (dbt must see each model's `dbt.ref` calls in its own source, so the models pass
-    frames). ``year`` is the edition year."""
-    m = methodology()
+    """The index of one scope under ``m`` (default: the config folder's methodology), from the
+    three frames the index stage reads. ``year`` is the edition year."""
+    m = m or methodology()
     return run_index(index_inputs(commune_indicators, communes, population, m, scope), m)
 
 
 def draws_result(
-    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, scope: str = NATIONAL_SCOPE
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    scope: str = NATIONAL_SCOPE,
+    m: Methodology | None = None,
 ) -> UncertaintyResult:
-    """The Monte Carlo draws under the current methodology file (seeded: the same every run)."""
-    m = methodology()
+    """The Monte Carlo draws under ``m`` (default: the config folder's methodology; seeded: the
+    same every run)."""
+    m = m or methodology()
     return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
 
 
@@ -121,9 +130,11 @@ def sensitivity_result(
     *,
     one_at_a_time: bool = True,
     sobol: bool = True,
+    m: Methodology | None = None,
 ) -> SensitivityResult:
-    """One-at-a-time leave-outs and Sobol indices under the current methodology file (seeded)."""
-    m = methodology()
+    """One-at-a-time leave-outs and Sobol indices under ``m`` (default: the config folder's
+    methodology; seeded)."""
+    m = m or methodology()
     inputs = index_inputs(commune_indicators, communes, population, m, scope)
     return run_sensitivity(
         inputs.indicators, inputs.communes, m, population=inputs.population, one_at_a_time=one_at_a_time, sobol=sobol
@@ -139,12 +150,17 @@ def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tu
 
 
 def regional_index(
-    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    m: Methodology | None = None,
+    plan: EditionPlan | None = None,
 ) -> pd.DataFrame:
     """The regional supplements (``editions.regional_supplements``): each region's communes ranked
-    with the region's own indicators added, per published supplement edition."""
-    m = methodology()
-    plan = edition_plan(commune_indicators, communes, m)
+    with the region's own indicators added, per published supplement edition. ``plan``: the
+    edition plan of these frames under ``m``, when the caller has it already."""
+    m = m or methodology()
+    plan = plan or edition_plan(commune_indicators, communes, m)
     parts = []
     for scope in m.editions.regional_supplements:
         if not plan.published_years(scope):
@@ -210,11 +226,19 @@ def fund_plan(
     return plan, index_scope
 
 
+@dataclass(frozen=True)
+class DrawRanks:
+    """One year of the index's Monte Carlo ranks, as the fund uses them."""
+
+    nis_codes: np.ndarray  # (N,) scored communes
+    ranks: np.ndarray  # (K, N): rank of each commune in each draw, 1 = most need
+
+
 def fund_eligibility(
     commune_indicators: pd.DataFrame,
     communes: pd.DataFrame,
     index: pd.DataFrame,
-    draws: UncertaintyResult | None,
+    draws: UncertaintyResult | Mapping[int, DrawRanks] | None,
     rules: fund.FundRules,
     years: list[int] | None = None,
     population: pd.DataFrame | None = None,
@@ -224,8 +248,9 @@ def fund_eligibility(
     uncertainty draws for gate B, Poisson noise on gate A's counts when the rules say so), and the
     reason in words (EN, FR, NL). With ``population`` (the harmonised population the allocation
     uses), also the spread of each commune's formula amount across the draws (5th, 50th and 95th
-    percentile, cents; ``fund_draws``). ``years``: the years the fund is computed for (default:
-    every year)."""
+    percentile, cents; ``fund_draws``). ``draws``: the index's draws (``run_draws``), or their
+    ranks per year as the index stage keeps them. ``years``: the years the fund is computed for
+    (default: every year)."""
     commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
     members = fund_communes(communes.astype({"nis_code": str, "region_code": str}), rules)
     regions = members[["nis_code", "region_code"]].astype(str)
@@ -240,7 +265,8 @@ def fund_eligibility(
     frame["draws"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     if draws is not None and len(frame):
         nominal = _simulate(frame, index, population, rules) if population is not None else None
-        for year, year_draws in draws.draws.items():
+        per_year = draws.draws if isinstance(draws, UncertaintyResult) else draws
+        for year, year_draws in per_year.items():
             in_year = frame["year"] == year
             if not in_year.any():
                 continue

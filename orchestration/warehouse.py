@@ -15,6 +15,24 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
         con.unregister("incoming_frame")
 
 
+def replace_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Replace every table of a stage in one transaction: a failure leaves the previous run's
+    tables, never half of each run's."""
+    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, frame in frames.items():
+            con.register("incoming_frame", frame)
+            try:
+                con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM incoming_frame')
+            finally:
+                con.unregister("incoming_frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
 def replace_rows(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame, *, column: str, values: list[str]
 ) -> None:

@@ -22,7 +22,7 @@ import yaml
 
 from ingestion.errors import PublishError
 from publish.release import Release, ReleaseInfo, new_release_id, publish, write_release
-from ingestion.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths, config_dir
+from ingestion.settings import DBT_PROJECT_DIR, REPO_ROOT, Paths, config_dir, methodology_file
 
 QUALITY_COLUMNS = ("check_name", "asset", "passed", "severity", "summary")
 SOURCES_COLUMNS = ("dataset", "vintage", "file", "url", "sha256", "size", "retrieved_at", "licence", "attribution", "origin")
@@ -152,10 +152,11 @@ def data_dictionary(tables: list[str]) -> pd.DataFrame:
 
 
 def config_path(name: str) -> Path:
-    """A config file as the kernels read it: COHESION_METHODOLOGY names an archived methodology
-    (README, "Methodology versions"), so the release records the version that produced it."""
-    if name == "methodology.yml" and os.environ.get("COHESION_METHODOLOGY"):
-        return Path(os.environ["COHESION_METHODOLOGY"])
+    """A config file as the run applies it: COHESION_METHODOLOGY names an archived methodology
+    (README, "Methodology versions"; ``methodology_file``), so the release records the version
+    that produced it."""
+    if name == "methodology.yml":
+        return methodology_file()
     return config_dir() / name
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from ingestion.errors import CohesionError
+from ingestion.settings import methodology_file
 from publish.committee import Cover, for_reading, write_csv, write_workbook
 
 _INPUTS = {
@@ -258,7 +259,7 @@ def run_whatif(rules_path: Path, warehouse: Path, *, year: int | None = None, cu
 
 def _apply(rules, data: dict[str, pd.DataFrame], kernels) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The fund under ``rules``, with the pipeline's kernels: its years, lines, eligibility and plan."""
-    m = kernels.methodology()
+    m = kernels.methodology(methodology_file())  # the methodology the pipeline applied
     # The alternative rules may change the scope: which years can be computed, and which index
     # ranks the communes, follow from them exactly as in the pipeline.
     plan, index_scope = kernels.fund_plan(data["indicators"], data["communes"], data["index"], data["regional"], rules, m)

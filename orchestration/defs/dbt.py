@@ -1,9 +1,16 @@
-"""Every dbt model as an asset and every dbt test as a check, run as one `dbt build` stream.
+"""The dbt project as two `dbt build` streams, with the index and fund stages between them
+(orchestration/defs/index.py, fund.py; the dagster-open-platform selector pattern):
 
-`dbt build` runs a model's tests right after the model and skips everything downstream of a
-failing test, and the step fails, so the publish asset never runs after a failed test. A failed
-test's result carries its first failing rows (the test's own query, run again once dbt is done),
-so the run report shows what failed, not only that it did.
+- ``cohesion_dbt_upstream``: seeds, staging, harmonised, indicators, ``index_inputs`` and
+  ``fund_needs_profile``, and their tests: everything the stages read;
+- ``cohesion_dbt_published``: the published models, which read the stages' tables as the dbt
+  sources ``index`` and ``fund``, their tests and the sources' tests (``source:index+``).
+
+Each stream is one `dbt build`: a model's tests run right after the model and everything
+downstream of a failing test is skipped, and the step fails, so nothing after it runs (a failed
+upstream test stops the stages; a failed published or source test stops the publish assets). A
+failed test's result carries its first failing rows (the test's own query, run again once dbt is
+done), so the run report shows what failed, not only that it did.
 
 dbt runs as `cohesion-dbt` (orchestration/dbt_process.py): in a process group of its own, killed
 by the kernel if the run dies; and the step ends that group whatever way it ends itself.
@@ -28,11 +35,22 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+# The dbt sources written by the index and fund stages (schema = source name).
+STAGE_SOURCES = ("index", "fund")
+# What the second stream builds: the published models and whatever reads the stages' tables, with
+# their tests; the first stream builds everything else.
+PUBLISHED_SELECTION = " ".join(["path:models/published", *(f"source:{name}+" for name in STAGE_SOURCES)])
+
+
 class CohesionTranslator(DagsterDbtTranslator):
-    """Asset keys that read like the data flow: raw/<table> for sources, <layer>/<model>."""
+    """Asset keys that read like the data flow: raw/<table> for the raw sources, <stage>/<table>
+    for the index and fund stages' tables (the keys of their multi-assets), <layer>/<model>."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            # The stages' tables are the assets of orchestration/defs/index.py and fund.py.
+            if dbt_resource_props["source_name"] in STAGE_SOURCES:
+                return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
             return dg.AssetKey(["raw", dbt_resource_props["name"]])
         # The alias is the table's name in the database (published tables keep their public name).
         name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
@@ -40,7 +58,7 @@ class CohesionTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
-            return "raw"
+            return dbt_resource_props["source_name"] if dbt_resource_props["source_name"] in STAGE_SOURCES else "raw"
         return layer_of(dbt_resource_props)
 
 
@@ -53,16 +71,37 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
 
 
 def dbt_build_args() -> list[str]:
-    """`build` runs seeds, models and tests in dependency order; one stream for the whole graph."""
+    """`build` runs seeds, models and tests in dependency order; one stream per selection."""
     return ["build"]
+
+
+TRANSLATOR = CohesionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=CohesionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=TRANSLATOR,
+    select="fqn:*",
+    exclude=PUBLISHED_SELECTION,
 )
-def cohesion_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def cohesion_dbt_upstream(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    yield from dbt_build(context, dbt, duckdb)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=TRANSLATOR,
+    select=PUBLISHED_SELECTION,
+)
+def cohesion_dbt_published(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    yield from dbt_build(context, dbt, duckdb)
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource) -> Iterator:
+    """One `dbt build` of the asset definition's selection, streamed; a failed test or model
+    raises ``dg.Failure`` once dbt is done (after the failed checks, with their failing rows)."""
     # dbt's profile reads the working database path from the environment; the DuckDB resource
     # is the single place that decides it.
     os.environ["COHESION_WAREHOUSE"] = duckdb.database

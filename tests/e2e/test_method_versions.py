@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from kernels import warehouse
+from orchestration.resources import MethodFiles
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +39,10 @@ def test_the_published_release_is_method_2(sample_run):
 
 
 def test_the_archived_method_1_file_rebuilds_the_recorded_method_1_index(frames, monkeypatch):
+    # As `COHESION_METHODOLOGY=... cohesion run` does: the switch is read by the stages' resource,
+    # which hands the file to the kernels.
     monkeypatch.setenv("COHESION_METHODOLOGY", str(METHOD_1))
-    result = warehouse.index_result(*frames)
+    result = warehouse.index_result(*frames, m=MethodFiles().load_methodology())
     assert result.methodology_version == "2026.2"
     recorded = pd.read_csv(RECORDED, dtype={"nis_code": str})
     got = result.index.merge(recorded, on=["nis_code", "year"], how="outer", suffixes=("", "_recorded"), indicator=True)

@@ -133,3 +133,32 @@ def test_broken_input_stops_the_run_and_keeps_the_release(sample_run, rerun_pipe
     assert sha256_of(published) == before
     for path, digest in archived_before.items():
         assert sha256_of(path) == digest
+
+
+def test_a_failing_test_of_a_stage_table_stops_the_publish(data_copy, monkeypatch):
+    # The stages' tables are dbt sources: their tests run in the published dbt build, whose
+    # failure must keep the release as it was (the tests are not Dagster checks).
+    import dagster as dg
+
+    from orchestration.defs import dbt, publish
+    from orchestration.resources import build_resources
+
+    warehouse = data_copy / "warehouse.duckdb"
+    published = data_copy / "published" / "cohesion.duckdb"
+    before = sha256_of(published)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into index.index_cohesion select * from index.index_cohesion where nis_code = '21013' limit 1")
+    monkeypatch.setenv("COHESION_WAREHOUSE", str(warehouse))
+    result = dg.materialize(
+        [dbt.cohesion_dbt_published, publish.release_files, publish.site, publish.release],
+        resources=build_resources(),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    assert failure.step_key == "cohesion_dbt_published"
+    message = failure.step_failure_data.user_failure_data.description
+    assert "source_unique_combination_of_columns_index_index_cohesion_nis_code__year" in message
+    assert "published__release_files" not in {e.step_key for e in result.get_step_success_events()}
+    assert sha256_of(published) == before

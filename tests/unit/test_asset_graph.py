@@ -152,3 +152,26 @@ def test_every_raw_dataset_has_its_blocking_contract_check_and_publish_waits_for
     assert found["assets"]["published/site"]["upstream"] == ["published/release_files"]
     assert found["assets"]["published/release"]["upstream"] == ["published/release_files", "published/site"]
     assert [name for name, check in found["asset_checks"].items() if not check["blocking"]] == []
+
+
+def test_dbt_runs_as_two_builds_with_the_index_and_fund_stages_between_them(code_location):
+    from orchestration.defs import dbt, fund, index
+
+    graph = code_location.resolve_asset_graph()
+    upstream = {k.to_user_string() for k in dbt.cohesion_dbt_upstream.keys}
+    published = {k.to_user_string() for k in dbt.cohesion_dbt_published.keys}
+    stages = {k.to_user_string() for k in [*index.index_stage.keys, *fund.fund_stage.keys]}
+    # Each dbt model is built by one of the two streams; the stages' inputs come from the first.
+    assert upstream & published == set() and stages & (upstream | published) == set()
+    assert {"index/index_inputs", "fund/fund_needs_profile", "indicators/indicators_commune_indicators"} <= upstream
+    assert {k for k in published if not k.startswith("published/")} == set()
+    # The published models read the stages' tables (dbt sources) as the stages' own assets: every
+    # stage table but the draws, which only the fund stage reads.
+    read = {
+        p.to_user_string()
+        for k in dbt.cohesion_dbt_published.keys
+        for p in graph.get(k).parent_keys
+        if p.to_user_string().split("/")[0] in ("index", "fund")
+    }
+    assert stages - read == {"index/index_draws"} and read <= stages
+    assert all(graph.get(dg_key).is_materializable for dg_key in graph.get_all_asset_keys() if dg_key.to_user_string() in read)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kernels.explain import explain, explain_all, explain_text
@@ -120,3 +121,17 @@ def test_values_older_than_the_edition_are_named_with_their_year(result, methodo
     texts = explain_all(result, methodology, {"90003": "Saint-Gilles"}, langs=("nl",), reference_periods=periods)
     row = texts[(texts["nis_code"] == "90003") & (texts["year"] == 2023)]["text"].iloc[0]
     assert row.endswith("De waarden gaan over 2023, behalve gemiddeld netto belastbaar inkomen per aangifte (2021), de laatst gepubliceerde.")
+
+
+def test_each_language_names_the_commune_in_its_own_language_in_one_pass(result, methodology):
+    from kernels.explain import explain_by_language
+
+    names = {"fr": {"90003": "Saint-Gilles"}, "nl": {"90003": "Sint-Gillis"}}
+    texts = explain_by_language(result, methodology, names)
+    # The same rows as one explain_all per language, in language blocks.
+    expected = pd.concat(
+        [explain_all(result, methodology, names[lang], langs=(lang,)) for lang in names], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(texts, expected)
+    row = texts.set_index(["nis_code", "year", "lang"]).loc[("90003", 2023, "nl"), "text"]
+    assert row.startswith("Sint-Gillis, 2023")

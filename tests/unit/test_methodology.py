@@ -257,14 +257,20 @@ def test_methodology_error_is_a_value_error():
     assert issubclass(MethodologyError, ValueError)
 
 
-def test_cohesion_methodology_selects_an_archived_version_for_the_kernels_and_the_release(monkeypatch):
+def test_cohesion_methodology_selects_an_archived_version_for_the_stages_and_the_release(monkeypatch):
+    # The switch is read at the edge (the stages' resource, the release), never by the kernels.
     from kernels import warehouse
+    from orchestration.resources import MethodFiles
     from publish.publishing import config_version
 
     monkeypatch.delenv("COHESION_METHODOLOGY", raising=False)
-    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")
+    assert (MethodFiles().load_methodology().version, config_version("methodology.yml")) == ("2027.1", "2027.1")
     monkeypatch.setenv("COHESION_METHODOLOGY", str(METHOD_1))
-    assert (warehouse.methodology().version, config_version("methodology.yml")) == ("2026.2", "2026.2")
+    assert (MethodFiles().load_methodology().version, config_version("methodology.yml")) == ("2026.2", "2026.2")
+    assert warehouse.methodology().version == "2027.1"
+    # A file given to the resource wins over the environment.
+    current = Path(__file__).resolve().parents[2] / "config" / "methodology.yml"
+    assert MethodFiles(methodology=str(current)).load_methodology().version == "2027.1"
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,6 @@ def test_make_bench_times_the_site_as_a_stage_of_its_own():
     assert "site" in STAGES
     assert _stage_of("published__site") == "site"
     assert _stage_of("published__release") == _stage_of("published__release_files") == "publish"
+    # The index and the fund are stages of their own, between the two dbt builds.
+    assert ("index", "fund") == (_stage_of("index_stage"), _stage_of("fund_stage"))
+    assert _stage_of("cohesion_dbt_upstream") == _stage_of("cohesion_dbt_published") == "dbt"

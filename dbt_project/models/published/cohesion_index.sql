@@ -8,4 +8,4 @@ select
     cast(indicators_imputed as integer) as indicators_imputed,
     cast(reason as varchar) as reason,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_cohesion') }}
+from {{ source('index', 'index_cohesion') }}

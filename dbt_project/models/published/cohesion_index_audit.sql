@@ -9,4 +9,4 @@ select
     cast(threshold as double) as threshold,
     cast(fails as boolean) as fails,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_audit') }}
+from {{ source('index', 'index_audit') }}

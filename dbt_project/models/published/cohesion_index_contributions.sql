@@ -8,8 +8,8 @@ select
     cast(plan.reference_period as integer) as reference_period,
     cast(contributions.contribution as double) as contribution,
     cast(contributions.methodology_version as varchar) as methodology_version
-from {{ ref('index_contributions') }} as contributions
-left join {{ ref('index_editions_plan') }} as plan
+from {{ source('index', 'index_contributions') }} as contributions
+left join {{ source('index', 'index_editions_plan') }} as plan
     on plan.year = contributions.year
     and plan.indicator = contributions.indicator
     and plan.scope = 'BE'

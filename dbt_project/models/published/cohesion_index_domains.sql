@@ -12,4 +12,4 @@ select
     cast(weight as double) as weight,
     cast(contribution as double) as contribution,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_domains') }}
+from {{ source('index', 'index_domains') }}

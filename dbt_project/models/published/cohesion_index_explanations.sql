@@ -4,4 +4,4 @@ select
     cast(lang as varchar) as lang,
     cast(text as varchar) as text,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_explanations') }}
+from {{ source('index', 'index_explanations') }}

@@ -3,7 +3,7 @@
 -- communes in the national index of that year, when there is one.
 with regional as (
 
-    select * from {{ ref('index_regional') }}
+    select * from {{ source('index', 'index_regional') }}
 
 ),
 
@@ -14,7 +14,7 @@ national as (
         index_cohesion.year,
         regional.scope,
         rank() over (partition by index_cohesion.year, regional.scope order by index_cohesion.score desc) as rank_in_national
-    from {{ ref('index_cohesion') }} as index_cohesion
+    from {{ source('index', 'index_cohesion') }} as index_cohesion
     inner join regional
         on regional.nis_code = index_cohesion.nis_code
         and regional.year = index_cohesion.year

@@ -7,4 +7,4 @@ select
     cast(mean_abs_rank_shift as double) as mean_abs_rank_shift,
     cast(max_abs_rank_shift as integer) as max_abs_rank_shift,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_sensitivity') }}
+from {{ source('index', 'index_sensitivity') }}

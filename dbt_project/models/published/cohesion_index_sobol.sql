@@ -11,4 +11,4 @@ select
     cast(samples as integer) as samples,
     cast(evaluations as integer) as evaluations,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_sobol') }}
+from {{ source('index', 'index_sobol') }}

@@ -7,4 +7,4 @@ select
     cast(rank_p95 as double) as rank_p95,
     cast(draws as integer) as draws,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_uncertainty') }}
+from {{ source('index', 'index_uncertainty') }}

@@ -5,4 +5,4 @@ select
     cast(needs_driver as varchar) as needs_driver,
     cast(amount_cents as bigint) as amount_cents,
     cast(rules_version as varchar) as rules_version
-from {{ ref('fund_lines') }}
+from {{ source('fund', 'fund_lines') }}

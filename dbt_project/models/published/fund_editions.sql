@@ -3,14 +3,14 @@
 -- no row in the other fund tables: no fund number is ever invented.
 with plan as (
 
-    select * from {{ ref('fund_editions_calc') }}
+    select * from {{ source('fund', 'fund_editions_calc') }}
 
 ),
 
 eligible as (
 
     select year, count(case when eligible then 1 end) as eligible_communes
-    from {{ ref('fund_eligibility_calc') }}
+    from {{ source('fund', 'fund_eligibility_calc') }}
     group by year
 
 ),
@@ -18,7 +18,7 @@ eligible as (
 paid as (
 
     select year, sum(paid_cents) as paid_cents
-    from {{ ref('fund_years') }}
+    from {{ source('fund', 'fund_years') }}
     group by year
 
 )

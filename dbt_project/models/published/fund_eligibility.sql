@@ -31,7 +31,7 @@ select
     cast(y.reason_fr as varchar) as reason_fr,
     cast(y.reason_nl as varchar) as reason_nl,
     cast(e.rules_version as varchar) as rules_version
-from {{ ref('fund_eligibility_calc') }} as e
-left join {{ ref('fund_years') }} as y
+from {{ source('fund', 'fund_eligibility_calc') }} as e
+left join {{ source('fund', 'fund_years') }} as y
     on y.nis_code = e.nis_code
     and y.year = e.year

@@ -14,5 +14,5 @@ select
     cast(count(*) filter (where bound = 'cap') as integer) as communes_capped,
     cast(count(*) filter (where bound = 'floor') as integer) as communes_floored,
     cast(max(rules_version) as varchar) as rules_version
-from {{ ref('fund_years') }}
+from {{ source('fund', 'fund_years') }}
 group by year

@@ -25,4 +25,4 @@ select
     cast(reason_fr as varchar) as reason_fr,
     cast(reason_nl as varchar) as reason_nl,
     cast(rules_version as varchar) as rules_version
-from {{ ref('fund_years') }}
+from {{ source('fund', 'fund_years') }}

@@ -13,4 +13,4 @@ select
     cast(nullif(reason, '') as varchar) as reason,
     cast(edition_published as boolean) as edition_published,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_editions_plan') }}
+from {{ source('index', 'index_editions_plan') }}

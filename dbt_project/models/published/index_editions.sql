@@ -3,7 +3,7 @@
 -- periods, what was left out and why, and how many communes it scores (METHOD.md 3.1).
 with plan as (
 
-    select * from {{ ref('index_editions_plan') }}
+    select * from {{ source('index', 'index_editions_plan') }}
 
 ),
 
@@ -21,9 +21,9 @@ scope_sizes as (
 
 scored as (
 
-    select year, 'BE' as scope, count(score) as communes_scored from {{ ref('index_cohesion') }} group by year
+    select year, 'BE' as scope, count(score) as communes_scored from {{ source('index', 'index_cohesion') }} group by year
     union all
-    select year, scope, count(score) as communes_scored from {{ ref('index_regional') }} group by year, scope
+    select year, scope, count(score) as communes_scored from {{ source('index', 'index_regional') }} group by year, scope
 
 ),
 

@@ -22,4 +22,4 @@ select
     cast(value_after as double) as value_after,
     cast(shrinkage_weight as double) as shrinkage_weight,
     cast(methodology_version as varchar) as methodology_version
-from {{ ref('index_treatments') }}
+from {{ source('index', 'index_treatments') }}

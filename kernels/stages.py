@@ -1,0 +1,133 @@
+"""The index and the fund as two stages, each computed once per run: a stage takes the frames it
+reads from the working database and returns every table it writes (name -> frame), so that the
+published SQL models select from them and no kernel runs twice (orchestration/defs/index.py and
+fund.py read and write the database; nothing here knows about Dagster or DuckDB).
+
+The index stage draws the Monte Carlo ranks once: they give ``index_uncertainty`` and, kept as
+``index_draws``, the fund's probability of eligibility when the fund ranks communes with the
+national index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from kernels import fund, warehouse
+from kernels.audit import audit
+from kernels.explain import explain_by_language
+from kernels.methodology import NATIONAL_SCOPE, Methodology
+from kernels.sensitivity import run_sensitivity
+from kernels.uncertainty import UncertaintyResult
+
+INDEX_TABLES = (
+    "index_editions_plan", "index_cohesion", "index_domains", "index_contributions", "index_treatments",
+    "index_explanations", "index_regional", "index_uncertainty", "index_draws", "index_sensitivity", "index_sobol",
+    "index_audit",
+)
+FUND_TABLES = ("fund_editions_calc", "fund_eligibility_calc", "fund_years", "fund_lines")
+
+# The language each explanation names a commune in (English uses the French name).
+_NAME_COLUMN = {"fr": "name_fr", "nl": "name_nl", "en": "name_fr"}
+
+
+def index_tables(
+    commune_indicators: pd.DataFrame, communes: pd.DataFrame, population: pd.DataFrame, m: Methodology
+) -> dict[str, pd.DataFrame]:
+    """Every table of the index stage (dbt_project/models/index/_index_stage.yml describes each):
+    ``commune_indicators`` (indicators_commune_indicators), ``communes`` (stg_reference__communes)
+    and ``population`` (index_inputs) as the working database holds them."""
+    plan = warehouse.edition_plan(commune_indicators, communes, m)
+    inputs = warehouse.index_inputs(commune_indicators, communes, population, m, plan=plan)
+    result = warehouse.run_index(inputs, m)
+    draws = warehouse.run_draws(inputs, m)
+    sensitivity = run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
+    version = {"methodology_version": m.version}
+    cohesion = result.index.assign(**version)
+    domains = result.domains.assign(**version)
+    values = result.indicator_values.assign(**version)
+    names = {
+        lang: dict(zip(communes["nis_code"].astype(str), communes[column], strict=True))
+        for lang, column in _NAME_COLUMN.items()
+    }
+    explanations = explain_by_language(result, m, names, reference_periods=warehouse.reference_periods(plan))
+    regional = warehouse.regional_index(commune_indicators, communes, population, m, plan)
+    coherence = audit(*map(warehouse.in_key_order, (values, domains, cohesion)), m)
+    return {
+        "index_editions_plan": plan.plan.assign(base_year=m.base_year, **version),
+        "index_cohesion": cohesion,
+        "index_domains": domains,
+        "index_contributions": result.contributions.assign(**version),
+        "index_treatments": result.treatments.assign(**version),
+        "index_explanations": explanations.assign(**version),
+        "index_regional": regional,
+        "index_uncertainty": draws.ranks.assign(**version),
+        "index_draws": draws_frame(draws),
+        "index_sensitivity": sensitivity.one_at_a_time.assign(**version),
+        "index_sobol": sensitivity.sobol.assign(**version),
+        "index_audit": coherence.assign(**version),
+    }
+
+
+def draws_frame(draws: UncertaintyResult) -> pd.DataFrame:
+    """The Monte Carlo ranks, one row per commune and edition year: ``ranks`` lists the commune's
+    rank in each draw, in draw order (the fund pairs draw k of the index with its own draw k)."""
+    frames = [
+        pd.DataFrame(
+            {
+                "nis_code": np.asarray(d.nis_codes).astype(str),
+                "year": int(year),
+                "ranks": list(np.ascontiguousarray(d.ranks.T).astype("int32")),
+            }
+        )
+        for year, d in draws.draws.items()
+    ]
+    if not frames:
+        return pd.DataFrame({"nis_code": pd.Series(dtype=str), "year": pd.Series(dtype="int64"), "ranks": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def draws_from_frame(frame: pd.DataFrame) -> dict[int, warehouse.DrawRanks]:
+    """``index_draws`` as the fund reads it: per year, the communes and their (draws x communes) ranks."""
+    out = {}
+    for year, group in frame.groupby("year", sort=True):
+        ranks = np.stack([np.asarray(r, dtype="int32") for r in group["ranks"]], axis=1)
+        out[int(year)] = warehouse.DrawRanks(group["nis_code"].astype(str).to_numpy(), ranks)
+    return out
+
+
+def fund_tables(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    needs_profile: pd.DataFrame,
+    index: Mapping[str, pd.DataFrame],
+    rules: fund.FundRules,
+    m: Methodology,
+) -> dict[str, pd.DataFrame]:
+    """Every table of the fund stage, from the index stage's ``index_cohesion``, ``index_regional``
+    and ``index_draws`` (``index``). The index's draws serve the fund when it ranks communes with
+    the national index; a regional ranking draws that region's index (the index stage has none)."""
+    plan, index_scope = warehouse.fund_plan(
+        commune_indicators, communes, index["index_cohesion"], index["index_regional"], rules, m
+    )
+    years = [int(y) for y in plan.loc[plan["computed"].astype(bool), "year"]]
+    ranking = warehouse.fund_index(index["index_cohesion"], index["index_regional"], index_scope)
+    draws = None
+    if years and index_scope == NATIONAL_SCOPE:
+        draws = draws_from_frame(index["index_draws"])
+    elif years:
+        draws = warehouse.draws_result(commune_indicators, communes, population, scope=index_scope, m=m)
+    eligibility = warehouse.fund_eligibility(
+        commune_indicators, communes, ranking, draws, rules, years=years, population=population
+    )
+    allocation = warehouse.fund_years(eligibility, ranking, population, rules)
+    version = {"rules_version": rules.version}
+    return {
+        "fund_editions_calc": plan.assign(**version),
+        "fund_eligibility_calc": eligibility.assign(**version),
+        "fund_years": allocation.assign(**version),
+        "fund_lines": warehouse.fund_lines(allocation, needs_profile, rules).assign(**version),
+    }
