@@ -12,7 +12,6 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from ingestion import geography
 from ingestion.canonical import make_frame
 from ingestion.errors import ParseError
 from ingestion.labels import normalise_label
+from ingestion.reference import measure_units, seed_path
 from ingestion.signature import (
     Signature,
     StatbelHeader,
@@ -35,8 +35,6 @@ from ingestion.signature import (
     year_of,
 )
 
-MEASURES_CSV = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "measures.csv"
-
 _BOM = b"\xef\xbb\xbf"
 _UTF8_CHUNK = 1 << 24
 # Cells that mean "hidden by the publisher" in Statbel tables: `*` (confidential) or nothing.
@@ -46,18 +44,6 @@ SUPPRESSED_MARKERS: frozenset[str] = frozenset({"*", ""})
 # --------------------------------------------------------------------------------------------
 # Shared by the Statbel parsers
 # --------------------------------------------------------------------------------------------
-
-
-@cache
-def _measure_registry() -> pd.DataFrame:
-    return pd.read_csv(MEASURES_CSV, dtype=str, keep_default_na=False)
-
-
-def measure_units(dataset: str) -> dict[str, str]:
-    """Measure name -> unit for one dataset, from ``dbt_project/seeds/measures.csv``."""
-    registry = _measure_registry()
-    rows = registry[registry["dataset"] == dataset]
-    return dict(zip(rows["measure"], rows["unit"], strict=True))
 
 
 @dataclass(frozen=True)
@@ -480,7 +466,7 @@ def long_rows(
     parts = []
     for measure, (values, suppressed) in measures.items():
         if measure not in units:
-            raise LookupError(f"measure {measure!r} of dataset {dataset} is missing from {MEASURES_CSV.name}")
+            raise LookupError(f"measure {measure!r} of dataset {dataset} is missing from {seed_path('measures').name}")
         parts.append(
             pd.DataFrame(
                 {
