@@ -397,6 +397,27 @@ def select_communes(
     )
 
 
+def refuse_first(
+    bad: pd.Series | np.ndarray, found: pd.Series, expected: str, *, rows: pd.Series, dataset: str, file: str,
+    column: str,
+) -> None:
+    """A :class:`ParseError` at the first cell where ``bad`` holds (NA counts as bad): "expected
+    ``expected``, found <that cell of ``found``>", with its row (``rows``) and ``column``.
+
+    One message for every parser, so that a user reads the same sentence for the same mistake.
+    """
+    mask = bad.fillna(True).to_numpy(dtype=bool) if isinstance(bad, pd.Series) else np.asarray(bad, dtype=bool)
+    if mask.any():
+        first = int(np.flatnonzero(mask)[0])
+        raise ParseError(
+            dataset,
+            file,
+            f"expected {expected}, found {found.iloc[first]!r}",
+            row=int(rows.iloc[first]),
+            column=str(column),
+        )
+
+
 def parse_cells(
     cells: pd.Series, *, row_numbers: pd.Series, dataset: str, file: str, column: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -414,16 +435,10 @@ def parse_cells(
     # Only the few non-numeric, non-blank cells are looked at one by one.
     for position, cell in zip(gaps[~blank], gap_cells[~blank], strict=True):
         suppressed[position] = isinstance(cell, str) and cell.strip() in SUPPRESSED_MARKERS
-    bad = ~suppressed & np.isnan(values)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ParseError(
-            dataset,
-            file,
-            f"expected a number or '*', found {cells.iloc[first]!r}",
-            row=int(row_numbers.iloc[first]),
-            column=column,
-        )
+    refuse_first(
+        ~suppressed & np.isnan(values), cells, "a number or '*'", rows=row_numbers, dataset=dataset, file=file,
+        column=column,
+    )
     return values, suppressed
 
 
