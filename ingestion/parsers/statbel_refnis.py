@@ -165,17 +165,7 @@ def _crosswalk_header(head: FileHead) -> list[str] | str:
     return first
 
 
-def _check_crosswalk(head: FileHead) -> str | None:
-    found = _crosswalk_header(head)
-    return found if isinstance(found, str) else None
-
-
-def _crosswalk_labels(head: FileHead) -> frozenset[str]:
-    found = _crosswalk_header(head)
-    return frozenset() if isinstance(found, str) else frozenset(found)
-
-
 SIGNATURES = {
     "statbel_refnis": Signature(kinds=frozenset({"zip", "text"}), check=_check_refnis),
-    "pinc_crosswalk": Signature(kinds=frozenset({"xlsx"}), check=_check_crosswalk, labels=_crosswalk_labels),
+    "pinc_crosswalk": Signature.of_header(frozenset({"xlsx"}), _crosswalk_header),
 }
