@@ -163,9 +163,11 @@ def _run_models(data: pd.DataFrame, dataset: str) -> pd.DataFrame:
     with duckdb.connect(":memory:") as connection:
         connection.execute("create schema raw; create schema reference")
         connection.register("frame_rows", data)
-        for table in chain.raw_tables:  # the other raw tables of the staging model are empty
+        # Views over the frame, not copies (a real-estate file is half a million rows); the
+        # staging model's other raw tables are empty.
+        for table in chain.raw_tables:
             rows = "" if table == dataset else " limit 0"
-            connection.execute(f'create table raw."{table}" as select * from frame_rows{rows}')
+            connection.execute(f'create view raw."{table}" as select * from frame_rows{rows}')
         connection.register("communes", communes_565())
         connection.execute("create table reference.communes as select * from communes")
         create_model(connection, "harmonised", chain.harmonised)
