@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ingestion.canonical import CANONICAL_COLUMNS, STATUSES
+from ingestion.canonical import RAW_COLUMNS, STATUSES
 from ingestion.geography import map_codes
 from ingestion.reference import measures_by_dataset
 
-RAW_EXTRA_COLUMNS: tuple[str, ...] = ("file_id", "vintage")
-RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + RAW_EXTRA_COLUMNS
 
 
 @dataclass(frozen=True)

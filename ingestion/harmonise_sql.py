@@ -23,14 +23,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ingestion.canonical import CANONICAL_COLUMNS, empty_frame
+from ingestion.canonical import CANONICAL_COLUMNS, RAW_EXTRA_COLUMNS, empty_frame
 from ingestion.dbt_sql import create_model, dependencies, models
 from ingestion.errors import ParseError
 from ingestion.geography import CURRENT_MAP, communes_565, map_codes
 
 HARMONISED_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + ("flags", "source_map", "sources_expected", "sources_found")
-# The raw tables' columns besides the canonical ones (ingestion/load.py); staging ranks files by them.
-RAW_EXTRA_COLUMNS: tuple[str, ...] = ("file_id", "vintage")
 _SLICE = ["dataset", "period", "measure", "unit", "map_vintage", "source_file", "file_sha256"]
 
 
