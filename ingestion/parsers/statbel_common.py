@@ -21,19 +21,9 @@ import pyarrow.csv as pacsv
 import python_calamine
 
 from ingestion import geography
-from ingestion.canonical import make_frame
 from ingestion.errors import ParseError
 from ingestion.labels import normalise_label
 from ingestion.reference import measure_units, seed_path
-from ingestion.signature import (
-    Signature,
-    StatbelHeader,
-    Year,
-    first_field,
-    require_columns,
-    statbel_header,
-    year_of,
-)
 
 _BOM = b"\xef\xbb\xbf"
 _UTF8_CHUNK = 1 << 24
