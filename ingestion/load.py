@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from ingestion.archive import ArchiveEntry, RawArchive, manifest_frame
-from ingestion.canonical import CANONICAL_COLUMNS, empty_frame
+from ingestion.canonical import RAW_COLUMNS, empty_frame
 from ingestion.catalog import Catalog, load_catalog
 from ingestion.coverage import check_coverage
 from ingestion.errors import ArchiveError
@@ -28,7 +28,6 @@ from ingestion.vintages import select_vintages
 
 # The one dataset list: the catalog's (a raw table, an asset, its checks and a dbt source each).
 RAW_DATASETS: tuple[str, ...] = load_catalog().raw_dataset_ids
-RAW_COLUMNS: tuple[str, ...] = CANONICAL_COLUMNS + ("file_id", "vintage")
 
 
 class HasRaw(Protocol):

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from ingestion.filehead import KIND_NAMES, FileHead
 from ingestion.labels import normalise_label
@@ -43,6 +44,23 @@ class Signature:
     year: Callable[[FileHead], tuple[Year, ...]] | None = None
     # The datasets the content can belong to (None: any dataset whose entry has the layout).
     datasets: Callable[[FileHead], frozenset[str] | None] | None = None
+
+    @classmethod
+    def of_header(
+        cls, kinds: frozenset[str], read: Callable[[FileHead], Sequence[str] | str], **more: Any
+    ) -> Signature:
+        """A layout told by a header of labels: ``read`` returns those labels, or why the file
+        has none. The labels are the signature's ``labels``; ``more``, its other fields."""
+
+        def check(head: FileHead) -> str | None:
+            found = read(head)
+            return found if isinstance(found, str) else None
+
+        def labels(head: FileHead) -> frozenset[str]:
+            found = read(head)
+            return frozenset() if isinstance(found, str) else frozenset(found)
+
+        return cls(kinds=kinds, check=check, labels=labels, **more)
 
     def expects(self) -> str:
         return " or ".join(KIND_NAMES[k] for k in sorted(self.kinds))

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ingestion.canonical import NULL_STATUSES
-from ingestion.harmonise import additive_measures
+from ingestion.reference import additive_measures
 
 # The text output shows the latest periods of each measure; --json has them all.
 TEXT_PERIODS = 4

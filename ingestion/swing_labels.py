@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ingestion.errors import CatalogError
 from ingestion.labels import label_key
+from ingestion.reference import REFERENCE_DIR
 
-SWING_LABELS_CSV = Path(__file__).with_name("reference") / "swing_labels.csv"
+SWING_LABELS_CSV = REFERENCE_DIR / "swing_labels.csv"
 COLUMNS: tuple[str, ...] = (
     "label", "dataset", "measure", "unit", "percentage", "role", "indicator", "direction", "note",
 )

@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element, iterparse
 
+from ingestion.files import column_index
+
 Cell = str | float | bool
 
 _WORKBOOK = "xl/workbook.xml"
@@ -63,15 +65,6 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return sheets
 
 
-def _column_index(reference: str) -> int:
-    index = 0
-    for char in reference:
-        if not char.isalpha():
-            break
-        index = index * 26 + (ord(char.upper()) - 64)
-    return index - 1
-
-
 def _text(element: Element) -> str:
     """The text of an inline or shared string: its ``t`` runs, without phonetic (``rPh``) runs."""
     phonetic = {id(t) for run in element.iter() if _local(run.tag) == "rPh" for t in run.iter()}
@@ -97,7 +90,7 @@ def _raw_rows(archive: zipfile.ZipFile, member: str, nrows: int) -> list[list[tu
             if _local(cell.tag) != "c":
                 continue
             reference = cell.get("r")
-            position = _column_index(reference) if reference else len(cells)
+            position = column_index(reference) if reference else len(cells)
             while len(cells) < position:
                 cells.append(("", None))
             value = next((child.text for child in cell if _local(child.tag) == "v"), None)

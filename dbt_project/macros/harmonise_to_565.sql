@@ -3,7 +3,11 @@
 
     Every (period, measure) of the dataset comes from one file on one map (staging). Its spine is
     that map's communes, each with its 565 target, so a commune absent from the file counts as a
-    missing part instead of silently shrinking a sum. -#}
+    missing part instead of silently shrinking a sum.
+
+    `cohesion parse FILE --harmonise` runs this file too, outside dbt (ingestion/dbt_sql.py
+    renders it with jinja2): call only ref, source, dbt.type_string, dbt.type_int, dbt.length and
+    type_double here, or teach ingestion/dbt_sql.py the new call (its tests say so when missing). -#}
 {% macro harmonise_to_565(staging_model, dataset) -%}
 with staged as (
 

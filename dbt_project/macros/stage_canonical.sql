@@ -8,7 +8,11 @@
     the parts of one map. The file covering most communes wins (a Flemish export never shadows a
     national file), then the newest vintage: vintages are 'YYYY' or 'YYYY-MM-DD'
     (ingestion/catalog.yml), so their text order is their time order. Two files of the same
-    vintage are ordered by file id, only so that the choice is deterministic. -#}
+    vintage are ordered by file id, only so that the choice is deterministic.
+
+    `cohesion parse FILE --harmonise` runs this file too, outside dbt (ingestion/dbt_sql.py
+    renders it with jinja2): call only ref, source, dbt.type_string, dbt.type_int, dbt.length and
+    type_double here, or teach ingestion/dbt_sql.py the new call (its tests say so when missing). -#}
 {% macro stage_canonical(source_relations) -%}
 with source_rows as (
 

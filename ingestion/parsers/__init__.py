@@ -39,14 +39,7 @@ _REFERENCE_MODULES: tuple[str, ...] = ("statbel_refnis",)
 @cache
 def layouts() -> dict[str, Parser]:
     """Every layout id the code can parse, mapped to its parser."""
-    registry: dict[str, Parser] = {}
-    for name in _MODULES:
-        module = importlib.import_module(f"ingestion.parsers.{name}")
-        overlap = set(registry) & set(module.LAYOUTS)
-        if overlap:
-            raise RuntimeError(f"layout(s) {sorted(overlap)} defined twice (again in {name})")
-        registry.update(module.LAYOUTS)
-    return registry
+    return _collect(_MODULES, "LAYOUTS", "layout(s)")
 
 
 @cache
@@ -61,13 +54,18 @@ def reference_layouts() -> dict[str, Callable[..., pd.DataFrame]]:
 @cache
 def signatures() -> dict[str, Signature]:
     """Every layout's signature, by layout id (canonical and reference layouts)."""
-    registry: dict[str, Signature] = {}
-    for name in (*_MODULES, *_REFERENCE_MODULES):
-        module = importlib.import_module(f"ingestion.parsers.{name}")
-        overlap = set(registry) & set(module.SIGNATURES)
+    return _collect((*_MODULES, *_REFERENCE_MODULES), "SIGNATURES", "signature(s) of")
+
+
+def _collect(modules: tuple[str, ...], attribute: str, what: str) -> dict:
+    """The union of the ``attribute`` dicts of ``modules``; a key two modules define is an error."""
+    registry: dict = {}
+    for name in modules:
+        found = getattr(importlib.import_module(f"ingestion.parsers.{name}"), attribute)
+        overlap = set(registry) & set(found)
         if overlap:
-            raise RuntimeError(f"signature(s) of {sorted(overlap)} defined twice (again in {name})")
-        registry.update(module.SIGNATURES)
+            raise RuntimeError(f"{what} {sorted(overlap)} defined twice (again in {name})")
+        registry.update(found)
     return registry
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -24,27 +23,15 @@ from ingestion.canonical import MAP_VINTAGES, SourceFile, make_frame
 from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
 from ingestion.files import sha256_of
+from ingestion.reference import measure_units, measures_by_dataset, seed_path
 from ingestion.signature import Signature, Year, year_of
 
 KEY_COLUMNS: tuple[str, ...] = ("nis_code", "map_vintage", "year")
-MEASURES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "measures.csv"
 SUPPRESSED = "x"
 _CODE = re.compile(r"^\d{5}$")
 _YEAR = re.compile(r"^\d{4}$")
 # A plain decimal number: no thousands separator, no decimal comma, no exponent.
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-@cache
-def _measures(seed: Path) -> pd.DataFrame:
-    return pd.read_csv(seed, dtype=str, keep_default_na=False)
-
-
-def measure_units(dataset: str, seed: Path = MEASURES_SEED) -> dict[str, str]:
-    """Measure -> unit for one dataset, from the measures registry (measures.csv)."""
-    measures = _measures(seed)
-    rows = measures[measures["dataset"] == dataset]
-    return dict(zip(rows["measure"], rows["unit"], strict=True))
 
 
 def _read(path: Path, dataset: str) -> list[list[str]]:
@@ -131,7 +118,7 @@ def parse_canonical_csv(
     file = path.name
     units = measure_units(dataset)
     if not units:
-        raise ParseError(dataset, file, f"dataset {dataset!r} has no measure in {MEASURES_SEED.name}")
+        raise ParseError(dataset, file, f"dataset {dataset!r} has no measure in {seed_path('measures').name}")
     rows = _read(path, dataset)
     header = [cell.strip() for cell in rows[0]]
     measures = _check_header(header, units, dataset, file)
@@ -237,9 +224,7 @@ def _check_canonical(head: FileHead) -> str | None:
 def _canonical_datasets(head: FileHead) -> frozenset[str] | None:
     """The datasets whose measures include every measure column of the file."""
     measures = set(_header(head)[len(KEY_COLUMNS) :])
-    registry = _measures(MEASURES_SEED)
-    owners = registry.groupby("dataset")["measure"].agg(set)
-    return frozenset(d for d, known in owners.items() if measures and measures <= known)
+    return frozenset(d for d, known in measures_by_dataset().items() if measures and measures <= known)
 
 
 def _canonical_year(head: FileHead) -> tuple[Year, ...]:

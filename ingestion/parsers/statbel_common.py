@@ -12,7 +12,6 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +21,9 @@ import pyarrow.csv as pacsv
 import python_calamine
 
 from ingestion import geography
-from ingestion.canonical import make_frame
 from ingestion.errors import ParseError
 from ingestion.labels import normalise_label
-from ingestion.signature import (
-    Signature,
-    StatbelHeader,
-    Year,
-    first_field,
-    require_columns,
-    statbel_header,
-    year_of,
-)
-
-MEASURES_CSV = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "measures.csv"
+from ingestion.reference import measure_units, seed_path
 
 _BOM = b"\xef\xbb\xbf"
 _UTF8_CHUNK = 1 << 24
@@ -46,18 +34,6 @@ SUPPRESSED_MARKERS: frozenset[str] = frozenset({"*", ""})
 # --------------------------------------------------------------------------------------------
 # Shared by the Statbel parsers
 # --------------------------------------------------------------------------------------------
-
-
-@cache
-def _measure_registry() -> pd.DataFrame:
-    return pd.read_csv(MEASURES_CSV, dtype=str, keep_default_na=False)
-
-
-def measure_units(dataset: str) -> dict[str, str]:
-    """Measure name -> unit for one dataset, from ``dbt_project/seeds/measures.csv``."""
-    registry = _measure_registry()
-    rows = registry[registry["dataset"] == dataset]
-    return dict(zip(rows["measure"], rows["unit"], strict=True))
 
 
 @dataclass(frozen=True)
@@ -411,6 +387,27 @@ def select_communes(
     )
 
 
+def refuse_first(
+    bad: pd.Series | np.ndarray, found: pd.Series, expected: str, *, rows: pd.Series, dataset: str, file: str,
+    column: str,
+) -> None:
+    """A :class:`ParseError` at the first cell where ``bad`` holds (NA counts as bad): "expected
+    ``expected``, found <that cell of ``found``>", with its row (``rows``) and ``column``.
+
+    One message for every parser, so that a user reads the same sentence for the same mistake.
+    """
+    mask = bad.fillna(True).to_numpy(dtype=bool) if isinstance(bad, pd.Series) else np.asarray(bad, dtype=bool)
+    if mask.any():
+        first = int(np.flatnonzero(mask)[0])
+        raise ParseError(
+            dataset,
+            file,
+            f"expected {expected}, found {found.iloc[first]!r}",
+            row=int(rows.iloc[first]),
+            column=str(column),
+        )
+
+
 def parse_cells(
     cells: pd.Series, *, row_numbers: pd.Series, dataset: str, file: str, column: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -428,16 +425,10 @@ def parse_cells(
     # Only the few non-numeric, non-blank cells are looked at one by one.
     for position, cell in zip(gaps[~blank], gap_cells[~blank], strict=True):
         suppressed[position] = isinstance(cell, str) and cell.strip() in SUPPRESSED_MARKERS
-    bad = ~suppressed & np.isnan(values)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ParseError(
-            dataset,
-            file,
-            f"expected a number or '*', found {cells.iloc[first]!r}",
-            row=int(row_numbers.iloc[first]),
-            column=column,
-        )
+    refuse_first(
+        ~suppressed & np.isnan(values), cells, "a number or '*'", rows=row_numbers, dataset=dataset, file=file,
+        column=column,
+    )
     return values, suppressed
 
 
@@ -480,7 +471,7 @@ def long_rows(
     parts = []
     for measure, (values, suppressed) in measures.items():
         if measure not in units:
-            raise LookupError(f"measure {measure!r} of dataset {dataset} is missing from {MEASURES_CSV.name}")
+            raise LookupError(f"measure {measure!r} of dataset {dataset} is missing from {seed_path('measures').name}")
         parts.append(
             pd.DataFrame(
                 {

@@ -34,6 +34,7 @@ from ingestion.parsers.statbel_common import (
     header_paths,
     long_rows,
     parse_cells,
+    refuse_first,
     read_sheet,
     read_statbel_text,
     refnis_code,
@@ -81,12 +82,9 @@ def parse_statbel_income_panel(
     rows = text.row_numbers(frame)
 
     years = frame[year_col]
-    malformed = ~years.str.fullmatch(r"(19|20)\d\d")
-    if malformed.any():
-        first = int(np.flatnonzero(malformed.to_numpy())[0])
-        raise ParseError(
-            dataset, file, f"expected a year, found {years.iloc[first]!r}", row=int(rows.iloc[first]), column=year_col
-        )
+    refuse_first(
+        ~years.str.fullmatch(r"(19|20)\d\d"), years, "a year", rows=rows, dataset=dataset, file=file, column=year_col
+    )
     _check_panel_years(years, rows, path.name, year, dataset=dataset, file=file, column=year_col)
 
     selection = select_communes(

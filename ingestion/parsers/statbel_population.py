@@ -19,6 +19,7 @@ from ingestion.parsers.statbel_common import (
     check_declared_year,
     long_rows,
     read_statbel_text,
+    refuse_first,
     refuse_negative_counts,
     select_communes,
     year_in_name,
@@ -105,16 +106,10 @@ def parse_statbel_pop_struct(
             dataset, file, f"age {int(age[first])} is outside 0..100", row=int(rows.iloc[first]), column=age_col
         )
     for column, allowed in ((sex_col, _SEXES), (nat_col, _NATIONALITIES)):
-        unknown = ~frame[column].isin(allowed)
-        if unknown.any():
-            first = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise ParseError(
-                dataset,
-                file,
-                f"expected one of {sorted(allowed)}, found {frame[column].iloc[first]!r}",
-                row=int(rows.iloc[first]),
-                column=column,
-            )
+        refuse_first(
+            ~frame[column].isin(allowed), frame[column], f"one of {sorted(allowed)}", rows=rows, dataset=dataset,
+            file=file, column=column,
+        )
 
     # The table is fully crossed, one row per combination: a repeated combination would be summed
     # twice into every total, silently (a commune's population doubled), so it is refused.
@@ -193,12 +188,9 @@ def _population_period(
         check_declared_year(first_year, known, dataset=dataset, file=file, found_where=f"the {first_source}")
         return pd.Series(str(first_year), index=frame.index)
     years = frame[year_col]
-    malformed = ~years.str.fullmatch(r"(19|20)\d\d")
-    if malformed.any():
-        first = int(np.flatnonzero(malformed.to_numpy())[0])
-        raise ParseError(
-            dataset, file, f"expected a year, found {years.iloc[first]!r}", row=int(rows.iloc[first]), column=year_col
-        )
+    refuse_first(
+        ~years.str.fullmatch(r"(19|20)\d\d"), years, "a year", rows=rows, dataset=dataset, file=file, column=year_col
+    )
     for found in sorted(years.unique()):
         first = int(np.flatnonzero((years == found).to_numpy())[0])
         check_declared_year(
@@ -213,15 +205,7 @@ def _whole_numbers(cells: pd.Series, rows: pd.Series, *, dataset: str, file: str
     except (TypeError, ValueError):  # slower path that finds the offending cell
         values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) | (values != np.round(values))
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ParseError(
-            dataset,
-            file,
-            f"expected a whole number, found {cells.iloc[first]!r}",
-            row=int(rows.iloc[first]),
-            column=column,
-        )
+    refuse_first(bad, cells, "a whole number", rows=rows, dataset=dataset, file=file, column=column)
     return values
 
 

@@ -11,14 +11,13 @@ import re
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import python_calamine
 
 from ingestion.errors import ParseError
 from ingestion.filehead import FileHead
 from ingestion.labels import normalise_label
-from ingestion.parsers.statbel_common import cell_text, read_sheet, read_statbel_text
+from ingestion.parsers.statbel_common import cell_text, read_sheet, read_statbel_text, refuse_first
 from ingestion.signature import Signature, require_columns, statbel_header
 
 REFNIS_COLUMNS: tuple[str, ...] = (
@@ -59,7 +58,7 @@ def parse_refnis_list(path: Path, *, dataset: str = "statbel_refnis") -> pd.Data
     rows = text.row_numbers(raw)
     frame = pd.DataFrame(dict(zip(REFNIS_COLUMNS, (raw[c] for c in names), strict=True)))
 
-    fail = partial(_fail_first, rows=rows, dataset=dataset, file=text.file)
+    fail = partial(refuse_first, rows=rows, dataset=dataset, file=text.file)
     level = pd.to_numeric(frame["level"], errors="coerce")
     fail(~level.isin(LEVELS), frame["level"], "a level 1-4", column="LVL_REFNIS")
     frame["level"] = level.astype("int8")
@@ -109,7 +108,7 @@ def parse_crosswalk_workbook(path: Path, *, dataset: str = "statbel_refnis") -> 
     from_nis, to_nis, rows = from_nis[~empty], to_nis[~empty], rows[~empty]
     if from_nis.empty:
         raise ParseError(dataset, file, f"sheet {sheet_name!r} has a header but no rows")
-    fail = partial(_fail_first, rows=rows, dataset=dataset, file=file)
+    fail = partial(refuse_first, rows=rows, dataset=dataset, file=file)
     for codes, label in ((from_nis, header.iloc[0]), (to_nis, header.iloc[1])):
         fail(~codes.str.fullmatch(r"\d{3,5}"), codes, "a NIS code", column=label)
     fail(from_nis.duplicated(), from_nis, "each old code once", column=header.iloc[0])
@@ -129,21 +128,6 @@ def _only_sheet(path: Path, *, dataset: str) -> tuple[pd.DataFrame, str]:
     if not names:
         raise ParseError(dataset, path.name, "the workbook has no sheet")
     return read_sheet(path, dataset=dataset, sheet_names=names[:1])
-
-
-def _fail_first(
-    bad: pd.Series, found: pd.Series, expected: str, *, rows: pd.Series, dataset: str, file: str, column: str
-) -> None:
-    mask = bad.fillna(True).to_numpy(dtype=bool)
-    if mask.any():
-        first = int(np.flatnonzero(mask)[0])
-        raise ParseError(
-            dataset,
-            file,
-            f"expected {expected}, found {found.iloc[first]!r}",
-            row=int(rows.iloc[first]),
-            column=str(column),
-        )
 
 
 # Reference frames, not canonical ones, so nothing for the canonical registry; the catalog's
@@ -181,17 +165,7 @@ def _crosswalk_header(head: FileHead) -> list[str] | str:
     return first
 
 
-def _check_crosswalk(head: FileHead) -> str | None:
-    found = _crosswalk_header(head)
-    return found if isinstance(found, str) else None
-
-
-def _crosswalk_labels(head: FileHead) -> frozenset[str]:
-    found = _crosswalk_header(head)
-    return frozenset() if isinstance(found, str) else frozenset(found)
-
-
 SIGNATURES = {
     "statbel_refnis": Signature(kinds=frozenset({"zip", "text"}), check=_check_refnis),
-    "pinc_crosswalk": Signature(kinds=frozenset({"xlsx"}), check=_check_crosswalk, labels=_crosswalk_labels),
+    "pinc_crosswalk": Signature.of_header(frozenset({"xlsx"}), _crosswalk_header),
 }

@@ -346,21 +346,15 @@ def _xlsx_labels(head: FileHead) -> list[str] | str:
 def _signature(read: Callable[[FileHead], list[str] | str], kinds: frozenset[str]) -> Signature:
     """A Swing signature: a wide or long header (``read`` returns its labels, or why not)."""
 
-    def check(head: FileHead) -> str | None:
-        found = read(head)
-        return found if isinstance(found, str) else None
-
-    def labels(head: FileHead) -> frozenset[str]:
-        found = read(head)
-        return frozenset() if isinstance(found, str) else frozenset(found)
-
     def datasets(head: FileHead) -> frozenset[str] | None:
         # The label table says whose file it is; unknown labels leave it to the catalog entry.
+        found = read(head)
         table = swing_labels()
-        owners = frozenset(table[label_key(x)].dataset for x in labels(head) if label_key(x) in table)
+        known = [] if isinstance(found, str) else [label_key(x) for x in found]
+        owners = frozenset(table[key].dataset for key in known if key in table)
         return owners or None
 
-    return Signature(kinds=kinds, check=check, labels=labels, datasets=datasets)
+    return Signature.of_header(kinds, read, datasets=datasets)
 
 
 SIGNATURES = {

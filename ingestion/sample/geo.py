@@ -15,7 +15,7 @@ from functools import cache, cached_property
 import numpy as np
 import pandas as pd
 
-from ingestion import geography
+from ingestion import geography, reference
 
 BASE_MAP = 589
 BELGIUM = "01000"
@@ -73,7 +73,7 @@ def region_names(code: str) -> tuple[str, str]:
 @cache
 def arrondissement_names(vintage: int) -> dict[str, tuple[str, str]]:
     """Arrondissement code -> (NL, FR) name on one map, with typographic apostrophes."""
-    seed = pd.read_csv(geography.SEEDS_DIR / "arrondissements.csv", dtype=str, keep_default_na=False)
+    seed = reference.seed("arrondissements")
     names = {row.arrondissement_code: (row.name_nl, row.name_fr) for row in seed.itertuples()}
     if vintage == 589:
         names.pop("58000")  # La Louvière was created on 1 January 2019

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion import geography
+from ingestion import geography, reference
 from ingestion.sample.geo import map_geography
 from ingestion.sample.model import SampleModel, stream
 from ingestion.sample.years import EMPLOYMENT_COUNTS_LAG, lagged_years
@@ -43,7 +43,7 @@ _ONEM_PROVINCE = {"": "0", "20001": "20", "20002": "29"}
 
 
 def german_speaking_communes() -> frozenset[str]:
-    seed = pd.read_csv(geography.SEEDS_DIR / "commune_names_de.csv", dtype=str)
+    seed = reference.seed("commune_names_de")
     return frozenset(seed["nis_code"])
 
 

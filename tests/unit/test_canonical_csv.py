@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from ingestion.errors import ParseError
-from ingestion.parsers.canonical_csv import MEASURES_SEED, measure_units, parse_canonical_csv
+from ingestion.parsers.canonical_csv import measure_units, parse_canonical_csv
+from ingestion.reference import seed_path
 
 DOCS = Path(__file__).resolve().parents[2] / "ingestion" / "CANONICAL_CSV.md"
 EMPLOYMENT = """nis_code,map_vintage,year,jobseekers,active_population
@@ -58,7 +59,7 @@ def test_pseudo_codes_are_dropped_and_counted(tmp_path):
 def test_units_come_from_the_measures_registry():
     assert measure_units("schools")["pupils"] == "pupils"
     assert measure_units("employment")["unemployment_rate"] == "percent"
-    assert MEASURES_SEED.name == "measures.csv"
+    assert seed_path("measures").name == "measures.csv"
 
 
 def test_older_map_is_accepted_with_its_own_codes(tmp_path):

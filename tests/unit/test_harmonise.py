@@ -1,22 +1,22 @@
-"""harmonise_frame: the warehouse's forward-aggregation rules, applied in Python for the CLI."""
+"""harmonise_frame: the warehouse's own harmonisation SQL (dbt models and macro harmonise_to_565),
+run on one frame in an in-memory DuckDB for the CLI."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
 
 from ingestion.canonical import SourceFile, make_frame
 from ingestion.errors import ParseError
 from ingestion.geography import crosswalk_to_565, map_codes
-from ingestion.harmonise import HARMONISED_COLUMNS, additive_measures, harmonise_frame
+from ingestion.harmonise_sql import HARMONISED_COLUMNS, harmonise_frame
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_UNIT_TESTS = REPO_ROOT / "dbt_project" / "models" / "harmonised" / "_unit_tests.yml"
-DBT_CASE = "forward_aggregation_sums_merged_communes_and_nulls_their_medians"
-UNITS = {"declarations_total": "declarations", "median_income_per_declaration": "EUR", "residents": "persons"}
+UNITS = {
+    "declarations_total": "declarations",
+    "median_income_per_declaration": "EUR",
+    "residents": "persons",
+    "population_total": "persons",
+}
 
 
 def frame_of(rows: list[tuple], *, map_vintage: int, dataset: str = "statbel_income", file: str = "f.csv"):
@@ -176,45 +176,22 @@ def test_an_empty_frame_gives_an_empty_frame():
     assert report.rows_out == 0 and report.rows_in == {}
 
 
-def test_additive_flags_come_from_the_measures_seed():
-    assert "population_total" in additive_measures("statbel_population")
-    assert "median_income_per_declaration" not in additive_measures("statbel_income")
-    assert "unemployment_rate" not in additive_measures("employment")
+def test_a_population_totals_file_goes_through_the_population_models_as_in_the_warehouse():
+    # stg_raw__statbel_population unions the detailed files and the totals table; the rows come
+    # out as dataset statbel_population, where population_total is additive.
+    frame = frame_of(
+        [("11002", "2021", "population_total", 530000, "published"), ("11007", "2021", "population_total", 10000, "published")],
+        map_vintage=581,
+        dataset="statbel_population_totals",
+    )
+    out, report = harmonise_frame(frame)
+    antwerpen = row(out, "11002", "population_total", "2021")
+    assert (antwerpen["dataset"], antwerpen["value"], antwerpen["flags"]) == ("statbel_population", 540000, "merged_sum")
+    assert report.rows_out == 565 and report.absent_parts == 581 - 2
 
 
-def test_same_rows_as_the_dbt_unit_test_of_the_warehouse():
-    """The dbt unit test of harmonise_to_565, run through the Python rules: same values, statuses
-    and flags. Its toy commune map and measures must agree with the real ones, which they do."""
-    if not DBT_UNIT_TESTS.is_file():
-        pytest.skip(f"{DBT_UNIT_TESTS} is absent")
-    cases = {case["name"]: case for case in yaml.safe_load(DBT_UNIT_TESTS.read_text())["unit_tests"]}
-    if DBT_CASE not in cases:
-        pytest.skip(f"dbt unit test {DBT_CASE} not found in {DBT_UNIT_TESTS.name}")
-    case = cases[DBT_CASE]
-    given = {item["input"]: item["rows"] for item in case["given"]}
-    dataset = case["model"].removeprefix("harmonised_")
-
-    for item in given["ref('harmonised_commune_map')"]:
-        real = crosswalk_to_565(item["from_map"]).set_index("from_nis")
-        assert real.loc[item["from_nis"], "to_nis"] == item["to_nis"], item
-        assert real.loc[item["from_nis"], "sources_in_target"] == item["sources_in_target"], item
-    for item in given["ref('measures')"]:
-        assert (item["measure"] in additive_measures(item["dataset"])) == item["additive"], item
-
-    staged = pd.DataFrame(next(rows for name, rows in given.items() if name.startswith("ref('stg_raw__")))
-    frames = [
-        make_frame(
-            part.assign(value=part["value"].astype("float64")),
-            source=SourceFile(dataset, f"{part['file_id'].iloc[0]}@{part['vintage'].iloc[0]}", "0" * 64),
-            map_vintage=int(map_vintage),
-        )
-        for (map_vintage, _, _), part in staged.groupby(["map_vintage", "file_id", "vintage"])
-    ]
-    out, _ = harmonise_frame(pd.concat(frames, ignore_index=True))
-    for expected in case["expect"]["rows"]:
-        got = row(out, expected["nis_code"], expected["measure"], expected["period"])
-        for column, value in expected.items():
-            if value is None:
-                assert pd.isna(got[column]), (expected, got)
-            else:
-                assert got[column] == value, (column, expected, got)
+def test_a_frame_of_two_datasets_is_refused():
+    a = frame_of([("11002", "2023", "residents", 1, "published")], map_vintage=581)
+    b = frame_of([("11002", "2023", "declarations_total", 1, "published")], map_vintage=581, dataset="schools")
+    with pytest.raises(ValueError, match="harmonise one dataset at a time, found schools, statbel_income"):
+        harmonise_frame(pd.concat([a, b], ignore_index=True))

@@ -179,6 +179,12 @@ def test_unknown_sex_code(tmp_path):
     assert message.endswith("row 2, column 'CD_SEX': expected one of ['F', 'M'], found 'X'")
 
 
+def test_year_that_is_not_a_year_names_its_cell(tmp_path):
+    text = _pop_text(rows=[_pop_row(), _pop_row(year="15")])
+    message = _error(parse_statbel_pop_struct, _write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", text), dataset=POP)
+    assert message.endswith("row 3, column 'CD_YEAR': expected a year, found '15'")
+
+
 def test_code_outside_the_declared_map(tmp_path):
     # Borsbeek (11007) merged into Antwerpen on 1 January 2025.
     text = _pop_text(rows=[_pop_row("11002", "Antwerpen"), _pop_row("11007", "Borsbeek")])
@@ -243,6 +249,14 @@ def test_panel_value_that_is_not_a_number(tmp_path):
     assert message == (
         "dataset statbel_income, file TF_PSNL_INC_TAX_MUNTY.txt, row 2, column 'MS_TOT_NET_TAXABLE_INC': "
         "expected a number or '*', found '1,5'"
+    )
+
+
+def test_panel_year_that_is_not_a_year_names_its_cell(tmp_path):
+    path = _panel(tmp_path, ["2021|11001|8581|325|1|14752", "21|11002|1|1|1|1"])
+    message = _error(parse_statbel_income_panel, path, dataset=INCOME)
+    assert message == (
+        "dataset statbel_income, file TF_PSNL_INC_TAX_MUNTY.txt, row 3, column 'CD_YEAR': expected a year, found '21'"
     )
 
 

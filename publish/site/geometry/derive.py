@@ -11,22 +11,21 @@ decimals (about 1 m), so the derived file adds no visible error. Needs shapely (
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 
+from ingestion.reference import seed
 from publish.site.geometry import GEOMETRY_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data-real" / "geo-topojson-bmesuere" / "belgium.json"
-CROSSWALK = REPO_ROOT / "dbt_project" / "seeds" / "crosswalk_2024_2025.csv"
 DECIMALS = 5
 
 
-def merger_map(crosswalk: Path = CROSSWALK) -> dict[str, str]:
+def merger_map() -> dict[str, str]:
     """581-map code -> 565-map code for the communes merged in 2025 (others keep their code)."""
-    with crosswalk.open(encoding="utf-8", newline="") as handle:
-        return {row["from_nis"]: row["to_nis"] for row in csv.DictReader(handle) if row["change"] == "merger"}
+    crosswalk = seed("crosswalk_2024_2025").query("change == 'merger'")
+    return dict(zip(crosswalk["from_nis"], crosswalk["to_nis"], strict=True))
 
 
 def _decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
