@@ -27,6 +27,7 @@ _INPUTS = {
     "population": "select * from index.index_inputs",
     "index": "select * from index.index_cohesion",
     "regional": "select * from index.index_regional",
+    "draws": "select * from index.index_draws",
     "needs": "select * from fund.fund_needs_profile",
     "current_years": "select * from fund.fund_years",
     "current_lines": "select * from fund.fund_lines",
@@ -258,21 +259,20 @@ def run_whatif(rules_path: Path, warehouse: Path, *, year: int | None = None, cu
 
 
 def _apply(rules, data: dict[str, pd.DataFrame], kernels) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The fund under ``rules``, with the pipeline's kernels: its years, lines, eligibility and plan."""
+    """The fund under ``rules``, computed as the pipeline's fund stage computes it (the same
+    function) from the warehouse's tables: its years, lines, eligibility and plan. The alternative
+    rules may change the scope: which years can be computed and which index ranks the communes
+    follow from them. The index's Monte Carlo draws are read, not made again (a regional ranking
+    draws that region's index, as the stage does)."""
+    from kernels.stages import fund_tables
+
     m = kernels.methodology(methodology_file())  # the methodology the pipeline applied
-    # The alternative rules may change the scope: which years can be computed, and which index
-    # ranks the communes, follow from them exactly as in the pipeline.
-    plan, index_scope = kernels.fund_plan(data["indicators"], data["communes"], data["index"], data["regional"], rules, m)
-    years = [int(y) for y in plan.loc[plan["computed"], "year"]]
-    if not years:
+    index = {"index_cohesion": data["index"], "index_regional": data["regional"], "index_draws": data["draws"]}
+    tables = fund_tables(data["indicators"], data["communes"], data["population"], data["needs"], index, rules, m)
+    plan = tables["fund_editions_calc"]
+    if not plan["computed"].astype(bool).any():
         return pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), plan
-    index = kernels.fund_index(data["index"], data["regional"], index_scope)
-    inputs = kernels.index_inputs(data["indicators"], data["communes"], data["population"], m, scope=index_scope)
-    draws = kernels.run_draws(inputs, m)
-    eligibility = kernels.fund_eligibility(data["indicators"], data["communes"], index, draws, rules, years=years)
-    after = kernels.fund_years(eligibility, index, data["population"], rules)
-    lines = kernels.fund_lines(after, data["needs"], rules)
-    return after, lines, eligibility, plan
+    return tables["fund_years"], tables["fund_lines"], tables["fund_eligibility_calc"], plan
 
 
 def write_whatif(result: WhatIf, out_dir: Path) -> Path:
