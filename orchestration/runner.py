@@ -4,6 +4,7 @@ prepare dbt's manifest, then materialise every asset and run every check through
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ingestion.errors import CohesionError
@@ -65,11 +66,19 @@ def changed_selection(defs, datasets: tuple[str, ...]) -> list:
     return sorted(dg.AssetSelection.assets(*keys).downstream().resolve(defs.resolve_asset_graph()))
 
 
-def execute_pipeline(years: tuple[str, str] | None = None, changed_datasets: tuple[str, ...] = ()):
+def execute_pipeline(
+    years: tuple[str, str] | None = None,
+    changed_datasets: tuple[str, ...] = (),
+    selection: Sequence[Sequence[str]] | None = None,
+):
     """Materialise every asset and run every check in process; returns the Dagster result. The
     yearly datasets load ``years`` (first, last), by default every archived year. With
     ``changed_datasets``, only what depends on them runs (the rest of the working database is
-    the published release's)."""
+    the published release's). ``selection`` (asset keys as path lists, e.g.
+    ``[["raw", "statbel_population"]]``) runs only those assets and their checks, in the same job
+    with the same tags: for a test whose run is refused there."""
+    if selection is not None and changed_datasets:
+        raise ValueError("execute_pipeline takes changed_datasets or a selection, not both")
     _set_environment()
     import dagster as dg
 
@@ -89,11 +98,11 @@ def execute_pipeline(years: tuple[str, str] | None = None, changed_datasets: tup
 
     # The yearly datasets over every archived year (or the years asked for), in this one run.
     tags = range_tags(*years) if years else tags_for_archived_years()
-    selection = None
+    assets = [dg.AssetKey(list(key)) for key in selection] if selection is not None else None
     if changed_datasets:
         tags = {**tags, CHANGED_DATASETS_TAG: ",".join(changed_datasets)}
-        selection = changed_selection(defs, changed_datasets)
+        assets = changed_selection(defs, changed_datasets)
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, tags=tags, asset_selection=selection
+        instance=instance, raise_on_error=False, run_config=run_config, tags=tags, asset_selection=assets
     )
     return result, instance
