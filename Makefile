@@ -23,12 +23,16 @@ run: $(STAMP)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/cohesion run --sample
 
+# Two workers: a pipeline run is mostly one busy core. tests/conftest.py sends each file (and the
+# tests of the real-file run) to one worker, longest first, in its own order (no reordering).
+PYTEST_WORKERS ?= -n 2 --dist loadgroup --no-loadscope-reorder
+
 test: $(STAMP)
-	env -u DAGSTER_HOME $(BIN)/python -m pytest
+	env -u DAGSTER_HOME $(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 # The edit-test loop: unit and real-file tests, without the end-to-end pipeline runs (marker e2e).
 test-fast: $(STAMP)
-	env -u DAGSTER_HOME $(BIN)/python -m pytest -m "not e2e"
+	env -u DAGSTER_HOME $(BIN)/python -m pytest -m "not e2e" $(PYTEST_WORKERS)
 
 dev: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)

@@ -35,6 +35,22 @@ def data_real_files(data_real) -> list[Path]:
     return sorted(p for p in data_real.rglob("*") if p.is_file() and p.name != "SOURCES.md")
 
 
+@pytest.fixture(scope="session")
+def dbt_manifest(tmp_path_factory) -> Path:
+    """dbt's manifest, parsed once for the whole test run: under pytest-xdist the workers share
+    dbt_project/target, and two `dbt parse` writing it at once would leave a torn manifest, so the
+    first worker parses under a lock and the others then find it fresh (orchestration.runner)."""
+    from fixtures.locks import exclusive
+    from ingestion.settings import DBT_PROJECT_DIR
+    from orchestration.runner import prepare_dbt
+
+    with pytest.MonkeyPatch.context() as patch, exclusive(DBT_PROJECT_DIR / "target" / ".cohesion-parse.lock"):
+        # prepare_dbt points COHESION_WAREHOUSE into the data folder: a throwaway one, restored after.
+        patch.setenv("COHESION_DATA_DIR", str(tmp_path_factory.mktemp("dbt-parse")))
+        patch.setenv("COHESION_WAREHOUSE", "")
+        return prepare_dbt()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _quiet_third_parties():
     # GX phones home by default; Dagster and dbt must not either in tests.
@@ -43,3 +59,28 @@ def _quiet_third_parties():
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     # Every test run uses an ephemeral Dagster instance, whatever the caller's environment says.
     os.environ.pop("DAGSTER_HOME", None)
+
+
+# Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`) each worker has its own
+# session and module fixtures. A test that uses a module fixture (the real-file run, a dbt build,
+# a generated sample) goes with the rest of its file to one worker, so that the fixture is built
+# once; any other test goes wherever there is room. The sample run, a session fixture, is built
+# once and shared by the workers (tests/e2e/conftest.py).
+_SHARED_SCOPES = ("package", "module", "class")
+
+
+def _uses_a_module_fixture(item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return False
+    return any(defs[-1].scope in _SHARED_SCOPES for defs in fixtures.name2fixturedefs.values() if defs)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _uses_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The longest first: the real-file run on one worker while the other builds the sample run,
+        # then the other end-to-end tests, then the rest (the order xdist hands them out in).
+        items.sort(key=lambda item: 0 if "real_run" in item.fixturenames else 1 if "e2e" in item.keywords else 2)

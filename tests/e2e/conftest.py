@@ -1,9 +1,10 @@
 """One end-to-end materialisation of the whole graph on the embedded sample, shared by the
-end-to-end tests (it takes about a minute); a test that changes the data folder works on a copy
-(data_copy)."""
+end-to-end tests (it takes about a minute), by every pytest-xdist worker too; a test that changes
+the data folder works on a copy (data_copy)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -31,20 +32,44 @@ def run_pipeline(data_dir: Path, selection: list[list[str]] | None = None) -> Pi
     return PipelineRun(data_dir, build_run_report(result, instance, {}), result.success)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _dbt_parsed_once(dbt_manifest) -> None:
+    """Every end-to-end test runs the pipeline or reads its run: dbt's manifest first, once."""
+
+
 @pytest.fixture(scope="session")
 def rerun_pipeline():
     """Run the graph again on a data folder (for idempotence and bad-input tests)."""
     return run_pipeline
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> PipelineRun:
-    data_dir = tmp_path_factory.mktemp("data")
+def _sample_run(data_dir: Path) -> PipelineRun:
+    data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["COHESION_DATA_DIR"] = str(data_dir)
     from ingestion.sample.archive import generate_and_archive_sample
 
     generate_and_archive_sample()
     return run_pipeline(data_dir)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> PipelineRun:
+    """The good sample run, built once per test run. Under pytest-xdist the first worker to need
+    it builds it in the folder the workers share, and the others wait for it and read its report:
+    the tests only read it (data_copy copies it before changing anything)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _sample_run(tmp_path_factory.mktemp("data"))
+    from fixtures.locks import exclusive
+
+    shared = tmp_path_factory.getbasetemp().parent  # the test run's folder, above each worker's own
+    data_dir, saved = shared / "sample-run", shared / "sample-run.json"
+    with exclusive(shared / "sample-run.lock"):
+        if not saved.exists():
+            run = _sample_run(data_dir)
+            saved.write_text(json.dumps({"report": run.report, "success": run.success}, default=str), encoding="utf-8")
+    os.environ["COHESION_DATA_DIR"] = str(data_dir)  # as the building worker has it
+    done = json.loads(saved.read_text(encoding="utf-8"))
+    return PipelineRun(data_dir, done["report"], done["success"])
 
 
 def copy_data_folder(source: Path, target: Path) -> None:

@@ -8,6 +8,7 @@ output, when the package cannot be installed (no network, no wheel for this Pyth
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -95,7 +96,10 @@ def build_old_client(venv: Path) -> float:
 def old_client(tmp_path_factory) -> Path:
     """Python of a venv with the old DuckDB, kept across sessions beside pytest's numbered temp folders."""
     tag = f"duckdb-{OLD_DUCKDB}-py{sys.version_info.major}{sys.version_info.minor}"
-    venv = tmp_path_factory.getbasetemp().parent / f"old-client-{tag}"
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # a pytest-xdist worker's folder sits inside the test run's
+    venv = base.parent / f"old-client-{tag}"
     python = _venv_python(venv)
     if not ((venv / "READY").is_file() and python.exists()):
         seconds = build_old_client(venv)

@@ -99,7 +99,7 @@ def _render(snapshot: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def code_location():
+def code_location(dbt_manifest):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COHESION_DATA_DIR", str(DATA_DIR))
         # prepare_dbt sets it for dbt; registered here so it is restored afterwards.
