@@ -23,9 +23,9 @@ run: $(STAMP)
 	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/cohesion run --sample
 
-# Two workers: a pipeline run is mostly one busy core. tests/conftest.py sends each file (and the
-# tests of the real-file run) to one worker, longest first, in its own order (no reordering).
-PYTEST_WORKERS ?= -n 2 --dist loadgroup --no-loadscope-reorder
+# Two workers: a pipeline run is mostly one busy core. Each file goes whole to one worker, in the
+# order tests/conftest.py sorts them (longest first), not reordered by their number of tests.
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP)
 	env -u DAGSTER_HOME $(BIN)/python -m pytest $(PYTEST_WORKERS)

@@ -61,26 +61,13 @@ def _quiet_third_parties():
     os.environ.pop("DAGSTER_HOME", None)
 
 
-# Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`) each worker has its own
-# session and module fixtures. A test that uses a module fixture (the real-file run, a dbt build,
-# a generated sample) goes with the rest of its file to one worker, so that the fixture is built
-# once; any other test goes wherever there is room. The sample run, a session fixture, is built
-# once and shared by the workers (tests/e2e/conftest.py).
-_SHARED_SCOPES = ("package", "module", "class")
-
-
-def _uses_a_module_fixture(item) -> bool:
-    fixtures = getattr(item, "_fixtureinfo", None)
-    if fixtures is None:
-        return False
-    return any(defs[-1].scope in _SHARED_SCOPES for defs in fixtures.name2fixturedefs.values() if defs)
-
-
+# Under pytest-xdist (`make test` runs two workers, `--dist loadfile`) each file goes whole to one
+# worker, so that its module fixtures (the real-file run, a dbt build, a generated sample) are built
+# once; the sample run, a session fixture, is built once and shared by the workers
+# (tests/e2e/conftest.py). (`--dist loadgroup` would group finer, but xdist 3.8 names a test's
+# group by rewriting `item._nodeid`, which pytest 9 no longer reads: every test is its own group.)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if _uses_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        # The longest first: the real-file run on one worker while the other builds the sample run,
-        # then the other end-to-end tests, then the rest (the order xdist hands them out in).
+        # The longest first, in the order xdist hands the files out: the real-file run on one
+        # worker while the other builds the sample run, then the other end-to-end files, then the rest.
         items.sort(key=lambda item: 0 if "real_run" in item.fixturenames else 1 if "e2e" in item.keywords else 2)
