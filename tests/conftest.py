@@ -69,5 +69,15 @@ def _quiet_third_parties():
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         # The longest first, in the order xdist hands the files out: the real-file run on one
-        # worker while the other builds the sample run, then the other end-to-end files, then the rest.
-        items.sort(key=lambda item: 0 if "real_run" in item.fixturenames else 1 if "e2e" in item.keywords else 2)
+        # worker while the other builds the sample run, then the files whose tests make pipeline
+        # runs of their own, then the other end-to-end files, then the rest.
+        items.sort(key=_longest_first)
+
+
+def _longest_first(item) -> int:
+    names = item.fixturenames
+    if "real_run" in names:
+        return 0
+    if "e2e" not in item.keywords:
+        return 3
+    return 1 if {"rerun_pipeline", "data_real"} & set(names) else 2

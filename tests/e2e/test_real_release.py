@@ -4,61 +4,22 @@ folder, as a new user would, then `cohesion run --source-dir FOLDER` in a fresh 
 The release must publish what the files support and say what they do not: the assertions are
 published truths computed here from the files themselves (population totals, a commune's share of
 non-Belgians, the fiscal workbook's Belgium row, a commune's sales), and the editions the files
-allow. Subsets of the files (population only, Flemish exports only) publish what they can.
+allow. Subsets of the files publish what they can (tests/e2e/test_real_subsets.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import json
-import os
-import shutil
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from fixtures.real_runs import CliRun, run_cli_on
 from ingestion.errors import CohesionError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real]
-
-
-@dataclass(frozen=True)
-class CliRun:
-    code: int
-    output: str
-    data_dir: Path
-    report: dict
-
-    @property
-    def published(self) -> Path:
-        return self.data_dir / "published" / "cohesion.duckdb"
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.published), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
-
-
-def run_cli_on(files: list[Path], root: Path) -> CliRun:
-    """`cohesion run --source-dir` over ``files`` copied flat into one folder, in a fresh data
-    folder, in process (the command a user types, without the process start-up)."""
-    source, data_dir = root / "downloads", root / "data"
-    source.mkdir(parents=True)
-    for path in files:
-        shutil.copyfile(path, source / path.name)
-    os.environ["COHESION_DATA_DIR"] = str(data_dir)
-    from cli import main as cli
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = cli.main(["run", "--source-dir", str(source)])
-    latest = data_dir / "reports" / "latest.json"
-    report = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
-    return CliRun(code, out.getvalue(), data_dir, report)
 
 
 @pytest.fixture(scope="module")
@@ -251,41 +212,6 @@ def test_a_flemish_fund_runs_on_the_real_newcomers(real_run, tmp_path, monkeypat
     eligible = result.eligibility.loc[result.eligibility["eligible"]]
     assert len(eligible) > 0 and set(result.eligibility["region_code"]) == {"02000"}  # Flemish communes only
     assert set(result.eligibility["gate_a_indicator"].dropna()) == {"newcomers_per_1000_3y"}
-
-
-def test_population_files_alone_publish_indicators_and_no_index(tmp_path, data_real):
-    files = [data_real / "statbel-population" / n for n in ("TF_SOC_POP_STRUCT_2015.zip", "Pop_density_en.xlsx")]
-    run = run_cli_on(files, tmp_path)
-    assert run.code == 0, run.output[-3000:]
-    assert run.query("select count(*) from index_editions where published") == [(0,)]
-    assert run.query("select count(*) from cohesion_index") == [(0,)]
-    reason = run.query("select reason from index_editions where scope = 'BE' and year = 2015")[0][0]
-    assert reason == (
-        "2 domain(s) carrying 28.0% of the weight; an edition needs at least 3 domains and 50% of the weight"
-    )
-    assert run.query(
-        "select count(distinct nis_code) from commune_indicators where indicator = 'share_age_0_2' and year = 2015"
-    ) == [(565,)]
-    assert "index editions: none" in run.output
-
-
-def test_flemish_exports_alone_publish_flemish_indicators(tmp_path, data_real):
-    files = [
-        *sorted((data_real / "pinc-abii-nieuwkomers").iterdir()),
-        data_real / "pinc-vdab-werkzoekenden" / "unemployment_jobseekers_data.xlsx",
-        data_real / "pinc-onderwijs-thuistaal" / "flanders_youth.csv",
-    ]
-    run = run_cli_on(files, tmp_path)
-    assert run.code == 0, run.output[-3000:]
-    coverage = dict(
-        run.query(
-            "select region, coverage from indicator_coverage where indicator = 'unemployment_rate' and year = 2024"
-        )
-    )
-    assert coverage["BE-VLG"] == 1.0 and coverage["BE-WAL"] == 0.0
-    # Newcomers need a population to be a rate: without one, no indicator and no fund.
-    assert run.query("select count(*) from commune_indicators where indicator = 'newcomers_per_1000_3y'") == [(0,)]
-    assert run.query("select count(*) from index_editions where published") == [(0,)]
 
 
 def test_real_files_are_refused_by_an_archive_holding_the_sample(data_copy, data_real, capsys):
