@@ -42,16 +42,14 @@ def test_sample_run_publishes_every_commune_and_year(sample_run):
     assert _query(published, "select count(distinct dataset) from _sources") == [(6,)]
 
 
-def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
-    data_copy, rerun_pipeline, monkeypatch, tmp_path, capsys
-):
+def test_an_unchanged_run_does_nothing_and_a_forced_one_files_no_second_release(data_copy, rerun_pipeline, capsys):
+    # What a changed run publishes: tests/e2e/test_changed_run.py (a file of its own, so that a
+    # second pytest-xdist worker runs its pipeline run beside this one's).
     import json
-
-    import yaml
 
     from cli import main as cli
 
-    # On a copy: the second release below must not become the one the other tests read.
+    # On a copy: whatever a run below files must not become the release the other tests read.
     data = data_copy
     published = data / "published" / "cohesion.duckdb"
     (first_id,) = [p.name for p in (data / "releases").iterdir() if not p.name.startswith(".")]
@@ -75,23 +73,6 @@ def test_an_unchanged_run_does_nothing_and_a_changed_one_publishes_what_changed(
     assert run.report["unchanged"] and run.report["release"]["release_id"] == first_id
     assert [p.name for p in (data / "releases").iterdir() if not p.name.startswith(".")] == [first_id]
     assert sha256_of(published) == published_sha
-
-    # A reviewed outlier changes the published flags, not the fund: a second release, whose fund
-    # diff says there is no change, against which release.
-    reviewed = tmp_path / "exceptions.yml"
-    reviewed.write_text(yaml.safe_dump({"version": 1, "exceptions": [
-        {"dataset": "statbel_population", "nis_code": "21013", "measure": "population_total", "period": "2025",
-         "reason": "checked with the commune", "reviewed_by": "data team", "reviewed_on": "2026-02-02"}
-    ]}))  # fmt: skip
-    monkeypatch.setenv("COHESION_PLAUSIBILITY_EXCEPTIONS", str(reviewed))
-    run = rerun_pipeline(data)
-    assert run.success and not run.report["unchanged"], run.report["reason"]
-    releases = sorted(p.name for p in (data / "releases").iterdir() if not p.name.startswith("."))
-    assert len(releases) == 2 and releases[0] == first_id
-    assert _query(published, "select count(*) from commune_indicators where flags like '%reviewed_outlier%'")[0][0] > 0
-    assert _query(published, "select count(*) from fund_release_diff") == [(0,)]
-    assert _query(published, "select fund_diff_summary from _release") == [(f"no change since release {first_id}",)]
-    assert (data / "releases" / releases[1] / "config" / "fund_rules.yml").exists()
 
 
 def test_broken_input_stops_the_run_and_keeps_the_release(data_copy, rerun_pipeline, tmp_path):
