@@ -51,12 +51,17 @@ def _files(root: Path, suffixes: frozenset[str] | None, skipped: frozenset[str] 
     return sorted(found)
 
 
+def _add_files(digest, paths: list[Path], root: Path) -> None:
+    """Each file's path (relative to ``root``) and bytes into ``digest``."""
+    for path in paths:
+        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+
+
 def code_fingerprint(repo: Path = REPO_ROOT) -> str:
     digest = hashlib.sha256()
     for name in CODE_ROOTS:
-        for path in _files(repo / name, CODE_SUFFIXES):
-            digest.update(f"{path.relative_to(repo).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
+        _add_files(digest, _files(repo / name, CODE_SUFFIXES), repo)
     for name in CODE_FILES:
         path = repo / name
         if path.exists():
@@ -69,9 +74,7 @@ def site_code_fingerprint(repo: Path = REPO_ROOT) -> str:
     """sha256 of the code that turns a release's tables into its site and explanations (publish/):
     part of what a release holds, so that a change of it makes a new release with a new site."""
     digest = hashlib.sha256(b"cohesion site code v1\0")
-    for path in _files(repo / "publish", CODE_SUFFIXES | {".svg", ".md"}):
-        digest.update(f"{path.relative_to(repo).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
+    _add_files(digest, _files(repo / "publish", CODE_SUFFIXES | {".svg", ".md"}), repo)
     return digest.hexdigest()
 
 
@@ -79,9 +82,7 @@ def package_code_version(package: str, repo: Path = REPO_ROOT) -> str:
     """A short sha256 of one package's source files: the code version of the assets it computes
     (Dagster records it beside each materialisation)."""
     digest = hashlib.sha256()
-    for path in _files(repo / package, CODE_SUFFIXES):
-        digest.update(f"{path.relative_to(repo).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
+    _add_files(digest, _files(repo / package, CODE_SUFFIXES), repo)
     return digest.hexdigest()[:16]
 
 
@@ -90,9 +91,7 @@ def dbt_project_fingerprint(project: Path) -> str:
     from importlib import metadata
 
     digest = hashlib.sha256(f"dbt-core {metadata.version('dbt-core')}\0".encode())
-    for path in _files(project, CODE_SUFFIXES):
-        digest.update(f"{path.relative_to(project).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
+    _add_files(digest, _files(project, CODE_SUFFIXES), project)
     return digest.hexdigest()
 
 
@@ -136,21 +135,12 @@ def method_fingerprint(config_dir: Path, repo: Path = REPO_ROOT, extra_files: tu
     """sha256 of the code and the config (with ``extra_files``), without the archive: when only
     this is unchanged since a release, a run rebuilds only what depends on the changed datasets."""
     digest = hashlib.sha256(b"cohesion method v1\0")
-    digest.update(code_fingerprint(repo).encode())
-    for path in _files(config_dir, frozenset({".yml", ".yaml"})):
-        digest.update(f"{path.name}\0".encode())
-        digest.update(path.read_bytes())
-    for path in extra_files:
-        if path.exists() and path.parent.resolve() != config_dir.resolve():
-            digest.update(f"\0extra {path.name}\0".encode())
-            digest.update(path.read_bytes())
+    _add_code_and_config(digest, config_dir, repo, extra_files)
     return digest.hexdigest()
 
 
-def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT, extra_files: tuple[Path, ...] = ()) -> str:
-    """sha256 of the archive, the config folder (and ``extra_files``: a config file chosen from
-    elsewhere, such as an archived methodology) and the code, as described above."""
-    digest = hashlib.sha256(b"cohesion inputs v1\0")
+def _add_code_and_config(digest, config_dir: Path, repo: Path, extra_files: tuple[Path, ...]) -> None:
+    """The code, the config folder and ``extra_files`` (a config file chosen from elsewhere)."""
     digest.update(code_fingerprint(repo).encode())
     digest.update(b"\0config\0")
     for path in _files(config_dir, frozenset({".yml", ".yaml"})):
@@ -160,6 +150,13 @@ def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT, 
         if path.exists() and path.parent.resolve() != config_dir.resolve():
             digest.update(f"\0extra {path.name}\0".encode())
             digest.update(path.read_bytes())
+
+
+def inputs_fingerprint(raw_dir: Path, config_dir: Path, repo: Path = REPO_ROOT, extra_files: tuple[Path, ...] = ()) -> str:
+    """sha256 of the archive, the config folder (and ``extra_files``: a config file chosen from
+    elsewhere, such as an archived methodology) and the code, as described above."""
+    digest = hashlib.sha256(b"cohesion inputs v1\0")
+    _add_code_and_config(digest, config_dir, repo, extra_files)
     digest.update(b"\0archive\0")
     _archive_fingerprint(raw_dir, digest)
     return digest.hexdigest()
