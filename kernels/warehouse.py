@@ -23,7 +23,6 @@ from kernels.editions import EditionPlan, plan_editions, population_for_editions
 from kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from kernels.index import IndexResult, compute_index
 from kernels.methodology import NATIONAL_SCOPE, Methodology, load_methodology
-from kernels.sensitivity import SensitivityResult, run_sensitivity
 from kernels.uncertainty import UncertaintyResult, run_uncertainty
 
 def config_file(name: str) -> Path:
@@ -120,25 +119,6 @@ def draws_result(
     same every run)."""
     m = m or methodology()
     return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
-
-
-def sensitivity_result(
-    commune_indicators: pd.DataFrame,
-    communes: pd.DataFrame,
-    population: pd.DataFrame,
-    scope: str = NATIONAL_SCOPE,
-    *,
-    one_at_a_time: bool = True,
-    sobol: bool = True,
-    m: Methodology | None = None,
-) -> SensitivityResult:
-    """One-at-a-time leave-outs and Sobol indices under ``m`` (default: the config folder's
-    methodology; seeded)."""
-    m = m or methodology()
-    inputs = index_inputs(commune_indicators, communes, population, m, scope)
-    return run_sensitivity(
-        inputs.indicators, inputs.communes, m, population=inputs.population, one_at_a_time=one_at_a_time, sobol=sobol
-    )
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
