@@ -10,15 +10,6 @@ from typing import Any
 import dagster as dg
 
 
-def run_results(invocation) -> dict[str, dict[str, Any]]:
-    """unique_id -> the node's result in run_results.json (status, failures, compiled SQL)."""
-    try:
-        artifact = invocation.get_artifact("run_results.json")
-    except (OSError, ValueError):
-        return {}
-    return {result["unique_id"]: result for result in artifact.get("results", [])}
-
-
 # Rows shown in a failed test's one-line summary; more are in its metadata.
 ROWS_IN_SUMMARY = 3
 ROWS_IN_METADATA = 20

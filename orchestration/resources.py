@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from ingestion.settings import DBT_PROJECT_DIR, config_dir, methodology_file
+from orchestration.dbt_runner import DbtInProcess
 from kernels import fund_rules as fund_rules_kernel
 from kernels.methodology import Methodology, load_methodology
 
@@ -37,23 +35,11 @@ class MethodFiles(dg.ConfigurableResource):
         return fund_rules_kernel.load_fund_rules(self.fund_rules_path())
 
 
-def dbt_executable() -> str:
-    """`cohesion-dbt` beside this Python: dbt in a process group of its own that ends with the run
-    (orchestration/dbt_process.py). An install that predates it falls back to plain dbt."""
-    wrapper = Path(sys.executable).with_name("cohesion-dbt")
-    if wrapper.exists():
-        return str(wrapper)
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 def build_resources() -> dict[str, object]:
     # The working database is read from the environment when a run starts, not when the code
     # location is imported (`cohesion` sets COHESION_WAREHOUSE from COHESION_DATA_DIR).
     return {
         "duckdb": DuckDBResource(database=dg.EnvVar("COHESION_WAREHOUSE")),
         "method_files": MethodFiles(),
-        "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-        ),
+        "dbt": DbtInProcess(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
     }

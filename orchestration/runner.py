@@ -30,25 +30,14 @@ def prepare_dbt() -> Path:
     stamp = dbt_project_fingerprint(DBT_PROJECT_DIR)
     if manifest.exists() and PARSE_STAMP.exists() and PARSE_STAMP.read_text(encoding="utf-8") == stamp:
         return manifest
-    from dbt.cli.main import dbtRunner
-
-    from orchestration.dbt_process import DATABASE_ENV
+    from orchestration import dbt_runner
 
     # Parsed with the profile the pipeline's dbt sees (the database by its file name), so that
-    # its partial parse carries over to every data folder's runs.
-    before = os.environ.get(DATABASE_ENV)
-    os.environ[DATABASE_ENV] = paths().warehouse.name
-    try:
-        result = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-        )
-    finally:
-        if before is None:
-            os.environ.pop(DATABASE_ENV, None)
-        else:
-            os.environ[DATABASE_ENV] = before
+    # the parse serves every data folder's runs.
+    result = dbt_runner.parse(DBT_PROJECT_DIR, DBT_PROJECT_DIR, paths().warehouse.name, write=True)
     if not result.success:
         raise CohesionError(f"dbt parse failed: {result.exception or 'see the dbt log above'}")
+    dbt_runner.remember_parse(DBT_PROJECT_DIR, result.result)
     PARSE_STAMP.write_text(stamp, encoding="utf-8")
     return manifest
 

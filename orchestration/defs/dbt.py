@@ -12,23 +12,20 @@ upstream test stops the stages; a failed published or source test stops the publ
 failed test's result carries its first failing rows (the test's own query, run again once dbt is
 done), so the run report shows what failed, not only that it did.
 
-dbt runs as `cohesion-dbt` (orchestration/dbt_process.py): in a process group of its own, killed
-by the kernel if the run dies; and the step ends that group whatever way it ends itself.
+dbt runs inside the run's process (orchestration/dbt_runner.py), on the project parsed once.
 """
 
 
-import os
-import signal
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from orchestration.dbt_process import PARENT_ENV
-from orchestration.dbt_results import build_problem, run_results, with_failing_rows
+from orchestration.dbt_results import build_problem, with_failing_rows
+from orchestration.dbt_runner import DbtInProcess
 from ingestion.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -70,11 +67,6 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
     return fqn[1] if len(fqn) > 2 else "models"
 
 
-def dbt_build_args() -> list[str]:
-    """`build` runs seeds, models and tests in dependency order; one stream per selection."""
-    return ["build"]
-
-
 TRANSLATOR = CohesionTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -85,7 +77,7 @@ TRANSLATOR = CohesionTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
     select="fqn:*",
     exclude=PUBLISHED_SELECTION,
 )
-def cohesion_dbt_upstream(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def cohesion_dbt_upstream(context: dg.AssetExecutionContext, dbt: DbtInProcess, duckdb: DuckDBResource):
     yield from dbt_build(context, dbt, duckdb)
 
 
@@ -95,61 +87,30 @@ def cohesion_dbt_upstream(context: dg.AssetExecutionContext, dbt: DbtCliResource
     dagster_dbt_translator=TRANSLATOR,
     select=PUBLISHED_SELECTION,
 )
-def cohesion_dbt_published(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def cohesion_dbt_published(context: dg.AssetExecutionContext, dbt: DbtInProcess, duckdb: DuckDBResource):
     yield from dbt_build(context, dbt, duckdb)
 
 
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource) -> Iterator:
-    """One `dbt build` of the asset definition's selection, streamed; a failed test or model
-    raises ``dg.Failure`` once dbt is done (after the failed checks, with their failing rows)."""
-    # dbt's profile reads the working database path from the environment; the DuckDB resource
-    # is the single place that decides it.
-    os.environ["COHESION_WAREHOUSE"] = duckdb.database
-    os.environ[PARENT_ENV] = str(os.getpid())  # cohesion-dbt dies with this process
-    # One target folder per data folder (one run at a time holds it): dbt's partial parse carries
-    # over from run to run, and runs no longer leave a 12 MB folder each under dbt_project/target.
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtInProcess, duckdb: DuckDBResource) -> Iterator:
+    """One `dbt build` of the asset definition's selection; a failed test or model raises
+    ``dg.Failure`` once dbt is done (after the failed checks, with their failing rows)."""
+    # One target folder per data folder (one run at a time holds it): compiled SQL, dbt's log and
+    # run_results.json, beside the working database instead of under dbt_project/target.
     target = Path(duckdb.database).parent / "dbt-target"
-    invocation = dbt.cli(dbt_build_args(), context=context, raise_on_error=False, target_path=target)
+    # dbt's unit tests check the models' SQL on fixed rows, not the data: `make test` runs them
+    # (tests/unit/test_dbt_project.py), every run need not.
+    events, build = dbt.build(context, duckdb.database, target, exclude_resource_types=("unit_test",))
     failed: list[dg.AssetCheckResult] = []
-    try:
-        for event in invocation.stream():
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                failed.append(event)  # yielded below, with its failing rows, once dbt is done
-            else:
-                yield event
-    finally:
-        end_process_group(invocation.process)
-    results = run_results(invocation)
+    for event in events:
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            failed.append(event)  # yielded below, with its failing rows
+        else:
+            yield event
     with duckdb.get_connection() as con:
         for check in failed:
-            yield with_failing_rows(check, results, con)
-    problem = build_problem(results)
-    if problem is None and invocation.process.returncode:
-        error = invocation.get_error()
-        detail = " ".join(str(error).split())[:300] if error is not None else "no result was recorded"
-        problem = f"dbt build ended with exit code {invocation.process.returncode}: {detail}"
+            yield with_failing_rows(check, build.results, con)
+    problem = build_problem(build.results)
+    if problem is None and not build.success:
+        problem = f"dbt build did not finish: {build.error or 'no result was recorded'}"
     if problem is not None:
         raise dg.Failure(description=problem)
-
-
-def end_process_group(process) -> None:
-    """End dbt's process group if it still runs (the run failed or was interrupted): SIGTERM, then
-    SIGKILL after 10 s. dbt is the leader of its own group (cohesion-dbt)."""
-    if process.poll() is not None:
-        return
-    try:
-        group = os.getpgid(process.pid)
-    except ProcessLookupError:
-        return
-    if group == os.getpgid(0):
-        process.terminate()  # plain dbt, sharing our group: only the process itself
-    else:
-        os.killpg(group, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except Exception:  # still there after 10 s
-        if group != os.getpgid(0):
-            os.killpg(group, signal.SIGKILL)
-        else:
-            process.kill()
-        process.wait()
