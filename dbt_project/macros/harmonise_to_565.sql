@@ -60,6 +60,7 @@ parts as (
         slices.vintage,
         slices.source_file,
         commune_map.to_nis,
+        commune_map.sources_in_target,
         commune_map.change,
         staged.nis_code as found_nis,
         staged.value,
@@ -85,6 +86,11 @@ parts as (
 ),
 
 aggregated as (
+    {#- A target with one part is that part: summed as it comes. A merged target's parts are summed
+        in code order: a parallel aggregate adds parts in whatever order its threads meet them, and
+        fractional values (income in euros) then differ in the last bit. The ordered sum keeps
+        every group's values apart to sort them, so it is kept to the few merged targets. #}
+    {%- for merged in [false, true] %}
 
     select
         to_nis as nis_code,
@@ -100,13 +106,17 @@ aggregated as (
         count(*) as sources_expected,
         count(found_nis) as sources_found,
         count(value) as parts_valued,
-        -- Summed in code order: a parallel aggregate adds parts in whatever order its threads
-        -- meet them, and fractional values (income in euros) then differ in the last bit.
-        sum(value order by found_nis) as value_sum,
+        sum(value{{ ' order by found_nis' if merged else '' }}) as value_sum,
         max(status_rank) as status_rank,
         max(change) as change
     from parts
+    where sources_in_target {{ '> 1' if merged else '= 1' }}
     group by to_nis, period, year, quarter, measure, unit, source_map, file_id, vintage, source_file
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
