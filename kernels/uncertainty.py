@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from kernels import aggregate, pipeline
 from kernels import draws as data_draws
@@ -129,7 +128,7 @@ def run_uncertainty(
             scores = np.concatenate(
                 [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
             )
-        draw_ranks = rankdata(-scores, method="min", axis=1).astype(np.int32)
+        draw_ranks = aggregate.need_ranks(scores).astype(np.int32)
         # Percentiles as ranks that occurred (inverted CDF): whole ranks, no "rank 264.95".
         p05, p50, p95 = np.percentile(draw_ranks, [5, 50, 95], axis=0, method="inverted_cdf").astype(int)
         ranks.append(
@@ -305,7 +304,7 @@ def _sensitivity(
 
     def shift(a: int, v: int, w: np.ndarray) -> np.ndarray:
         s = _score(variants, (np.full(len(w), a), np.full(len(w), v)), w)
-        return np.abs(rankdata(-s, method="min", axis=1) - nominal_rank[None, :])
+        return np.abs(aggregate.need_ranks(s) - nominal_rank[None, :])
 
     a0 = variants.aggregations.index(nom["aggregation"])
     for choice in m.uncertainty.choices:
