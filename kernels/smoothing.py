@@ -54,18 +54,26 @@ MEDIAN = "arrondissement_median"
 
 def _group_medians(theta: np.ndarray, valid: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Per row, the median of ``theta`` over the valid rows of its group, along the last axis
-    (leading axes are draws); NaN for a group without a valid row."""
+    (leading axes are draws); NaN for a group without a valid row. ``group``: codes 0..G-1.
+
+    Every group at once: its values are laid side by side, padded with NaN to the largest group,
+    and sorted (NaN last); the median is the mean of the middle one or two valid values, the two
+    numbers ``np.nanmedian`` averages, so the result is the same to the bit."""
     masked = np.where(valid, theta, np.nan)
-    out = np.full(masked.shape, np.nan)
-    for g in np.unique(group):
-        members = group == g
-        block = masked[..., members]
-        if np.isnan(block).all():
-            continue
-        with np.errstate(all="ignore"):
-            med = np.nanmedian(block, axis=-1, keepdims=True)
-        out[..., members] = med
-    return out
+    if group.size == 0:
+        return np.full(masked.shape, np.nan)
+    sizes = np.bincount(group)
+    order = np.argsort(group, kind="stable")
+    slot = np.arange(group.size) - (np.cumsum(sizes) - sizes)[group[order]]
+    padded = np.full((*masked.shape[:-1], sizes.size, int(sizes.max())), np.nan)
+    padded[..., group[order], slot] = masked[..., order]
+    padded.sort(axis=-1)
+    count = np.count_nonzero(~np.isnan(padded), axis=-1)
+    low = np.take_along_axis(padded, np.maximum((count - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(padded, np.maximum(count // 2, 0)[..., None], axis=-1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        medians = np.where(count > 0, (low + high) / 2.0, np.nan)
+    return medians[..., group]
 
 
 def shrink_rates(
