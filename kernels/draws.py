@@ -133,6 +133,12 @@ class _Column:
             arr = data.arrondissements[prep.rows[i]]
             pool = raw[(data.arrondissements == arr) & np.isfinite(raw)]
             self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
+        # Worked out once for every batch of draws: which scored cells a data draw replaces (and
+        # their rows on the map), the denominators the smoothing reads, how the counts are drawn.
+        self.redraw_at = np.flatnonzero(self.redraw)
+        self.redraw_from = prep.rows[self.redraw_at]
+        self.smoothing_denominators = np.where(counts, den, np.nan)
+        self.model = _CountModel(self.sampling, num, den, counts) if self.sampling != "none" else None
 
 
 def score_draws(
@@ -164,7 +170,7 @@ def score_draws(
         b = len(part)
         for c, col in enumerate(columns):
             if data_rng is not None and col.sampling != "none" and col.redraw.any():
-                values[:, :, c] = _redraw(col, prep, m, data_rng, b, smooth_on, small, values[:, :, c])
+                values[:, col.redraw_at, c] = _redraw(col, prep, m, data_rng, b, smooth_on, small)
             if imputation_rng is not None and col.imputed.size:
                 for i, pool in zip(col.imputed, col.pools):
                     values[:, i, c] = pool[imputation_rng.integers(pool.size, size=b)]
@@ -177,41 +183,58 @@ def score_draws(
 _NORMAL_FROM_VARIANCE = 25.0
 
 
-def _counts(rng: np.random.Generator, sampling: str, num: np.ndarray, den: np.ndarray, b: int) -> np.ndarray:
-    """(b, n) counts drawn around ``num``: binomial(den, num / den) or poisson(num)."""
-    if sampling == "binomial":
-        p = num / den
-        var = den * p * (1.0 - p)
-    else:
-        var = num.astype(float)
-    large = var >= _NORMAL_FROM_VARIANCE
-    out = np.empty((b, num.size))
-    if large.any():
-        z = rng.standard_normal((b, int(large.sum())))
-        drawn = np.rint(num[large] + np.sqrt(var[large]) * z)
-        high = den[large] if sampling == "binomial" else np.inf
-        out[:, large] = np.clip(drawn, 0.0, high)
-    if (~large).any():
+class _CountModel:
+    """How a column's counts are drawn around ``num`` (binomial(den, num / den) or poisson(num)),
+    worked out once: which communes take the normal approximation, their mean and spread."""
+
+    def __init__(self, sampling: str, num: np.ndarray, den: np.ndarray, counts: np.ndarray) -> None:
+        at = np.flatnonzero(counts)
+        num, den = num[at], den[at]
         if sampling == "binomial":
-            out[:, ~large] = rng.binomial(den[~large].astype(np.int64), p[~large], size=(b, int((~large).sum())))
+            p = num / den
+            var = den * p * (1.0 - p)
         else:
-            out[:, ~large] = rng.poisson(num[~large], size=(b, int((~large).sum())))
-    return out
+            var = num.astype(float)
+        large = var >= _NORMAL_FROM_VARIANCE
+        self.sampling = sampling
+        self.normal_at, self.exact_at = at[large], at[~large]  # columns of the map
+        self.mean, self.spread = num[large], np.sqrt(var[large])
+        self.high = den[large] if sampling == "binomial" else np.inf
+        self.trials = den[~large].astype(np.int64)
+        self.p = p[~large] if sampling == "binomial" else None
+        self.expected = num[~large]
+
+    def draw(self, rng: np.random.Generator, b: int, out: np.ndarray) -> None:
+        """Fill the columns of ``out`` (b, N) that have counts with b draws of them (the normal
+        ones first, then the exact ones: the order the random stream has always been read in)."""
+        if self.normal_at.size:
+            z = rng.standard_normal((b, self.normal_at.size))
+            drawn = np.rint(self.mean + self.spread * z)
+            # clip(drawn, 0, high), written as max then min: the same numbers, without np.clip's overhead.
+            out[:, self.normal_at] = np.minimum(np.maximum(drawn, 0.0), self.high)
+        if self.exact_at.size:
+            if self.sampling == "binomial":
+                out[:, self.exact_at] = rng.binomial(self.trials, self.p, size=(b, self.exact_at.size))
+            else:
+                out[:, self.exact_at] = rng.poisson(self.expected, size=(b, self.exact_at.size))
 
 
-def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small, current: np.ndarray) -> np.ndarray:
-    c = col.counts
-    y = np.full((b, c.size), np.nan)
-    y[:, c] = _counts(rng, col.sampling, col.num[c], col.den[c], b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = y / col.den
-    rate = raw
+def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small) -> np.ndarray:
+    """(b, R) values of the column's redrawn cells (``col.redraw_at``) in each draw of the batch."""
+    y = np.full((b, col.counts.size), np.nan)
+    col.model.draw(rng, b, y)
     if col.smoothable and smooth_on.any():
-        shrunk = smoothing.shrink_draws(np.where(c, y, np.nan), np.where(c, col.den, np.nan), prep.data.arrondissements, m.smoothing.prior)
-        shrunk = np.where(small[None, :], shrunk, raw)  # method 1 smoothed small communes only
-        rate = np.where(smooth_on[:, None], shrunk, raw)
-    drawn = rate[:, prep.rows] * col.scale
-    return np.where(col.redraw[None, :], drawn, current)
+        # The prior and the between-commune variance read every commune of the map.
+        rate = smoothing.shrink_draws(y, col.smoothing_denominators, prep.data.arrondissements, m.smoothing.prior)
+        if not (small.all() and smooth_on.all()):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw = y / col.den
+            rate = np.where(small[None, :], rate, raw)  # method 1 smoothed small communes only
+            rate = np.where(smooth_on[:, None], rate, raw)
+        rate = rate[:, col.redraw_from]
+    else:
+        rate = y[:, col.redraw_from] / col.den[col.redraw_from]
+    return rate * col.scale
 
 
 def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
@@ -229,16 +252,20 @@ def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, w
             x = values[idx]
             protect = np.flatnonzero(treat_on[idx]) if norm in m.outliers.normalisations else np.array([], dtype=int)
             if protect.size:
+                # Every indicator of every protected draw in one call: treat_draws works row by
+                # row (a draw's indicator over the communes), each row with its own limit.
+                j = x.shape[2]
+                rows = np.ascontiguousarray(x[protect].transpose(0, 2, 1)).reshape(-1, x.shape[1])
+                treated = outliers.treat_draws(
+                    rows,
+                    np.repeat(limits[idx][protect], j),
+                    skewness_threshold=m.outliers.skewness_threshold,
+                    kurtosis_threshold=m.outliers.kurtosis_threshold,
+                    log_fallback=m.outliers.fallback == "log_transform",
+                    log_offset_share=m.outliers.log_offset_share,
+                )
                 x = x.copy()
-                for c in range(x.shape[2]):
-                    x[protect, :, c] = outliers.treat_draws(
-                        x[protect, :, c],
-                        limits[idx][protect],
-                        skewness_threshold=m.outliers.skewness_threshold,
-                        kurtosis_threshold=m.outliers.kurtosis_threshold,
-                        log_fallback=m.outliers.fallback == "log_transform",
-                        log_offset_share=m.outliers.log_offset_share,
-                    )
+                x[protect] = treated.reshape(protect.size, j, x.shape[1]).transpose(0, 2, 1)
             z = _normalise(x * prep.directions, norm)
             dom = aggregate.domain_scores(z, prep.domain_index, prep.indicator_weights, len(prep.domains))
             t = _transform(dom, agg, m.exponential_constant)
