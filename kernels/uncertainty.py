@@ -217,8 +217,10 @@ def _precompute(prep: pipeline.PreparedYear, m: Methodology) -> _Variants:
     for s in smooth_opts:
         sm = pipeline.smooth(prep, m, bool(s))
         untreated: dict[str, int] = {}
+        # Every limit from one pass of winsorising steps per indicator (a limit only says where they stop).
+        by_limit = pipeline.treat_limits(sm.values, m, sorted(o for o in outlier_opts if o > 0))
         for o in sorted(outlier_opts):
-            tr = pipeline.treat(sm.values, m, o > 0, o if o > 0 else None)
+            tr = by_limit[o] if o > 0 else pipeline.treat(sm.values, m, False)
             for norm in norms:
                 protected = norm in m.outliers.normalisations
                 if not protected and norm in untreated:
