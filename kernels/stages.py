@@ -120,10 +120,11 @@ def fund_tables(
         draws = draws_from_frame(index["index_draws"])
     elif years:
         draws = warehouse.draws_result(commune_indicators, communes, population, scope=index_scope, m=m)
-    eligibility = warehouse.fund_eligibility(
+    # The nominal simulation that spreads the amounts over the draws is the fund's years: run once.
+    eligibility, simulated = warehouse.fund_eligibility_and_simulation(
         commune_indicators, communes, ranking, draws, rules, years=years, population=population
     )
-    allocation = warehouse.fund_years(eligibility, ranking, population, rules)
+    allocation = warehouse.fund_years(eligibility, ranking, population, rules, simulated=simulated)
     version = {"rules_version": rules.version}
     return {
         "fund_editions_calc": plan.assign(**version),

@@ -91,8 +91,8 @@ def run_index(inputs: IndexInputs, m: Methodology) -> IndexResult:
     return compute_index(inputs.indicators, inputs.communes, m, population=inputs.population)
 
 
-def run_draws(inputs: IndexInputs, m: Methodology) -> UncertaintyResult:
-    return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population)
+def run_draws(inputs: IndexInputs, m: Methodology, workers: int = 1) -> UncertaintyResult:
+    return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population, workers=workers)
 
 
 def index_result(
@@ -231,6 +231,23 @@ def fund_eligibility(
     percentile, cents; ``fund_draws``). ``draws``: the index's draws (``run_draws``), or their
     ranks per year as the index stage keeps them. ``years``: the years the fund is computed for
     (default: every year)."""
+    return fund_eligibility_and_simulation(
+        commune_indicators, communes, index, draws, rules, years=years, population=population
+    )[0]
+
+
+def fund_eligibility_and_simulation(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    index: pd.DataFrame,
+    draws: UncertaintyResult | Mapping[int, DrawRanks] | None,
+    rules: fund.FundRules,
+    years: list[int] | None = None,
+    population: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``fund_eligibility``, and the nominal simulation of the years it ran to spread the amounts
+    over the draws (None without ``draws`` or ``population``): ``fund_years`` takes it rather
+    than run the transitions and the allocation a second time."""
     commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
     members = fund_communes(communes.astype({"nis_code": str, "region_code": str}), rules)
     regions = members[["nis_code", "region_code"]].astype(str)
@@ -243,6 +260,7 @@ def fund_eligibility(
     for column in [*spread, *amounts]:
         frame[column] = np.nan
     frame["draws"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    nominal = None
     if draws is not None and len(frame):
         nominal = _simulate(frame, index, population, rules) if population is not None else None
         per_year = draws.draws if isinstance(draws, UncertaintyResult) else draws
@@ -270,7 +288,7 @@ def fund_eligibility(
         frame["borderline"].to_numpy(dtype=bool),
         rules,
     )
-    return frame
+    return frame, nominal
 
 
 def _draw_inputs(
@@ -369,12 +387,20 @@ def _simulate(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.Dat
     )
 
 
-def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
+def fund_years(
+    eligibility: pd.DataFrame,
+    index: pd.DataFrame,
+    population: pd.DataFrame,
+    rules: fund.FundRules,
+    *,
+    simulated: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The transition rules and the allocation over the computed years (METHOD.md section 4);
     each run of consecutive years is simulated on its own (a year without a fund breaks the
     count of years outside the gates). Each commune-year carries the spread of its amount over
-    the draws and the reasons in words."""
-    years = _simulate(eligibility, index, population, rules)
+    the draws and the reasons in words. ``simulated``: the simulation
+    ``fund_eligibility_and_simulation`` ran on these frames, when the caller has it."""
+    years = _simulate(eligibility, index, population, rules) if simulated is None else simulated
     if years.empty:
         # No year has a fund: the published tables still have every column, and no row.
         return years.reindex(columns=[*_YEARS_COLUMNS, *_CARRIED, "reason_en", "reason_fr", "reason_nl"])
