@@ -11,6 +11,7 @@ read. No environment variable is read here: ``COHESION_METHODOLOGY`` is translat
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,11 +115,12 @@ def draws_result(
     population: pd.DataFrame,
     scope: str = NATIONAL_SCOPE,
     m: Methodology | None = None,
+    workers: int = 1,
 ) -> UncertaintyResult:
     """The Monte Carlo draws under ``m`` (default: the config folder's methodology; seeded: the
-    same every run)."""
+    same every run), ``workers`` threads drawing different years at once."""
     m = m or methodology()
-    return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
+    return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m, workers=workers)
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
@@ -222,6 +224,7 @@ def fund_eligibility(
     rules: fund.FundRules,
     years: list[int] | None = None,
     population: pd.DataFrame | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Per commune of the fund's scope and computed year: both gates with value, threshold,
     result and band factor, eligibility, its probability over the draws (both gates: the index's
@@ -230,9 +233,10 @@ def fund_eligibility(
     uses), also the spread of each commune's formula amount across the draws (5th, 50th and 95th
     percentile, cents; ``fund_draws``). ``draws``: the index's draws (``run_draws``), or their
     ranks per year as the index stage keeps them. ``years``: the years the fund is computed for
-    (default: every year)."""
+    (default: every year). ``workers``: threads that draw different years at once (the same
+    result: each year has a random stream of its own)."""
     return fund_eligibility_and_simulation(
-        commune_indicators, communes, index, draws, rules, years=years, population=population
+        commune_indicators, communes, index, draws, rules, years=years, population=population, workers=workers
     )[0]
 
 
@@ -244,6 +248,7 @@ def fund_eligibility_and_simulation(
     rules: fund.FundRules,
     years: list[int] | None = None,
     population: pd.DataFrame | None = None,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """``fund_eligibility``, and the nominal simulation of the years it ran to spread the amounts
     over the draws (None without ``draws`` or ``population``): ``fund_years`` takes it rather
@@ -264,14 +269,26 @@ def fund_eligibility_and_simulation(
     if draws is not None and len(frame):
         nominal = _simulate(frame, index, population, rules) if population is not None else None
         per_year = draws.draws if isinstance(draws, UncertaintyResult) else draws
+        jobs = []
         for year, year_draws in per_year.items():
             in_year = frame["year"] == year
             if not in_year.any():
                 continue
             group = frame.loc[in_year]
-            inputs = _draw_inputs(group, year_draws, index, population, nominal, rules, int(year))
-            seed = rules.probability.seed if rules.probability.seed is not None else 0
-            result = fund_draws.year_draws(inputs, rules, np.random.default_rng([seed, int(year)]))
+            jobs.append((int(year), in_year, _draw_inputs(group, year_draws, index, population, nominal, rules, int(year))))
+        seed = rules.probability.seed if rules.probability.seed is not None else 0
+
+        def year_result(job):
+            # Each year draws from a stream of its own, so years may run on different threads.
+            year, _, inputs = job
+            return fund_draws.year_draws(inputs, rules, np.random.default_rng([seed, year]))
+
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(year_result, jobs))
+        else:
+            results = [year_result(job) for job in jobs]
+        for (_, in_year, _), result in zip(jobs, results, strict=True):
             for column in spread:
                 frame.loc[in_year, column] = getattr(result, column)
             if nominal is not None:
