@@ -57,9 +57,16 @@ class IndexInputs:
     population: pd.DataFrame  # nis_code, year (edition), population
 
 
+# The columns of commune_indicators that editions.plan_editions reads.
+_PLAN_READS = ("nis_code", "year", "indicator", "value", "numerator", "denominator")
+
+
 def edition_plan(commune_indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodology) -> EditionPlan:
     """Which reference period of each indicator enters each edition and scope (``editions``)."""
-    commune_indicators, communes = in_key_order(commune_indicators), in_key_order(communes)
+    # Only the columns the plan reads are put in key order: sorting the other nine (Arrow
+    # strings) cost more than the plan.
+    read = [c for c in _PLAN_READS if c in commune_indicators.columns]
+    commune_indicators, communes = in_key_order(commune_indicators[read]), in_key_order(communes)
     return plan_editions(commune_indicators, communes.astype({"nis_code": str, "region_code": str}), m)
 
 
