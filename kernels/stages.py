@@ -146,6 +146,9 @@ def fund_tables(
     and ``index_draws`` (``index``). The index's draws serve the fund when it ranks communes with
     the national index; a regional ranking draws that region's index (the index stage has none).
     ``workers``: threads that draw different years at once (the same tables either way)."""
+    # Sorted once here: fund_plan and fund_eligibility each put it in key order, and a frame
+    # already in that order sorts again in no time (66,000 rows of Arrow strings take 0.15 s).
+    commune_indicators = warehouse.in_key_order(commune_indicators)
     plan, index_scope = warehouse.fund_plan(
         commune_indicators, communes, index["index_cohesion"], index["index_regional"], rules, m
     )
