@@ -21,6 +21,8 @@ draws x communes x indicators, no loop over draws.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
@@ -28,7 +30,8 @@ from scipy.special import ndtri
 from kernels import aggregate, imputation, outliers, pipeline, smoothing
 from kernels.methodology import Methodology
 
-_BATCH = 250
+_BATCH = 250  # draws re-drawn at once: it fixes the order the random streams are read in
+_SCORE_CHUNK = 64  # draws scored at once: each is scored on its own, so only speed depends on it
 
 
 def _rank_slots(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,8 +177,37 @@ def score_draws(
             if imputation_rng is not None and col.imputed.size:
                 for i, pool in zip(col.imputed, col.pools):
                     values[:, i, c] = pool[imputation_rng.integers(pool.size, size=b)]
-        out[s] = _score_batch(prep, m, values, part, weights[s])
+        # Scored a few draws at a time: each draw is scored on its own (row by row), and a chunk's
+        # arrays stay in the processor's cache, where the whole batch's (~16 MB) would not.
+        options = _Options.of(part)
+        for first in range(0, b, _SCORE_CHUNK):
+            chunk = slice(first, min(first + _SCORE_CHUNK, b))
+            out[start + chunk.start : start + chunk.stop] = _score_batch(
+                prep, m, values[chunk], options.rows(chunk), weights[s][chunk]
+            )
     return out
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options some draws picked (``uncertainty``), as arrays."""
+
+    treat_on: np.ndarray
+    limits: np.ndarray
+    norms: np.ndarray
+    aggs: np.ndarray
+
+    @classmethod
+    def of(cls, part: pd.DataFrame) -> _Options:
+        return cls(
+            part["outlier_treatment"].to_numpy(dtype=bool),
+            part["winsorising_limit"].to_numpy(dtype=int),
+            part["normalisation"].to_numpy(dtype=object),
+            part["aggregation"].to_numpy(dtype=object),
+        )
+
+    def rows(self, rows: slice) -> _Options:
+        return _Options(self.treat_on[rows], self.limits[rows], self.norms[rows], self.aggs[rows])
 
 
 # Above this variance a count is drawn from its normal approximation (rounded, within its bounds):
@@ -237,13 +269,10 @@ def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small) -
     return rate * col.scale
 
 
-def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
-    """Scores of one batch: each group of draws sharing normalisation, limit and aggregation at once."""
+def _score_batch(prep, m: Methodology, values: np.ndarray, options: _Options, weights: np.ndarray) -> np.ndarray:
+    """Scores of some draws: each group of draws sharing normalisation, limit and aggregation at once."""
     out = np.empty(values.shape[:2])
-    treat_on = part["outlier_treatment"].to_numpy(dtype=bool)
-    limits = part["winsorising_limit"].to_numpy(dtype=int)
-    norms = part["normalisation"].to_numpy(dtype=object)
-    aggs = part["aggregation"].to_numpy(dtype=object)
+    treat_on, limits, norms, aggs = options.treat_on, options.limits, options.norms, options.aggs
     for norm in dict.fromkeys(norms):
         for agg in dict.fromkeys(aggs):
             idx = np.flatnonzero((norms == norm) & (aggs == agg))
