@@ -232,7 +232,7 @@ def treat_draws(
     draws (the uncertainty analysis treats every data draw)."""
     original = np.ascontiguousarray(values, dtype=float)
     out = original.copy()
-    first, _ = _row_fails(original, skewness_threshold, kurtosis_threshold)
+    first, first_skew = _row_fails(original, skewness_threshold, kurtosis_threshold)
     rows = np.flatnonzero(first)
     if not rows.size:
         return out
@@ -240,32 +240,36 @@ def treat_draws(
     x = original[rows].copy()
     lim = np.asarray(limits)[rows]
     points = np.zeros(rows.size, dtype=int)
-    failing = np.ones(rows.size, dtype=bool)
-    sk = _row_moments(x)[0]
-    for _ in range(int(lim.max(initial=0))):
-        go = failing & (points < lim)
-        if not go.any():
+    sk = first_skew[rows]
+    still = np.ones(rows.size, dtype=bool)  # whether a row's current values fail the test
+    # Each step works on the rows still winsorising only (failing, under their limit, moved at
+    # the last step): a row that has stopped keeps its values and its test result.
+    active = np.arange(rows.size)
+    while True:
+        active = active[points[active] < lim[active]]
+        if not active.size:
             break
-        high = sk >= 0
-        extreme = np.where(high, x.max(axis=1), x.min(axis=1))
-        at = x == extreme[:, None]
+        xa = x[active]
+        high = sk[active] >= 0
+        extreme = np.where(high, xa.max(axis=1), xa.min(axis=1))
+        at = xa == extreme[:, None]
         # The next distinct value toward the middle; none when every value is tied.
-        target = np.where(high, np.where(at, -np.inf, x).max(axis=1), np.where(at, np.inf, x).min(axis=1))
-        move = go & np.isfinite(target)
-        at &= move[:, None]
-        x = np.where(at, target[:, None], x)
-        points += at.sum(axis=1)
-        # A row stops once it passes, or when all its values are tied (nothing to move toward).
-        still, sk = _row_fails(x, skewness_threshold, kurtosis_threshold)
-        failing = move & still
-    if log_fallback:
-        still = _row_fails(x, skewness_threshold, kurtosis_threshold)[0]
-        if still.any():
-            o = original[rows[still]]
-            lo, hi = o.min(axis=1, keepdims=True), o.max(axis=1, keepdims=True)
-            offset = log_offset_share * (hi - lo)
-            positive = (_row_moments(o)[0] >= 0)[:, None]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                x[still] = np.where(positive, np.log(o - lo + offset), -np.log(hi - o + offset))
+        target = np.where(high, np.where(at, -np.inf, xa).max(axis=1), np.where(at, np.inf, xa).min(axis=1))
+        move = np.isfinite(target)
+        moved = active[move]
+        if moved.size:
+            at = at[move]
+            x[moved] = np.where(at, target[move][:, None], xa[move])
+            points[moved] += at.sum(axis=1)
+            # A row stops once it passes, or when all its values are tied (nothing to move toward).
+            still[moved], sk[moved] = _row_fails(x[moved], skewness_threshold, kurtosis_threshold)
+        active = moved[still[moved]]
+    if log_fallback and still.any():
+        o = original[rows[still]]
+        lo, hi = o.min(axis=1, keepdims=True), o.max(axis=1, keepdims=True)
+        offset = log_offset_share * (hi - lo)
+        positive = (_row_moments(o)[0] >= 0)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x[still] = np.where(positive, np.log(o - lo + offset), -np.log(hi - o + offset))
     out[rows] = x
     return out
