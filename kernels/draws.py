@@ -21,6 +21,8 @@ draws x communes x indicators, no loop over draws.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
@@ -28,39 +30,65 @@ from scipy.special import ndtri
 from kernels import aggregate, imputation, outliers, pipeline, smoothing
 from kernels.methodology import Methodology
 
-_BATCH = 250
+_BATCH = 250  # draws re-drawn at once: it fixes the order the random streams are read in
+_SCORE_CHUNK = 64  # draws scored at once: each is scored on its own, so only speed depends on it
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (scipy's ``rankdata(method="average")``) along axis 1 of a 3-D
-    array, computed on contiguous rows: the same numbers, several times faster on draws. Rows
-    without a tie get their ordinal ranks; only rows with ties pay for averaging them."""
-    rows = np.ascontiguousarray(np.moveaxis(x, 1, -1))
-    shape = rows.shape
-    rows = rows.reshape(-1, shape[-1])
-    n = shape[-1]
+def _rank_slots(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the contiguous rows of a 2-D array: where each position of each row's ascending order
+    lies in the flattened array, and twice its average rank minus 2 (an integer: the first plus
+    the last position of its tie group, ``2 p`` without a tie). A caller looks a function of the
+    average rank up by that integer and scatters it back, instead of computing it per value."""
+    count, n = rows.shape
     order = np.argsort(rows, axis=-1)  # tied values get their run's mean rank in any order
-    ordered = np.take_along_axis(rows, order, axis=-1)
+    # Flat positions: a gather and a scatter through them cost far less than take/put_along_axis.
+    flat = order + (np.arange(count, dtype=order.dtype) * n)[:, None]
+    ordered = rows.ravel()[flat]
     starts = np.ones(rows.shape, dtype=bool)
     starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    value = np.broadcast_to(np.arange(1.0, n + 1.0), rows.shape).copy()
+    doubled = np.broadcast_to(np.arange(0, 2 * n, 2), rows.shape)
     tied = np.flatnonzero(~starts.all(axis=1))
     if tied.size:
+        doubled = doubled.copy()
         st = starts[tied]
         ends = np.ones(st.shape, dtype=bool)
         ends[:, :-1] = st[:, 1:]
         position = np.broadcast_to(np.arange(n), st.shape)
         first = np.maximum.accumulate(np.where(st, position, 0), axis=-1)
         last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, position, n), axis=-1), axis=-1), axis=-1)
-        value[tied] = (first + last) / 2.0 + 1.0
-    ranks = np.empty(rows.shape)
-    np.put_along_axis(ranks, order, value, axis=-1)
-    return np.moveaxis(ranks.reshape(shape), -1, 1)
+        doubled[tied] = first + last
+    return flat, doubled
+
+
+def _by_rank(x: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``table[2 r - 2]`` for ``r`` the average rank of each value along axis 1 of a 3-D array
+    (``table`` a function of the rank), laid out as ``average_ranks`` lays its ranks out."""
+    rows = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+    shape = rows.shape
+    rows = rows.reshape(-1, shape[-1])
+    flat, doubled = _rank_slots(rows)
+    out = np.empty(rows.shape, dtype=table.dtype)
+    out.ravel()[flat] = table[doubled]
+    return np.moveaxis(out.reshape(shape), -1, 1)
+
+
+def _rank_table(n: int) -> np.ndarray:
+    """The average ranks 1, 1.5, ..., n, indexed by twice the rank minus 2."""
+    return np.arange(2 * n - 1) / 2.0 + 1.0
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (scipy's ``rankdata(method="average")``) along axis 1 of a 3-D
+    array, computed on contiguous rows: the same numbers, several times faster on draws. Rows
+    without a tie get their ordinal ranks; only rows with ties pay for averaging them."""
+    return _by_rank(x, _rank_table(x.shape[1]))
 
 
 def _transform(dom: np.ndarray, aggregation: str, constant: float) -> np.ndarray:
     if aggregation == "exponential":
-        return aggregate.exponential_transform(average_ranks(dom) / dom.shape[1], constant)
+        # The transform of a rank depends on the rank alone: computed once per possible rank.
+        n = dom.shape[1]
+        return _by_rank(dom, aggregate.exponential_transform(_rank_table(n) / n, constant))
     return aggregate.domain_transform(dom, aggregation, constant)
 
 
@@ -69,8 +97,7 @@ def _normalise(x: np.ndarray, method: str) -> np.ndarray:
     if method == "rank_normal":
         # Average ranks are whole or half numbers: look Phi^-1(r / (n + 1)) up rather than compute it.
         n = x.shape[1]
-        table = ndtri(np.arange(2, 2 * n + 1) / 2.0 / (n + 1.0))
-        return table[(2.0 * average_ranks(x)).astype(np.int64) - 2]
+        return _by_rank(x, ndtri(np.arange(2, 2 * n + 1) / 2.0 / (n + 1.0)))
     if method == "min_max":
         lo = x.min(axis=1, keepdims=True)
         span = x.max(axis=1, keepdims=True) - lo
@@ -109,6 +136,12 @@ class _Column:
             arr = data.arrondissements[prep.rows[i]]
             pool = raw[(data.arrondissements == arr) & np.isfinite(raw)]
             self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
+        # Worked out once for every batch of draws: which scored cells a data draw replaces (and
+        # their rows on the map), the denominators the smoothing reads, how the counts are drawn.
+        self.redraw_at = np.flatnonzero(self.redraw)
+        self.redraw_from = prep.rows[self.redraw_at]
+        self.smoothing_denominators = np.where(counts, den, np.nan)
+        self.model = _CountModel(self.sampling, num, den, counts) if self.sampling != "none" else None
 
 
 def score_draws(
@@ -140,12 +173,41 @@ def score_draws(
         b = len(part)
         for c, col in enumerate(columns):
             if data_rng is not None and col.sampling != "none" and col.redraw.any():
-                values[:, :, c] = _redraw(col, prep, m, data_rng, b, smooth_on, small, values[:, :, c])
+                values[:, col.redraw_at, c] = _redraw(col, prep, m, data_rng, b, smooth_on, small)
             if imputation_rng is not None and col.imputed.size:
                 for i, pool in zip(col.imputed, col.pools):
                     values[:, i, c] = pool[imputation_rng.integers(pool.size, size=b)]
-        out[s] = _score_batch(prep, m, values, part, weights[s])
+        # Scored a few draws at a time: each draw is scored on its own (row by row), and a chunk's
+        # arrays stay in the processor's cache, where the whole batch's (~16 MB) would not.
+        options = _Options.of(part)
+        for first in range(0, b, _SCORE_CHUNK):
+            chunk = slice(first, min(first + _SCORE_CHUNK, b))
+            out[start + chunk.start : start + chunk.stop] = _score_batch(
+                prep, m, values[chunk], options.rows(chunk), weights[s][chunk]
+            )
     return out
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The options some draws picked (``uncertainty``), as arrays."""
+
+    treat_on: np.ndarray
+    limits: np.ndarray
+    norms: np.ndarray
+    aggs: np.ndarray
+
+    @classmethod
+    def of(cls, part: pd.DataFrame) -> _Options:
+        return cls(
+            part["outlier_treatment"].to_numpy(dtype=bool),
+            part["winsorising_limit"].to_numpy(dtype=int),
+            part["normalisation"].to_numpy(dtype=object),
+            part["aggregation"].to_numpy(dtype=object),
+        )
+
+    def rows(self, rows: slice) -> _Options:
+        return _Options(self.treat_on[rows], self.limits[rows], self.norms[rows], self.aggs[rows])
 
 
 # Above this variance a count is drawn from its normal approximation (rounded, within its bounds):
@@ -153,50 +215,64 @@ def score_draws(
 _NORMAL_FROM_VARIANCE = 25.0
 
 
-def _counts(rng: np.random.Generator, sampling: str, num: np.ndarray, den: np.ndarray, b: int) -> np.ndarray:
-    """(b, n) counts drawn around ``num``: binomial(den, num / den) or poisson(num)."""
-    if sampling == "binomial":
-        p = num / den
-        var = den * p * (1.0 - p)
-    else:
-        var = num.astype(float)
-    large = var >= _NORMAL_FROM_VARIANCE
-    out = np.empty((b, num.size))
-    if large.any():
-        z = rng.standard_normal((b, int(large.sum())))
-        drawn = np.rint(num[large] + np.sqrt(var[large]) * z)
-        high = den[large] if sampling == "binomial" else np.inf
-        out[:, large] = np.clip(drawn, 0.0, high)
-    if (~large).any():
+class _CountModel:
+    """How a column's counts are drawn around ``num`` (binomial(den, num / den) or poisson(num)),
+    worked out once: which communes take the normal approximation, their mean and spread."""
+
+    def __init__(self, sampling: str, num: np.ndarray, den: np.ndarray, counts: np.ndarray) -> None:
+        at = np.flatnonzero(counts)
+        num, den = num[at], den[at]
         if sampling == "binomial":
-            out[:, ~large] = rng.binomial(den[~large].astype(np.int64), p[~large], size=(b, int((~large).sum())))
+            p = num / den
+            var = den * p * (1.0 - p)
         else:
-            out[:, ~large] = rng.poisson(num[~large], size=(b, int((~large).sum())))
-    return out
+            var = num.astype(float)
+        large = var >= _NORMAL_FROM_VARIANCE
+        self.sampling = sampling
+        self.normal_at, self.exact_at = at[large], at[~large]  # columns of the map
+        self.mean, self.spread = num[large], np.sqrt(var[large])
+        self.high = den[large] if sampling == "binomial" else np.inf
+        self.trials = den[~large].astype(np.int64)
+        self.p = p[~large] if sampling == "binomial" else None
+        self.expected = num[~large]
+
+    def draw(self, rng: np.random.Generator, b: int, out: np.ndarray) -> None:
+        """Fill the columns of ``out`` (b, N) that have counts with b draws of them (the normal
+        ones first, then the exact ones: the order the random stream has always been read in)."""
+        if self.normal_at.size:
+            z = rng.standard_normal((b, self.normal_at.size))
+            drawn = np.rint(self.mean + self.spread * z)
+            # clip(drawn, 0, high), written as max then min: the same numbers, without np.clip's overhead.
+            out[:, self.normal_at] = np.minimum(np.maximum(drawn, 0.0), self.high)
+        if self.exact_at.size:
+            if self.sampling == "binomial":
+                out[:, self.exact_at] = rng.binomial(self.trials, self.p, size=(b, self.exact_at.size))
+            else:
+                out[:, self.exact_at] = rng.poisson(self.expected, size=(b, self.exact_at.size))
 
 
-def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small, current: np.ndarray) -> np.ndarray:
-    c = col.counts
-    y = np.full((b, c.size), np.nan)
-    y[:, c] = _counts(rng, col.sampling, col.num[c], col.den[c], b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = y / col.den
-    rate = raw
+def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small) -> np.ndarray:
+    """(b, R) values of the column's redrawn cells (``col.redraw_at``) in each draw of the batch."""
+    y = np.full((b, col.counts.size), np.nan)
+    col.model.draw(rng, b, y)
     if col.smoothable and smooth_on.any():
-        shrunk = smoothing.shrink_draws(np.where(c, y, np.nan), np.where(c, col.den, np.nan), prep.data.arrondissements, m.smoothing.prior)
-        shrunk = np.where(small[None, :], shrunk, raw)  # method 1 smoothed small communes only
-        rate = np.where(smooth_on[:, None], shrunk, raw)
-    drawn = rate[:, prep.rows] * col.scale
-    return np.where(col.redraw[None, :], drawn, current)
+        # The prior and the between-commune variance read every commune of the map.
+        rate = smoothing.shrink_draws(y, col.smoothing_denominators, prep.data.arrondissements, m.smoothing.prior)
+        if not (small.all() and smooth_on.all()):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw = y / col.den
+            rate = np.where(small[None, :], rate, raw)  # method 1 smoothed small communes only
+            rate = np.where(smooth_on[:, None], rate, raw)
+        rate = rate[:, col.redraw_from]
+    else:
+        rate = y[:, col.redraw_from] / col.den[col.redraw_from]
+    return rate * col.scale
 
 
-def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, weights: np.ndarray) -> np.ndarray:
-    """Scores of one batch: each group of draws sharing normalisation, limit and aggregation at once."""
+def _score_batch(prep, m: Methodology, values: np.ndarray, options: _Options, weights: np.ndarray) -> np.ndarray:
+    """Scores of some draws: each group of draws sharing normalisation, limit and aggregation at once."""
     out = np.empty(values.shape[:2])
-    treat_on = part["outlier_treatment"].to_numpy(dtype=bool)
-    limits = part["winsorising_limit"].to_numpy(dtype=int)
-    norms = part["normalisation"].to_numpy(dtype=object)
-    aggs = part["aggregation"].to_numpy(dtype=object)
+    treat_on, limits, norms, aggs = options.treat_on, options.limits, options.norms, options.aggs
     for norm in dict.fromkeys(norms):
         for agg in dict.fromkeys(aggs):
             idx = np.flatnonzero((norms == norm) & (aggs == agg))
@@ -205,16 +281,20 @@ def _score_batch(prep, m: Methodology, values: np.ndarray, part: pd.DataFrame, w
             x = values[idx]
             protect = np.flatnonzero(treat_on[idx]) if norm in m.outliers.normalisations else np.array([], dtype=int)
             if protect.size:
+                # Every indicator of every protected draw in one call: treat_draws works row by
+                # row (a draw's indicator over the communes), each row with its own limit.
+                j = x.shape[2]
+                rows = np.ascontiguousarray(x[protect].transpose(0, 2, 1)).reshape(-1, x.shape[1])
+                treated = outliers.treat_draws(
+                    rows,
+                    np.repeat(limits[idx][protect], j),
+                    skewness_threshold=m.outliers.skewness_threshold,
+                    kurtosis_threshold=m.outliers.kurtosis_threshold,
+                    log_fallback=m.outliers.fallback == "log_transform",
+                    log_offset_share=m.outliers.log_offset_share,
+                )
                 x = x.copy()
-                for c in range(x.shape[2]):
-                    x[protect, :, c] = outliers.treat_draws(
-                        x[protect, :, c],
-                        limits[idx][protect],
-                        skewness_threshold=m.outliers.skewness_threshold,
-                        kurtosis_threshold=m.outliers.kurtosis_threshold,
-                        log_fallback=m.outliers.fallback == "log_transform",
-                        log_offset_share=m.outliers.log_offset_share,
-                    )
+                x[protect] = treated.reshape(protect.size, j, x.shape[1]).transpose(0, 2, 1)
             z = _normalise(x * prep.directions, norm)
             dom = aggregate.domain_scores(z, prep.domain_index, prep.indicator_weights, len(prep.domains))
             t = _transform(dom, agg, m.exponential_constant)

@@ -99,15 +99,22 @@ def plan_editions(indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodolo
     years = range(int(coverage.index.get_level_values("year").min()), int(coverage.index.get_level_values("year").max()) + 1)
     threshold = rules.min_region_coverage - _SLACK
     national_ok = coverage.min(axis=1) >= threshold
+    table = _Coverage(coverage)
+    national_usable = table.usable(national_ok)
+    # A supplement's own indicators: covering the region enough, but not the whole country.
+    regional_usable = {
+        scope: table.usable((coverage[scope] >= threshold) & ~national_ok)
+        for scope in rules.regional_supplements
+        if scope in coverage.columns
+    }
     for year in years:
-        national = _select(coverage, national_ok, wanted, year, rules.max_lag_years)
-        plan_parts.extend(_edition_rows(year, NATIONAL_SCOPE, national, coverage, m, regional=set()))
+        national = _select(table, national_usable, wanted, year, rules.max_lag_years)
+        plan_parts.extend(_edition_rows(year, NATIONAL_SCOPE, national, table, m, regional=set()))
         chosen.extend((NATIONAL_SCOPE, year, i, p) for i, (p, _) in national.items() if p is not None)
         for scope in rules.regional_supplements:
             if scope not in coverage.columns:
                 continue
-            region_ok = coverage[scope] >= threshold
-            extra = _select(coverage, region_ok & ~national_ok, wanted, year, rules.max_lag_years)
+            extra = _select(table, regional_usable[scope], wanted, year, rules.max_lag_years)
             added = {i for i, (p, _) in extra.items() if p is not None and national[i][0] is None}
             merged = {
                 i: national[i] if national[i][0] is not None else (extra[i] if i in added else _regional_miss(national[i], extra[i]))
@@ -115,9 +122,9 @@ def plan_editions(indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodolo
             }
             if not added:
                 reason = f"no indicator of {scope} alone within {rules.max_lag_years} years of {year}"
-                plan_parts.extend(_edition_rows(year, scope, merged, coverage, m, regional=added, forced_reason=reason))
+                plan_parts.extend(_edition_rows(year, scope, merged, table, m, regional=added, forced_reason=reason))
                 continue
-            plan_parts.extend(_edition_rows(year, scope, merged, coverage, m, regional=added))
+            plan_parts.extend(_edition_rows(year, scope, merged, table, m, regional=added))
             chosen.extend((scope, year, i, p) for i, (p, _) in merged.items() if p is not None)
     plan = pd.DataFrame(plan_parts, columns=list(PLAN_COLUMNS))
     plan = plan.astype({"reference_period": "Int64", "lag_years": "Int64"})
@@ -129,17 +136,42 @@ def plan_editions(indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodolo
     return EditionPlan(plan.reset_index(drop=True), inputs)
 
 
+class _Coverage:
+    """The coverage table ((indicator, period) x region) with the lookups the plan makes for every
+    edition built once: ``.loc`` on its MultiIndex, per indicator and year, cost more than the
+    plan itself."""
+
+    def __init__(self, coverage: pd.DataFrame) -> None:
+        self.frame = coverage
+        rows: dict[str, list[int]] = {}
+        for position, indicator in enumerate(coverage.index.get_level_values("indicator")):
+            rows.setdefault(indicator, []).append(position)
+        self.rows = {indicator: np.array(positions) for indicator, positions in rows.items()}
+        periods = coverage.index.get_level_values("year").to_numpy(dtype=int)
+        self.periods = {indicator: periods[positions] for indicator, positions in self.rows.items()}
+        regions = list(coverage.columns)
+        self.shares = {
+            (indicator, int(period)): dict(zip(regions, values, strict=True))
+            for (indicator, period), values in zip(coverage.index, coverage.to_numpy(dtype=float).tolist(), strict=True)
+        }
+
+    def usable(self, mask: pd.Series) -> dict[str, np.ndarray]:
+        """A boolean Series on the table's rows, split per indicator (in the table's order)."""
+        values = mask.to_numpy(dtype=bool)
+        return {indicator: values[positions] for indicator, positions in self.rows.items()}
+
+
 def _select(
-    coverage: pd.DataFrame, usable: pd.Series, wanted: list[str], year: int, max_lag: int
+    coverage: _Coverage, usable: dict[str, np.ndarray], wanted: list[str], year: int, max_lag: int
 ) -> dict[str, tuple[int | None, str]]:
     """Per indicator, the latest usable period in [year - max_lag, year], or None and why not."""
     out: dict[str, tuple[int | None, str]] = {}
     for indicator in wanted:
-        if indicator not in coverage.index.get_level_values("indicator"):
+        if indicator not in coverage.rows:
             out[indicator] = (None, "no value in any file")
             continue
-        periods = coverage.loc[indicator].index.to_numpy(dtype=int)
-        ok = usable.loc[indicator].to_numpy(dtype=bool)
+        periods = coverage.periods[indicator]
+        ok = usable[indicator]
         good = periods[ok]
         window = good[(good <= year) & (good >= year - max_lag)]
         if window.size:
@@ -184,7 +216,7 @@ def _edition_rows(
     year: int,
     scope: str,
     selection: dict[str, tuple[int | None, str]],
-    coverage: pd.DataFrame,
+    coverage: _Coverage,
     m: Methodology,
     *,
     regional: set[str],
@@ -209,11 +241,11 @@ def _edition_rows(
     rows = []
     for position, (indicator, (period, why)) in enumerate(selection.items(), start=1):
         if why == "coverage":
-            why = _coverage_text(coverage, indicator, year, m)
+            why = _coverage_text(coverage.frame, indicator, year, m)
         cov = np.nan
         if period is not None:
-            shares = coverage.loc[(indicator, period)]
-            cov = float(shares[scope]) if scope in shares.index else float(shares.min())
+            shares = coverage.shares[(indicator, period)]
+            cov = float(shares[scope]) if scope in shares else float(min(shares.values()))
         rows.append(
             {
                 "year": year,

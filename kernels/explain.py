@@ -9,6 +9,7 @@ Dutch or English for a committee member; the caller passes the commune's name.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,12 +91,13 @@ def explain_all(
 ) -> pd.DataFrame:
     """One text per commune, year and language: nis_code, year, lang, text (the index stage's index_explanations)."""
     ctx = _Context(result, top, reference_periods)
+    labels = {lang: _Labels(methodology, lang) for lang in langs}
     rows = []
-    for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
+    for code, year in zip(result.index["nis_code"].tolist(), result.index["year"].tolist()):
         ex = ctx.explain(str(code), int(year))
         name = (names or {}).get(str(code), str(code))
         for lang in langs:
-            rows.append((str(code), int(year), lang, explain_text(ex, name, methodology, lang=lang)))
+            rows.append((str(code), int(year), lang, _worded(ex, name, methodology, labels[lang])))
     return pd.DataFrame(rows, columns=["nis_code", "year", "lang", "text"])
 
 
@@ -111,12 +113,13 @@ def explain_by_language(
     name), one block of rows per language in the order of ``names``; each commune-year is
     explained once, then worded in every language."""
     ctx = _Context(result, top, reference_periods)
+    labels = {lang: _Labels(methodology, lang) for lang in names}
     blocks: dict[str, list[tuple]] = {lang: [] for lang in names}
-    for code, year in result.index[["nis_code", "year"]].itertuples(index=False):
+    for code, year in zip(result.index["nis_code"].tolist(), result.index["year"].tolist()):
         ex = ctx.explain(str(code), int(year))
         for lang, localised in names.items():
             name = localised.get(str(code), str(code))
-            blocks[lang].append((str(code), int(year), lang, explain_text(ex, name, methodology, lang=lang)))
+            blocks[lang].append((str(code), int(year), lang, _worded(ex, name, methodology, labels[lang])))
     rows = [row for lang in names for row in blocks[lang]]
     return pd.DataFrame(rows, columns=["nis_code", "year", "lang", "text"])
 
@@ -133,15 +136,15 @@ class _Context:
             if period != edition:
                 self.earlier[edition] = (*self.earlier.get(edition, ()), (indicator, period))
         idx = result.index
+        # Plain lists: iterating pandas columns value by value (Arrow strings above all) is slow.
+        columns = ("nis_code", "year", "score", "rank", "score_fixed_goalposts", "indicators_used", "reason")
         self.rows = {
             (str(c), int(y)): (s, r, f, int(u), reason)
-            for c, y, s, r, f, u, reason in zip(
-                idx["nis_code"], idx["year"], idx["score"], idx["rank"], idx["score_fixed_goalposts"],
-                idx["indicators_used"], idx["reason"],
-            )
+            for c, y, s, r, f, u, reason in zip(*(idx[column].tolist() for column in columns))
         }
         self.kept = result.coverage.groupby("year")["kept"].sum().to_dict() if len(result.coverage) else {}
         self.years = sorted({int(y) for y in idx["year"]})
+        self.previous = {y: max((p for p in self.years if p < y), default=None) for y in self.years}
         self.ranked = idx.dropna(subset=["score"]).groupby("year").size().to_dict()
         self.domains = self._items(result.domains, None)
         self.indicators = self._items(result.contributions, "indicator")
@@ -151,8 +154,9 @@ class _Context:
         key = ["year", indicator_col or "domain"]
         avg = frame.groupby(key)["contribution"].transform("mean").to_numpy()
         out: dict[tuple[str, int], list[Item]] = {}
-        indicators = frame[indicator_col] if indicator_col else [None] * len(frame)
-        for c, y, d, i, v, a in zip(frame["nis_code"], frame["year"], frame["domain"], indicators, frame["contribution"], avg):
+        indicators = frame[indicator_col].tolist() if indicator_col else [None] * len(frame)
+        columns = (frame["nis_code"].tolist(), frame["year"].tolist(), frame["domain"].tolist())
+        for c, y, d, i, v, a in zip(*columns, indicators, frame["contribution"].tolist(), avg.tolist()):
             out.setdefault((str(c), int(y)), []).append(Item(str(d), i, float(v), float(a), float(v) - float(a)))
         return out
 
@@ -167,7 +171,7 @@ class _Context:
         weaknesses = tuple(i for i in by_relative[: self.top] if i.relative > 0)
         strengths = tuple(i for i in reversed(by_relative[-self.top :]) if i.relative < 0)
 
-        prev_year = max((y for y in self.years if y < year), default=None)
+        prev_year = self.previous[year] if year in self.previous else max((y for y in self.years if y < year), default=None)
         prev_score = prev_rank = None
         changes: tuple[Change, ...] = ()
         indicator_changes: tuple[Change, ...] = ()
@@ -263,16 +267,31 @@ def explain_text(explanation: Explanation, commune_name: str, methodology: Metho
     """A few plain sentences explaining the score, in ``lang`` ("fr", "nl" or "en")."""
     if lang not in _TEXT:
         raise ValueError(f"unknown language {lang!r}; expected one of {sorted(_TEXT)}")
+    return _worded(explanation, commune_name, methodology, _Labels(methodology, lang))
+
+
+class _Labels:
+    """The methodology's labels of every indicator and domain in one language, looked up once
+    (``Methodology.indicator`` searches the list on every call)."""
+
+    def __init__(self, methodology: Methodology, lang: str) -> None:
+        self.lang = lang
+        self.indicators = {i.id: i.label.get(lang) for i in methodology.indicators}
+        self.domains = {d.id: d.label.get(lang) for d in methodology.domains}
+
+    def __call__(self, item: Item | Change) -> str:
+        if item.indicator is not None:
+            return self.indicators[item.indicator]
+        return self.domains[item.domain]
+
+
+def _worded(explanation: Explanation, commune_name: str, methodology: Methodology, label: _Labels) -> str:
+    lang = label.lang
     t = _TEXT[lang]
     ex = explanation
 
     def num(x: float, signed: bool = False) -> str:
         return _num(x, lang, signed)
-
-    def label(item: Item | Change) -> str:
-        if item.indicator is not None:
-            return methodology.indicator(item.indicator).label.get(lang)
-        return methodology.domain(item.domain).label.get(lang)
 
     def join(parts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + t["and"] + parts[-1]
@@ -304,16 +323,21 @@ def explain_text(explanation: Explanation, commune_name: str, methodology: Metho
     if ex.score_fixed_goalposts is not None and abs(ex.score_fixed_goalposts - ex.score) >= 0.05:
         out.append(t["fixed"].format(fixed=num(ex.score_fixed_goalposts)))
     if ex.earlier_periods:
-        items = [
-            t["period_item"].format(label=methodology.indicator(i).label.get(lang), period=p)
-            for i, p in ex.earlier_periods
-        ]
+        items = [t["period_item"].format(label=label.indicators[i], period=p) for i, p in ex.earlier_periods]
         out.append(t["periods"].format(year=ex.year, items=join(items)))
     return " ".join(out)
 
 
 def _num(x: float, lang: str, signed: bool = False) -> str:
+    # The sign goes into the cache key: -0.0 == 0.0, but the text shows the minus.
+    text = _point_num(x, signed, math.copysign(1.0, x))
+    return text.replace(".", ",") if lang in ("fr", "nl") else text
+
+
+# Each commune's numbers are worded in every language in turn: formatted once, not once per language.
+@functools.lru_cache(maxsize=1024)
+def _point_num(x: float, signed: bool, sign: float) -> str:
     text = f"{x:+.1f}" if signed else f"{x:.1f}"
     if signed:
         text = text.replace("-", "\u2212")  # a true minus sign reads better than a hyphen
-    return text.replace(".", ",") if lang in ("fr", "nl") else text
+    return text

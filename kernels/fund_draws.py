@@ -200,9 +200,15 @@ def bounded_proportional_draws(weight: np.ndarray, total: float, lower: np.ndarr
         ceiling = np.where(weight > 0, upper / weight, 0.0).max(axis=1)
     low = np.zeros(weight.shape[0])
     high = np.maximum(ceiling, 0.0)
+    # One buffer for every step's amounts, and clip written as max then min (the same numbers
+    # whenever lower <= upper, NaN included): np.clip and fresh arrays cost twice as much.
+    amounts = np.empty(weight.shape)
     for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
-        reached = np.clip(middle[:, None] * weight, lower, upper).sum(axis=1)
+        np.multiply(middle[:, None], weight, out=amounts)
+        np.maximum(amounts, lower, out=amounts)
+        np.minimum(amounts, upper, out=amounts)
+        reached = amounts.sum(axis=1)
         below = reached < total
         low = np.where(below, middle, low)
         high = np.where(below, high, middle)

@@ -77,6 +77,59 @@ def treat_outliers(
     return OutlierResult(logged, LOG_TRANSFORMED, 0, labels)
 
 
+def treat_outliers_limits(
+    values: np.ndarray,
+    limits: list[int],
+    *,
+    skewness_threshold: float,
+    kurtosis_threshold: float,
+    log_fallback: bool = True,
+    log_offset_share: float = 0.01,
+) -> dict[int, OutlierResult]:
+    """``treat_outliers`` of one indicator under each limit of points in ``limits`` (limit ->
+    result), in one pass: the winsorising steps do not depend on the limit, which only says
+    after how many points they stop, so each limit's result is a state of the largest limit's
+    sequence (the sensitivity analysis treats every indicator under every limit)."""
+    original = np.asarray(values, dtype=float)
+    present = ~np.isnan(original)
+    if not fails_skew_kurtosis(original, skewness_threshold, kurtosis_threshold):
+        return {
+            limit: OutlierResult(original.copy(), NO_TREATMENT, 0, np.full(original.shape, "", dtype=object))
+            for limit in limits
+        }
+    # The sequence of states: values, labels, points so far, and whether the state fails the test.
+    x = original.copy()
+    labels = np.full(original.shape, "", dtype=object)
+    states = [(x.copy(), labels.copy(), 0, True)]
+    points = 0
+    while points < max(limits, default=0) and states[-1][3]:
+        high = skewness(x) >= 0
+        extreme = np.nanmax(x) if high else np.nanmin(x)
+        at_extreme = present & (x == extreme)
+        rest = x[present & ~at_extreme]
+        if rest.size == 0:  # every value tied: nothing left to move toward
+            break
+        x[at_extreme] = rest.max() if high else rest.min()
+        labels[at_extreme] = WINSORISED_HIGH if high else WINSORISED_LOW
+        points += int(at_extreme.sum())
+        states.append((x.copy(), labels.copy(), points, fails_skew_kurtosis(x, skewness_threshold, kurtosis_threshold)))
+    logged = None
+    out = {}
+    for limit in limits:
+        # treat_outliers' loop stops at the first state with enough points or passing the test.
+        t = next((t for t, (_, _, p, failing) in enumerate(states) if p >= limit or not failing), len(states) - 1)
+        state, state_labels, state_points, failing = states[t]
+        if not failing or not log_fallback:
+            out[limit] = OutlierResult(
+                state.copy(), WINSORISED if state_points else NO_TREATMENT, state_points, state_labels.copy()
+            )
+            continue
+        if logged is None:
+            logged = log_transform(original, log_offset_share)
+        out[limit] = OutlierResult(logged.copy(), LOG_TRANSFORMED, 0, np.where(present, LOG_TRANSFORMED, "").astype(object))
+    return out
+
+
 def log_transform(values: np.ndarray, offset_share: float = 0.01) -> np.ndarray:
     """COINr's ``log_CT``: log(x - min + s (max - min)); mirrored for a negatively skewed indicator."""
     x = np.asarray(values, dtype=float)
@@ -110,6 +163,34 @@ def treat_matrix(
     ]
     treated = np.column_stack([r.values for r in results]) if results else matrix.copy()
     return treated, results
+
+
+def treat_matrix_limits(
+    matrix: np.ndarray,
+    limits: list[int],
+    *,
+    skewness_threshold: float,
+    kurtosis_threshold: float,
+    log_fallback: bool = True,
+    log_offset_share: float = 0.01,
+) -> dict[int, tuple[np.ndarray, list[OutlierResult]]]:
+    """``treat_matrix`` under each limit of points in ``limits``, each column treated once."""
+    per_column = [
+        treat_outliers_limits(
+            matrix[:, j],
+            limits,
+            skewness_threshold=skewness_threshold,
+            kurtosis_threshold=kurtosis_threshold,
+            log_fallback=log_fallback,
+            log_offset_share=log_offset_share,
+        )
+        for j in range(matrix.shape[1])
+    ]
+    out = {}
+    for limit in limits:
+        results = [column[limit] for column in per_column]
+        out[limit] = (np.column_stack([r.values for r in results]) if results else matrix.copy(), results)
+    return out
 
 
 def _row_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +232,7 @@ def treat_draws(
     draws (the uncertainty analysis treats every data draw)."""
     original = np.ascontiguousarray(values, dtype=float)
     out = original.copy()
-    first, _ = _row_fails(original, skewness_threshold, kurtosis_threshold)
+    first, first_skew = _row_fails(original, skewness_threshold, kurtosis_threshold)
     rows = np.flatnonzero(first)
     if not rows.size:
         return out
@@ -159,32 +240,36 @@ def treat_draws(
     x = original[rows].copy()
     lim = np.asarray(limits)[rows]
     points = np.zeros(rows.size, dtype=int)
-    failing = np.ones(rows.size, dtype=bool)
-    sk = _row_moments(x)[0]
-    for _ in range(int(lim.max(initial=0))):
-        go = failing & (points < lim)
-        if not go.any():
+    sk = first_skew[rows]
+    still = np.ones(rows.size, dtype=bool)  # whether a row's current values fail the test
+    # Each step works on the rows still winsorising only (failing, under their limit, moved at
+    # the last step): a row that has stopped keeps its values and its test result.
+    active = np.arange(rows.size)
+    while True:
+        active = active[points[active] < lim[active]]
+        if not active.size:
             break
-        high = sk >= 0
-        extreme = np.where(high, x.max(axis=1), x.min(axis=1))
-        at = x == extreme[:, None]
+        xa = x[active]
+        high = sk[active] >= 0
+        extreme = np.where(high, xa.max(axis=1), xa.min(axis=1))
+        at = xa == extreme[:, None]
         # The next distinct value toward the middle; none when every value is tied.
-        target = np.where(high, np.where(at, -np.inf, x).max(axis=1), np.where(at, np.inf, x).min(axis=1))
-        move = go & np.isfinite(target)
-        at &= move[:, None]
-        x = np.where(at, target[:, None], x)
-        points += at.sum(axis=1)
-        # A row stops once it passes, or when all its values are tied (nothing to move toward).
-        still, sk = _row_fails(x, skewness_threshold, kurtosis_threshold)
-        failing = move & still
-    if log_fallback:
-        still = _row_fails(x, skewness_threshold, kurtosis_threshold)[0]
-        if still.any():
-            o = original[rows[still]]
-            lo, hi = o.min(axis=1, keepdims=True), o.max(axis=1, keepdims=True)
-            offset = log_offset_share * (hi - lo)
-            positive = (_row_moments(o)[0] >= 0)[:, None]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                x[still] = np.where(positive, np.log(o - lo + offset), -np.log(hi - o + offset))
+        target = np.where(high, np.where(at, -np.inf, xa).max(axis=1), np.where(at, np.inf, xa).min(axis=1))
+        move = np.isfinite(target)
+        moved = active[move]
+        if moved.size:
+            at = at[move]
+            x[moved] = np.where(at, target[move][:, None], xa[move])
+            points[moved] += at.sum(axis=1)
+            # A row stops once it passes, or when all its values are tied (nothing to move toward).
+            still[moved], sk[moved] = _row_fails(x[moved], skewness_threshold, kurtosis_threshold)
+        active = moved[still[moved]]
+    if log_fallback and still.any():
+        o = original[rows[still]]
+        lo, hi = o.min(axis=1, keepdims=True), o.max(axis=1, keepdims=True)
+        offset = log_offset_share * (hi - lo)
+        positive = (_row_moments(o)[0] >= 0)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x[still] = np.where(positive, np.log(o - lo + offset), -np.log(hi - o + offset))
     out[rows] = x
     return out

@@ -173,6 +173,19 @@ def treat(values: np.ndarray, m: Methodology, enabled: bool, limit: int | None =
     return Treated(treated, tuple(results))
 
 
+def treat_limits(values: np.ndarray, m: Methodology, limits: list[int]) -> dict[int, Treated]:
+    """``treat(values, m, True, limit)`` for each limit, each indicator's steps taken once."""
+    treated = outliers.treat_matrix_limits(
+        values,
+        limits,
+        skewness_threshold=m.outliers.skewness_threshold,
+        kurtosis_threshold=m.outliers.kurtosis_threshold,
+        log_fallback=m.outliers.fallback == "log_transform",
+        log_offset_share=m.outliers.log_offset_share,
+    )
+    return {limit: Treated(matrix, tuple(results)) for limit, (matrix, results) in treated.items()}
+
+
 def treats_before(m: Methodology, method: str) -> bool:
     """Whether outlier treatment runs before the normalisation ``method`` (module docstring)."""
     return m.outliers.enabled and method in m.outliers.normalisations

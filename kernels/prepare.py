@@ -76,7 +76,8 @@ def prepare_years(
                 frame[col] = pd.to_numeric(frame[col], errors="raise").astype(float)
     except (ValueError, TypeError) as exc:
         raise IndexInputError("indicators", f"non-numeric year, value, numerator or denominator ({exc})") from None
-    unknown = sorted(set(frame["nis_code"]) - set(codes))
+    # The distinct codes first: a set of every row's code iterates an Arrow column value by value.
+    unknown = sorted(set(frame["nis_code"].unique()) - set(codes))
     if unknown:
         raise IndexInputError(
             "indicators", f"{len(unknown)} nis_code(s) not on the communes map, e.g. {unknown[:5]}"

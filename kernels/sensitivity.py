@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from kernels import aggregate, pipeline, uncertainty
 from kernels.methodology import Methodology
@@ -45,7 +44,7 @@ class SensitivityResult:
 
 def _shifts(scores: np.ndarray, nominal_rank: np.ndarray) -> np.ndarray:
     """(K, N) absolute rank shifts of K score vectors against the nominal ranks."""
-    return np.abs(rankdata(-scores, method="min", axis=-1) - nominal_rank[None, :])
+    return np.abs(aggregate.need_ranks(scores) - nominal_rank[None, :])
 
 
 def run_sensitivity(

@@ -54,18 +54,26 @@ MEDIAN = "arrondissement_median"
 
 def _group_medians(theta: np.ndarray, valid: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Per row, the median of ``theta`` over the valid rows of its group, along the last axis
-    (leading axes are draws); NaN for a group without a valid row."""
+    (leading axes are draws); NaN for a group without a valid row. ``group``: codes 0..G-1.
+
+    Every group at once: its values are laid side by side, padded with NaN to the largest group,
+    and sorted (NaN last); the median is the mean of the middle one or two valid values, the two
+    numbers ``np.nanmedian`` averages, so the result is the same to the bit."""
     masked = np.where(valid, theta, np.nan)
-    out = np.full(masked.shape, np.nan)
-    for g in np.unique(group):
-        members = group == g
-        block = masked[..., members]
-        if np.isnan(block).all():
-            continue
-        with np.errstate(all="ignore"):
-            med = np.nanmedian(block, axis=-1, keepdims=True)
-        out[..., members] = med
-    return out
+    if group.size == 0:
+        return np.full(masked.shape, np.nan)
+    sizes = np.bincount(group)
+    order = np.argsort(group, kind="stable")
+    slot = np.arange(group.size) - (np.cumsum(sizes) - sizes)[group[order]]
+    padded = np.full((*masked.shape[:-1], sizes.size, int(sizes.max())), np.nan)
+    padded[..., group[order], slot] = masked[..., order]
+    padded.sort(axis=-1)
+    count = np.count_nonzero(~np.isnan(padded), axis=-1)
+    low = np.take_along_axis(padded, np.maximum((count - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(padded, np.maximum(count // 2, 0)[..., None], axis=-1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        medians = np.where(count > 0, (low + high) / 2.0, np.nan)
+    return medians[..., group]
 
 
 def shrink_rates(
@@ -132,25 +140,33 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
     The formula of ``shrink_rates`` with every commune eligible, tau2 estimated per draw; NaN where
     a commune has no usable count. Vectorised over the draws (the uncertainty analysis)."""
     y = np.asarray(numerator, dtype=float)
-    n = np.broadcast_to(np.asarray(denominator, dtype=float), y.shape)
+    den = np.asarray(denominator, dtype=float)
+    n = np.broadcast_to(den, y.shape)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(y) & np.isfinite(n) & (n > 0)
-    p = np.where(valid, (y + 0.5) / (n + 1.0), 0.5)
+        # What depends on the denominator alone is computed once, not once per draw.
+        usable = np.isfinite(den) & (den > 0)
+        valid = np.isfinite(y) & usable
+    above = den + 1.0
+    p = np.where(valid, (y + 0.5) / above, 0.5)
     theta = logit(p)
-    v = 1.0 / ((n + 1.0) * p * (1.0 - p))
+    v = 1.0 / (above * p * (1.0 - p))
     _, group = np.unique(np.asarray(groups), return_inverse=True)
     if prior == MEDIAN and (valid == valid[:1]).all():
         # The same communes have counts in every draw: sort each group's values once, padded to
         # the largest group, and read the middle one or two (all groups and draws at once).
         cols = valid[0]
         sizes = np.bincount(group[cols], minlength=group.max() + 1)
-        slot = np.zeros(group.size, dtype=np.int64)
         members = np.flatnonzero(cols)
         order = members[np.argsort(group[members], kind="stable")]
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        slot[order] = np.arange(order.size) - starts[group[order]]
-        padded = np.full((y.shape[0], sizes.size, max(int(sizes.max(initial=0)), 1)), np.inf)
-        padded[:, group[members], slot[members]] = theta[:, members]
+        # Each padded slot reads a commune's column, or the +inf column appended after the last.
+        width = max(int(sizes.max(initial=0)), 1)
+        source = np.full((sizes.size, width), y.shape[-1])
+        source[group[order], np.arange(order.size) - starts[group[order]]] = order
+        extended = np.empty((y.shape[0], y.shape[-1] + 1))
+        extended[:, :-1] = theta
+        extended[:, -1] = np.inf
+        padded = extended[:, source]
         padded.sort(axis=-1)
         low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
         high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
@@ -172,4 +188,7 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
     tau2 = np.maximum(0.0, dev.sum(axis=-1, keepdims=True) / np.maximum(ok.sum(axis=-1, keepdims=True), 1))
     weight = v / (v + tau2)
     out = expit(theta + weight * (mu - theta))
+    if np.array_equal(ok, valid):
+        # Every usable count has a prior (the usual case): no raw rate stands in for a smoothed one.
+        return np.where(ok, out, np.nan)
     return np.where(ok, out, np.where(valid, y / np.where(n > 0, n, 1.0), np.nan))

@@ -23,12 +23,12 @@ everything else nominal); for the weights, over noisy weights alone.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from kernels import aggregate, pipeline
 from kernels import draws as data_draws
@@ -94,59 +94,69 @@ def run_uncertainty(
     *,
     draws: int | None = None,
     seed: int | None = None,
+    workers: int = 1,
 ) -> UncertaintyResult:
     """Monte Carlo over the methodology's uncertain choices, for every year in ``indicators``.
 
     ``draws`` and ``seed`` default to the methodology's; a year's draws depend only on the seed
-    and the year, so adding a year leaves the others' results unchanged.
+    and the year, so adding a year leaves the others' results unchanged. That also lets
+    ``workers`` threads draw different years at once (numpy releases the GIL in the array work):
+    the same draws and the same result, in less wall time when a core is free.
     """
     m = methodology
     k = m.uncertainty.draws if draws is None else int(draws)
     base_seed = m.uncertainty.seed if seed is None else int(seed)
-    ranks, year_draws = [], {}
-    for year, data in prepare_years(indicators, communes, m, population).items():
-        prep = pipeline.prepare_year(data, m)
-        if len(prep.rows) == 0 or len(prep.cols) == 0:
-            continue
-        rng = np.random.default_rng([base_seed, year])
-        resample = m.uncertainty.data or m.uncertainty.imputation
-        # The precomputed variants serve the draws without data or imputation (method 1) only.
-        variants = None if resample else _precompute(prep, m)
-        nominal_rank = aggregate.need_rank(_nominal_score(prep, m))
-        choices, v_idx, a_idx, weights = _draw(rng, k, prep, m, variants)
-        if resample:
-            # Data and imputed values differ in every draw: the whole pipeline runs per draw
-            # (vectorised), each source from a stream of its own (``draws``).
-            scores = data_draws.score_draws(
-                prep,
-                m,
-                choices,
-                weights,
-                data_rng=np.random.default_rng([base_seed, year, 1]) if m.uncertainty.data else None,
-                imputation_rng=np.random.default_rng([base_seed, year, 2]) if m.uncertainty.imputation else None,
-            )
-        else:
-            scores = np.concatenate(
-                [_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0
-            )
-        draw_ranks = rankdata(-scores, method="min", axis=1).astype(np.int32)
-        # Percentiles as ranks that occurred (inverted CDF): whole ranks, no "rank 264.95".
-        p05, p50, p95 = np.percentile(draw_ranks, [5, 50, 95], axis=0, method="inverted_cdf").astype(int)
-        ranks.append(
-            pd.DataFrame(
-                {
-                    "nis_code": prep.nis_codes,
-                    "year": year,
-                    "rank_nominal": nominal_rank.astype(int),
-                    "rank_median": p50,
-                    "rank_p05": p05,
-                    "rank_p95": p95,
-                    "draws": k,
-                }
-            )
+    years = list(prepare_years(indicators, communes, m, population).items())
+    if workers > 1 and len(years) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(lambda item: _year_draws(item[0], item[1], m, k, base_seed), years))
+    else:
+        done = [_year_draws(year, data, m, k, base_seed) for year, data in years]
+    done = [d for d in done if d is not None]
+    return UncertaintyResult(
+        ranks=_frame([frame for frame, _ in done], RANK_COLUMNS), draws={d.year: d for _, d in done}
+    )
+
+
+def _year_draws(year: int, data, m: Methodology, k: int, base_seed: int) -> tuple[pd.DataFrame, YearDraws] | None:
+    """One year's percentile ranks and raw draws (None when nothing is scored that year)."""
+    prep = pipeline.prepare_year(data, m)
+    if len(prep.rows) == 0 or len(prep.cols) == 0:
+        return None
+    rng = np.random.default_rng([base_seed, year])
+    resample = m.uncertainty.data or m.uncertainty.imputation
+    # The precomputed variants serve the draws without data or imputation (method 1) only.
+    variants = None if resample else _precompute(prep, m)
+    nominal_rank = aggregate.need_rank(_nominal_score(prep, m))
+    choices, v_idx, a_idx, weights = _draw(rng, k, prep, m, variants)
+    if resample:
+        # Data and imputed values differ in every draw: the whole pipeline runs per draw
+        # (vectorised), each source from a stream of its own (``draws``).
+        scores = data_draws.score_draws(
+            prep,
+            m,
+            choices,
+            weights,
+            data_rng=np.random.default_rng([base_seed, year, 1]) if m.uncertainty.data else None,
+            imputation_rng=np.random.default_rng([base_seed, year, 2]) if m.uncertainty.imputation else None,
         )
-        year_draws[year] = YearDraws(year, prep.nis_codes, choices, scores, draw_ranks)
-    return UncertaintyResult(ranks=_frame(ranks, RANK_COLUMNS), draws=year_draws)
+    else:
+        scores = np.concatenate([_score(variants, (a_idx[s], v_idx[s]), weights[s]) for s in _batches(k)], axis=0)
+    draw_ranks = aggregate.need_ranks(scores).astype(np.int32)
+    # Percentiles as ranks that occurred (inverted CDF): whole ranks, no "rank 264.95".
+    p05, p50, p95 = np.percentile(draw_ranks, [5, 50, 95], axis=0, method="inverted_cdf").astype(int)
+    frame = pd.DataFrame(
+        {
+            "nis_code": prep.nis_codes,
+            "year": year,
+            "rank_nominal": nominal_rank.astype(int),
+            "rank_median": p50,
+            "rank_p05": p05,
+            "rank_p95": p95,
+            "draws": k,
+        }
+    )
+    return frame, YearDraws(year, prep.nis_codes, choices, scores, draw_ranks)
 
 
 def _nominal_score(prep: pipeline.PreparedYear, m: Methodology) -> np.ndarray:
@@ -218,8 +228,10 @@ def _precompute(prep: pipeline.PreparedYear, m: Methodology) -> _Variants:
     for s in smooth_opts:
         sm = pipeline.smooth(prep, m, bool(s))
         untreated: dict[str, int] = {}
+        # Every limit from one pass of winsorising steps per indicator (a limit only says where they stop).
+        by_limit = pipeline.treat_limits(sm.values, m, sorted(o for o in outlier_opts if o > 0))
         for o in sorted(outlier_opts):
-            tr = pipeline.treat(sm.values, m, o > 0, o if o > 0 else None)
+            tr = by_limit[o] if o > 0 else pipeline.treat(sm.values, m, False)
             for norm in norms:
                 protected = norm in m.outliers.normalisations
                 if not protected and norm in untreated:
@@ -305,7 +317,7 @@ def _sensitivity(
 
     def shift(a: int, v: int, w: np.ndarray) -> np.ndarray:
         s = _score(variants, (np.full(len(w), a), np.full(len(w), v)), w)
-        return np.abs(rankdata(-s, method="min", axis=1) - nominal_rank[None, :])
+        return np.abs(aggregate.need_ranks(s) - nominal_rank[None, :])
 
     a0 = variants.aggregations.index(nom["aggregation"])
     for choice in m.uncertainty.choices:

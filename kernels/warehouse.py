@@ -11,6 +11,7 @@ read. No environment variable is read here: ``COHESION_METHODOLOGY`` is translat
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +57,16 @@ class IndexInputs:
     population: pd.DataFrame  # nis_code, year (edition), population
 
 
+# The columns of commune_indicators that editions.plan_editions reads.
+_PLAN_READS = ("nis_code", "year", "indicator", "value", "numerator", "denominator")
+
+
 def edition_plan(commune_indicators: pd.DataFrame, communes: pd.DataFrame, m: Methodology) -> EditionPlan:
     """Which reference period of each indicator enters each edition and scope (``editions``)."""
-    commune_indicators, communes = in_key_order(commune_indicators), in_key_order(communes)
+    # Only the columns the plan reads are put in key order: sorting the other nine (Arrow
+    # strings) cost more than the plan.
+    read = [c for c in _PLAN_READS if c in commune_indicators.columns]
+    commune_indicators, communes = in_key_order(commune_indicators[read]), in_key_order(communes)
     return plan_editions(commune_indicators, communes.astype({"nis_code": str, "region_code": str}), m)
 
 
@@ -91,8 +99,8 @@ def run_index(inputs: IndexInputs, m: Methodology) -> IndexResult:
     return compute_index(inputs.indicators, inputs.communes, m, population=inputs.population)
 
 
-def run_draws(inputs: IndexInputs, m: Methodology) -> UncertaintyResult:
-    return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population)
+def run_draws(inputs: IndexInputs, m: Methodology, workers: int = 1) -> UncertaintyResult:
+    return run_uncertainty(inputs.indicators, inputs.communes, m, population=inputs.population, workers=workers)
 
 
 def index_result(
@@ -114,11 +122,12 @@ def draws_result(
     population: pd.DataFrame,
     scope: str = NATIONAL_SCOPE,
     m: Methodology | None = None,
+    workers: int = 1,
 ) -> UncertaintyResult:
     """The Monte Carlo draws under ``m`` (default: the config folder's methodology; seeded: the
-    same every run)."""
+    same every run), ``workers`` threads drawing different years at once."""
     m = m or methodology()
-    return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m)
+    return run_draws(index_inputs(commune_indicators, communes, population, m, scope), m, workers=workers)
 
 
 def reference_periods(plan: EditionPlan, scope: str = NATIONAL_SCOPE) -> dict[tuple[int, str], int]:
@@ -222,6 +231,7 @@ def fund_eligibility(
     rules: fund.FundRules,
     years: list[int] | None = None,
     population: pd.DataFrame | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Per commune of the fund's scope and computed year: both gates with value, threshold,
     result and band factor, eligibility, its probability over the draws (both gates: the index's
@@ -230,7 +240,26 @@ def fund_eligibility(
     uses), also the spread of each commune's formula amount across the draws (5th, 50th and 95th
     percentile, cents; ``fund_draws``). ``draws``: the index's draws (``run_draws``), or their
     ranks per year as the index stage keeps them. ``years``: the years the fund is computed for
-    (default: every year)."""
+    (default: every year). ``workers``: threads that draw different years at once (the same
+    result: each year has a random stream of its own)."""
+    return fund_eligibility_and_simulation(
+        commune_indicators, communes, index, draws, rules, years=years, population=population, workers=workers
+    )[0]
+
+
+def fund_eligibility_and_simulation(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    index: pd.DataFrame,
+    draws: UncertaintyResult | Mapping[int, DrawRanks] | None,
+    rules: fund.FundRules,
+    years: list[int] | None = None,
+    population: pd.DataFrame | None = None,
+    workers: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``fund_eligibility``, and the nominal simulation of the years it ran to spread the amounts
+    over the draws (None without ``draws`` or ``population``): ``fund_years`` takes it rather
+    than run the transitions and the allocation a second time."""
     commune_indicators, communes, index = map(in_key_order, (commune_indicators, communes, index))
     members = fund_communes(communes.astype({"nis_code": str, "region_code": str}), rules)
     regions = members[["nis_code", "region_code"]].astype(str)
@@ -243,17 +272,30 @@ def fund_eligibility(
     for column in [*spread, *amounts]:
         frame[column] = np.nan
     frame["draws"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    nominal = None
     if draws is not None and len(frame):
         nominal = _simulate(frame, index, population, rules) if population is not None else None
         per_year = draws.draws if isinstance(draws, UncertaintyResult) else draws
+        jobs = []
         for year, year_draws in per_year.items():
             in_year = frame["year"] == year
             if not in_year.any():
                 continue
             group = frame.loc[in_year]
-            inputs = _draw_inputs(group, year_draws, index, population, nominal, rules, int(year))
-            seed = rules.probability.seed if rules.probability.seed is not None else 0
-            result = fund_draws.year_draws(inputs, rules, np.random.default_rng([seed, int(year)]))
+            jobs.append((int(year), in_year, _draw_inputs(group, year_draws, index, population, nominal, rules, int(year))))
+        seed = rules.probability.seed if rules.probability.seed is not None else 0
+
+        def year_result(job):
+            # Each year draws from a stream of its own, so years may run on different threads.
+            year, _, inputs = job
+            return fund_draws.year_draws(inputs, rules, np.random.default_rng([seed, year]))
+
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(year_result, jobs))
+        else:
+            results = [year_result(job) for job in jobs]
+        for (_, in_year, _), result in zip(jobs, results, strict=True):
             for column in spread:
                 frame.loc[in_year, column] = getattr(result, column)
             if nominal is not None:
@@ -270,7 +312,7 @@ def fund_eligibility(
         frame["borderline"].to_numpy(dtype=bool),
         rules,
     )
-    return frame
+    return frame, nominal
 
 
 def _draw_inputs(
@@ -369,12 +411,20 @@ def _simulate(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.Dat
     )
 
 
-def fund_years(eligibility: pd.DataFrame, index: pd.DataFrame, population: pd.DataFrame, rules: fund.FundRules) -> pd.DataFrame:
+def fund_years(
+    eligibility: pd.DataFrame,
+    index: pd.DataFrame,
+    population: pd.DataFrame,
+    rules: fund.FundRules,
+    *,
+    simulated: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The transition rules and the allocation over the computed years (METHOD.md section 4);
     each run of consecutive years is simulated on its own (a year without a fund breaks the
     count of years outside the gates). Each commune-year carries the spread of its amount over
-    the draws and the reasons in words."""
-    years = _simulate(eligibility, index, population, rules)
+    the draws and the reasons in words. ``simulated``: the simulation
+    ``fund_eligibility_and_simulation`` ran on these frames, when the caller has it."""
+    years = _simulate(eligibility, index, population, rules) if simulated is None else simulated
     if years.empty:
         # No year has a fund: the published tables still have every column, and no row.
         return years.reindex(columns=[*_YEARS_COLUMNS, *_CARRIED, "reason_en", "reason_fr", "reason_nl"])

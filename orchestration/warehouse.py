@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame) -> None:
@@ -22,7 +24,7 @@ def replace_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: dict[str
     con.execute("BEGIN TRANSACTION")
     try:
         for table, frame in frames.items():
-            con.register("incoming_frame", frame)
+            con.register("incoming_frame", _scannable(frame))
             try:
                 con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM incoming_frame')
             finally:
@@ -31,6 +33,38 @@ def replace_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: dict[str
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _scannable(frame: pd.DataFrame) -> pd.DataFrame | pa.Table:
+    """The frame as DuckDB scans it fastest: a frame with a column of numpy arrays (the index's
+    Monte Carlo ranks, 1,000 per row) goes as an Arrow table, that column as one list array:
+    DuckDB converts such a pandas column value by value, several times slower. The table is the
+    same (the list column becomes the same LIST type). Other frames go as they are."""
+    lists = [c for c in frame.columns if frame[c].dtype == object and _holds_arrays(frame[c])]
+    simple = all(
+        c in lists or pd.api.types.is_string_dtype(frame[c].dtype) and frame[c].dtype != object
+        or (isinstance(frame[c].dtype, np.dtype) and frame[c].dtype.kind in "biuf")
+        for c in frame.columns
+    )
+    if not lists or not simple:
+        return frame
+    columns = {}
+    for c in frame.columns:
+        if c in lists:
+            values = frame[c].tolist()
+            offsets = np.concatenate([[0], np.cumsum([len(v) for v in values])]).astype(np.int64)
+            columns[c] = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(np.concatenate(values)))
+        else:
+            columns[c] = pa.array(frame[c])
+    return pa.table(columns)
+
+
+def _holds_arrays(column: pd.Series) -> bool:
+    """Whether every value is a 1-D numpy array of one dtype (none missing)."""
+    values = column.tolist()
+    if not values or not all(isinstance(v, np.ndarray) and v.ndim == 1 for v in values):
+        return False
+    return len({v.dtype for v in values}) == 1
 
 
 def replace_rows(
