@@ -137,7 +137,24 @@ def _run_suite(name: str, expectations: list, frame: pd.DataFrame) -> list:
     if definition_name in {d.name for d in context.validation_definitions.all()}:
         context.validation_definitions.delete(definition_name)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=definition_name, data=batch, suite=suite))
+    # Verdicts first, without the examples and counts of unexpected values a message quotes: GX
+    # computes them two to three times faster so (BOOLEAN_ONLY; the verdicts are the same). Only a
+    # run with a failure is validated again in the default format, on the frame as given, for the
+    # message's details.
+    verdicts = definition.run(batch_parameters={"dataframe": _as_categories(frame)}, result_format="BOOLEAN_ONLY")
+    results = list(verdicts.results)
+    if all(item.success for item in results):
+        return results
     return list(definition.run(batch_parameters={"dataframe": frame}).results)
+
+
+def _as_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns as categories: the same values (every expectation of the
+    suites compares values: in a set, a regex on str(), uniqueness, nulls, the row conditions),
+    and each row condition's filter moves small integer codes instead of every text column's
+    strings (on the 690,000 rows of the real-estate table, 2.6 s of the suite's 3.5 s)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, "category")) if text else frame
 
 
 def validate_frame(dataset: str, frame: pd.DataFrame) -> ValidationSummary:

@@ -89,7 +89,7 @@ def make_frame(
     ``rows`` needs ``nis_code``, ``period``, ``measure``, ``value``, ``unit`` and ``status``;
     the dataset, map vintage and file identity are filled from the arguments.
     """
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if map_vintage not in MAP_VINTAGES:
         raise ParseError(
             source.dataset, source.name, f"map vintage {map_vintage} is not one of {sorted(MAP_VINTAGES)}"
@@ -98,19 +98,41 @@ def make_frame(
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ParseError(source.dataset, source.name, f"parser produced no column(s) {missing}")
-    frame["dataset"] = source.dataset
-    frame["map_vintage"] = map_vintage
-    frame["source_file"] = source.name
-    frame["file_sha256"] = source.sha256
-    frame["value"] = pd.to_numeric(frame["value"], errors="raise")
-    frame = frame[list(CANONICAL_COLUMNS)].astype(_DTYPES)
-    bad_status = sorted(set(frame["status"].dropna()) - STATUSES)
+    value = pd.to_numeric(frame["value"], errors="raise").astype(_DTYPES["value"])
+    typed = {c: frame[c].reset_index(drop=True).astype(_DTYPES[c]) for c in ("nis_code", "period", "measure", "unit", "status")}
+    bad_status = sorted(set(typed["status"].dropna().unique()) - STATUSES)
     if bad_status:
         raise ParseError(source.dataset, source.name, f"unknown status value(s) {bad_status}")
-    valued_gap = frame["status"].isin(NULL_STATUSES) & frame["value"].notna()
+    valued_gap = typed["status"].isin(NULL_STATUSES).to_numpy() & value.notna().to_numpy()
     if valued_gap.any():
         raise ParseError(source.dataset, source.name, "a suppressed or missing cell carries a value; it must be NULL")
-    return frame.sort_values(["nis_code", "period", "measure"], kind="stable").reset_index(drop=True)
+    # Sorted on the three key columns alone, and the other columns taken in that order: sorting the
+    # whole frame moved every text column (two of them 40-64 characters long) through Arrow's take.
+    keys = pd.DataFrame({k: typed[k] for k in ("nis_code", "period", "measure")}).sort_values(
+        ["nis_code", "period", "measure"], kind="stable"
+    )
+    order = keys.index.to_numpy()
+    n = len(order)
+    # The columns that hold one value are made whole, never sorted; as the frame took them.
+    constant = pd.DataFrame(index=pd.RangeIndex(n)).assign(
+        dataset=source.dataset, map_vintage=map_vintage, source_file=source.name, file_sha256=source.sha256
+    )
+    out = pd.DataFrame(
+        {
+            "dataset": constant["dataset"].astype(_DTYPES["dataset"]),
+            "nis_code": keys["nis_code"].reset_index(drop=True),
+            "map_vintage": constant["map_vintage"].astype(_DTYPES["map_vintage"]),
+            "period": keys["period"].reset_index(drop=True),
+            "measure": keys["measure"].reset_index(drop=True),
+            "value": pd.Series(value.to_numpy()[order], dtype=_DTYPES["value"]),
+            "unit": typed["unit"].take(order).reset_index(drop=True),
+            "status": typed["status"].take(order).reset_index(drop=True),
+            "source_file": constant["source_file"].astype(_DTYPES["source_file"]),
+            "file_sha256": constant["file_sha256"].astype(_DTYPES["file_sha256"]),
+        }
+    )
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def empty_frame() -> pd.DataFrame:

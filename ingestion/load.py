@@ -10,6 +10,7 @@ archive that mixes the synthetic sample with real files is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,7 +24,7 @@ from ingestion.coverage import check_coverage
 from ingestion.errors import ArchiveError
 from ingestion.summary import reconciliation_summary
 from ingestion.geography import communes_565
-from ingestion.parsers import parser_for
+from ingestion.parsers import THREADED_LAYOUTS, parser_for
 from ingestion.vintages import select_vintages
 
 # The one dataset list: the catalog's (a raw table, an asset, its checks and a dbt source each).
@@ -120,6 +121,19 @@ def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
     return frame
 
 
+def _parse_entries(entries: Sequence[ArchiveEntry], catalog: Catalog) -> list[pd.DataFrame]:
+    """Each entry parsed, in order; the first that fails raises, as in a loop. Files whose parser
+    mostly waits on code that releases the GIL (THREADED_LAYOUTS) are parsed two at a time."""
+    if len(entries) < 2 or not all(e.layout in THREADED_LAYOUTS for e in entries):
+        return [parse_entry(entry, catalog) for entry in entries]
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="parse")
+    try:
+        futures = [pool.submit(parse_entry, entry, catalog) for entry in entries]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, the files not started yet are not parsed
+
+
 def load_dataset(
     dataset: str, paths: HasRaw, catalog: Catalog | None = None, *, years: Sequence[int] | None = None
 ) -> DatasetLoad:
@@ -143,8 +157,7 @@ def load_dataset(
             )
         entries = [e for e in entries if e.year in wanted]
     frames, files = [], []
-    for entry in entries:
-        frame = parse_entry(entry, catalog)
+    for entry, frame in zip(entries, _parse_entries(entries, catalog), strict=True):
         frames.append(frame)
         files.append(
             LoadedFile(

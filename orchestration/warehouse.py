@@ -91,6 +91,25 @@ def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.Da
     return con.execute(f'SELECT * FROM "{schema}"."{table}"').df()
 
 
+# Arrow types whose pandas columns are those DuckDB's .df() makes (str, int16, float64), as long as
+# an integer column has no NULL (.df() makes it Int16) and a text column is not all NULL (object).
+_ARROW_AS_DF = (pa.string(), pa.large_string(), pa.int16(), pa.float64())
+
+
+def read_raw_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame:
+    """:func:`read_table` for a raw table, through Arrow: the same frame (values and dtypes) in a
+    tenth of the time (.df() took 0.7-2 s for the 325,000 rows of a real-estate table). A table
+    with another type, or with the NULLs .df() types otherwise, is read by .df() itself."""
+    arrow = con.sql(f'SELECT * FROM "{schema}"."{table}"').to_arrow_table()
+    usable = arrow.num_rows > 0 and all(
+        field.type in _ARROW_AS_DF
+        and (column.null_count == 0 if pa.types.is_integer(field.type) else column.null_count < arrow.num_rows)
+        for field, column in zip(arrow.schema, arrow.columns, strict=True)
+    )
+    # One chunk per column: filters take rows from every column, and Arrow takes from one chunk fastest.
+    return arrow.combine_chunks().to_pandas() if usable else read_table(con, schema, table)
+
+
 def replace_years(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame, *, years: list[str], keep: list[str]
 ) -> None:

@@ -16,6 +16,7 @@ import unicodedata
 from numbers import Number
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
@@ -148,15 +149,17 @@ def _parse_sheet(
     code_col = _locate(paths, CODE_HEADER, dataset=dataset, file=file, sheet=sheet)
     columns = {m: _locate(paths, h, dataset=dataset, file=file, sheet=sheet) for m, h in MEASURE_HEADERS.items()}
 
+    # The cells as one object array: the same objects as grid.iat gives, at a tenth of its cost per cell.
+    cells = grid.to_numpy(dtype=object)
     communes: list[tuple[int, str]] = []
     pseudo_rows: list[int] = []
     country_row: int | None = None
     totals = pseudo = 0
     for r in range(FIRST_DATA_ROW, grid.shape[0]):
-        cell = grid.iat[r, code_col]
+        cell = cells[r, code_col]
         code = _code(cell)
         if code is None:
-            if _blank(cell) or all(_number(grid.iat[r, c]) is None for c in columns.values()):
+            if _blank(cell) or all(_number(cells[r, c]) is None for c in columns.values()):
                 continue  # blank or footer row (`Source: Statbel…`)
             raise ParseError(
                 dataset, file, f"sheet {sheet!r}: expected a 5-digit code INS, found {cell!r}",
@@ -176,7 +179,7 @@ def _parse_sheet(
 
     codes = [code for _, code in communes]
     vintage = map_vintage or _detect(codes, dataset=dataset, file=f"{file} sheet {sheet}")
-    records = []
+    records: dict[str, list] = {"nis_code": [], "period": [], "measure": [], "value": [], "unit": [], "status": []}
     seen: dict[str, int] = {}
     for r, code in communes:
         if not geography.is_commune_code(code, vintage):
@@ -191,7 +194,7 @@ def _parse_sheet(
             )
         seen[code] = r + 1
         for measure, c in columns.items():
-            cell = grid.iat[r, c]
+            cell = cells[r, c]
             if _blank(cell):
                 value, status = None, "missing"  # never 0: a blank is not a published zero
             else:
@@ -203,24 +206,23 @@ def _parse_sheet(
                         row=r + 1, column=column_letter(c),
                     )
                 status = "published"
-            records.append(
-                {"nis_code": code, "period": sheet, "measure": measure, "value": value, "unit": UNIT, "status": status}
-            )
-    frame = make_frame(records, source=source, map_vintage=vintage)
+            for column, item in zip(records.values(), (code, sheet, measure, value, UNIT, status), strict=True):
+                column.append(item)
+    frame = make_frame(pd.DataFrame(records), source=source, map_vintage=vintage)
     reconciled = _reconcile_with_country_row(
-        grid, [r for r, _ in communes], pseudo_rows, country_row, columns, sheet=sheet, dataset=dataset, file=file
+        cells, [r for r, _ in communes], pseudo_rows, country_row, columns, sheet=sheet, dataset=dataset, file=file
     )
     return frame, {"totals_rows": totals, "pseudo_codes": pseudo}, reconciled
 
 
-def _column_sum(grid: pd.DataFrame, rows: list[int], column: int) -> float | None:
+def _column_sum(cells: np.ndarray, rows: list[int], column: int) -> float | None:
     """The sum of a column over rows; None when a cell is blank (the sum would be partial)."""
-    numbers = [_number(grid.iat[r, column]) for r in rows]
+    numbers = [_number(cells[r, column]) for r in rows]
     return None if any(n is None for n in numbers) else float(sum(numbers))
 
 
 def _reconcile_with_country_row(
-    grid: pd.DataFrame,
+    cells: np.ndarray,
     commune_rows: list[int],
     pseudo_rows: list[int],
     country_row: int | None,
@@ -242,15 +244,15 @@ def _reconcile_with_country_row(
         return {measure: "not checked: no Belgium row (01000)" for measure in columns}
     outcome: dict[str, str] = {}
     for measure, c in columns.items():
-        total = _number(grid.iat[country_row, c])
-        communes = _column_sum(grid, commune_rows, c)
+        total = _number(cells[country_row, c])
+        communes = _column_sum(cells, commune_rows, c)
         if total is None or communes is None:
             outcome[measure] = "not checked: " + ("no Belgium total" if total is None else "a commune cell is blank")
             continue
         if communes == total:
             outcome[measure] = "reconciled"
             continue
-        with_pseudo = _column_sum(grid, commune_rows + pseudo_rows, c)
+        with_pseudo = _column_sum(cells, commune_rows + pseudo_rows, c)
         if pseudo_rows and with_pseudo == total:
             outcome[measure] = f"reconciled with {len(pseudo_rows)} row(s) without a commune"
             continue

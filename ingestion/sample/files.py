@@ -42,6 +42,22 @@ def write_zip(path: Path, members: Iterable[tuple[str, bytes]], *, level: int = 
             archive.writestr(info, data, compresslevel=level)
 
 
+def write_zip_stream(path: Path, name: str, chunks: Iterable[bytes], *, level: int = 6) -> None:
+    """:func:`write_zip` of one member whose bytes arrive in ``chunks``: never held whole. The
+    same bytes as write_zip of their concatenation (zlib's output does not depend on how its
+    input is cut, and the sizes and CRC are written back into the header, as writestr does)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 0  # otherwise the platform decides
+        info.external_attr = 0
+        # What writestr(..., compresslevel=level) sets; open() takes the level from here only.
+        info._compresslevel = level
+        with archive.open(info, mode="w") as member:
+            for chunk in chunks:
+                member.write(chunk)
+
+
 _LETTERS = [column_letter(i) for i in range(702)]  # A..ZZ
 
 

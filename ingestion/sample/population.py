@@ -8,14 +8,16 @@ x nationality x civil status x age with at least one resident (absent = nobody).
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import cache
 from pathlib import Path
+from queue import Full, Queue
 
 import numpy as np
 
 from ingestion.geography import map_for_year
-from ingestion.sample.files import write_zip
+from ingestion.sample.files import write_zip_stream
 from ingestion.sample.geo import PROVINCE_NAMES, arrondissement_names, map_geography, region_names
 from ingestion.sample.model import AGES, CIVIL_STATUSES, NATIONALITIES, SEXES, SampleModel
 
@@ -70,12 +72,22 @@ def commune_place_fields(vintage: int) -> tuple[str, ...]:
 
 def population_text(model: SampleModel, year: int) -> bytes:
     """The text member for ``year``: header and rows, UTF-8 with BOM, CRLF."""
+    return b"".join(population_chunks(model, year))
+
+
+# Bytes of text handed to the zip writer at a time: small enough never to hold a year's 110 MB.
+_CHUNK_BYTES = 1 << 20
+
+
+def population_chunks(model: SampleModel, year: int) -> Iterator[bytes]:
+    """:func:`population_text` in consecutive pieces of about a megabyte."""
     vintage = map_for_year(year)
     geo = map_geography(vintage)
     cells = geo.aggregate(model.cells(year))  # (commune, sex, nat, civil, age)
     newer = year >= NEWER_LAYOUT_FROM
     header = "|".join(NEWER_COLUMNS if newer else OLDER_COLUMNS)
     suffix = b"\r\n" if newer else f"|{year}\r\n".encode()
+    yield b"\xef\xbb\xbf" + header.encode() + b"\r\n"
 
     # Rows differ only in a few fields: a (commune, sex, nationality, civil status) block prefix
     # and an "age|count" tail. Each block is written as prefix + prefix.join(tails), in bytes,
@@ -98,31 +110,55 @@ def population_text(model: SampleModel, year: int) -> bytes:
     tails = tail_of_pair[inverse].tolist()
     starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
     ends = np.r_[starts[1:], len(block)]
-    body = b"".join(
-        [
-            blocks[b] + blocks[b].join(tails[s:e])
-            for b, s, e in zip(block[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
-        ]
-    )
-    return b"\xef\xbb\xbf" + header.encode() + b"\r\n" + body
+    pieces, size = [], 0
+    for b, s, e in zip(block[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        piece = blocks[b] + blocks[b].join(tails[s:e])
+        pieces.append(piece)
+        size += len(piece)
+        if size >= _CHUNK_BYTES:
+            yield b"".join(pieces)
+            pieces, size = [], 0
+    if pieces:
+        yield b"".join(pieces)
 
 
 def write_population(model: SampleModel, out_dir: Path) -> list[Path]:
     """One zip per year ``first_year..last_year``.
 
-    A worker thread compresses one year while the next year's text is built (zlib releases the
-    GIL); at most one text waits, so memory stays at two texts of about 110 MB.
+    The text goes to a worker thread in pieces of about a megabyte, which it compresses (zlib
+    releases the GIL) while the next pieces are built: a year's 110 MB text is never held whole,
+    so memory stays small and is not handed back and faulted in again for every year.
     """
-    paths = []
+    paths, writes = [], []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[None] | None = None
         for year in range(model.first_year, model.last_year + 1):
-            text = population_text(model, year)
-            if pending is not None:
-                pending.result()
             path = out_dir / population_file_name(year)
-            pending = pool.submit(write_zip, path, [(f"TF_SOC_POP_STRUCT_{year}.txt", text)], level=_ZIP_LEVEL)
+            pieces: Queue[bytes | None] = Queue(maxsize=16)
+            writing = pool.submit(
+                write_zip_stream, path, f"TF_SOC_POP_STRUCT_{year}.txt", iter(pieces.get, None), level=_ZIP_LEVEL
+            )
+            writes.append(writing)
+            try:
+                for chunk in population_chunks(model, year):
+                    _put(pieces, chunk, writing)
+            except BaseException:
+                _put(pieces, None, writing)  # let the writer end, then take its half-written file away
+                wait([writing])
+                path.unlink(missing_ok=True)
+                raise
+            _put(pieces, None, writing)  # the member is complete
             paths.append(path)
-        if pending is not None:
-            pending.result()
+        for writing in writes:
+            writing.result()
     return paths
+
+
+def _put(pieces: Queue, chunk: bytes | None, writing: Future) -> None:
+    """Hand ``chunk`` to the writer; if the writer failed, its error is raised here, not waited on."""
+    while True:
+        try:
+            pieces.put(chunk, timeout=0.2)
+            return
+        except Full:
+            if writing.done():
+                writing.result()

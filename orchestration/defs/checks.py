@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from ingestion.load import RAW_DATASETS
 from publish.baseline import published_load
 from ingestion.settings import paths
-from orchestration.warehouse import read_table
+from orchestration.warehouse import read_raw_table
 
 
 def _raw_checks(dataset: str) -> dg.AssetChecksDefinition:
@@ -46,7 +46,7 @@ def _raw_checks(dataset: str) -> dg.AssetChecksDefinition:
     )
     def _checks(duckdb: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
         with duckdb.get_connection() as con:
-            frame = read_table(con, "raw", dataset)
+            frame = read_raw_table(con, "raw", dataset)
         published = published_load(paths())
         yield _contract_result(key, dataset, frame)
         yield _size_change_result(key, dataset, frame, published)

@@ -304,3 +304,13 @@ def test_a_loaded_catalog_cannot_be_changed(catalog: Catalog) -> None:
     with pytest.raises(ValidationError, match="frozen"):
         catalog.datasets = ()
     assert spec.url_for(2025).endswith("/TF_SOC_POP_STRUCT_2025.zip") and len(catalog.datasets) == 8
+
+
+def test_the_catalog_reads_the_same_with_libyaml_and_pyyaml():
+    # load_catalog reads with libyaml when it is there (speed): it must give PyYAML's document.
+    import yaml
+
+    from ingestion.catalog import DEFAULT_CATALOG_PATH, _yaml_document
+
+    text = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
+    assert _yaml_document(text) == yaml.safe_load(text)

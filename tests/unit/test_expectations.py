@@ -121,3 +121,32 @@ def test_a_rate_per_1000_may_exceed_1000_but_never_be_negative():
     frame.loc[0, "value"] = -1.0
     summary = validate_frame("arrivals", frame)
     assert not summary.success and 'unit=="per_1000"' in summary.message()
+
+
+def _damaged(frame: pd.DataFrame):
+    """The frame as a raw table is read (text columns as pandas' str), and with one kind of damage each."""
+    frame = frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+    yield frame
+    damage = (("value", -5.0), ("nis_code", "1234"), ("period", "20x4"), ("status", "bogus"), ("file_sha256", None),
+              ("dataset", "other"), ("measure", "bogus"), ("unit", "share"))
+    for column, value in damage:
+        damaged = frame.copy()
+        damaged.loc[damaged.index[3], column] = value
+        yield damaged
+    yield pd.concat([frame, frame.head(2)], ignore_index=True)
+    suppressed = frame.copy()
+    suppressed.loc[suppressed.index[:2], "status"] = "suppressed"
+    yield suppressed
+
+
+def test_the_quick_verdicts_are_those_of_a_full_validation(good_frame):
+    # validate_frame asks GX for verdicts only (BOOLEAN_ONLY, text as categories) and validates
+    # again in full only when one fails: each verdict must be the one a full run gives.
+    from expectations.suites import build_expectations, contract_for
+    from expectations.validate import _context, _run_suite
+
+    for frame in _damaged(good_frame):
+        suite = build_expectations(contract_for("statbel_population"))
+        quick = [(r.expectation_config.type, r.success) for r in _run_suite("raw_test", suite, frame)]
+        full = _context().validation_definitions.get("validate_raw_test").run(batch_parameters={"dataframe": frame})
+        assert quick == [(r.expectation_config.type, r.success) for r in full.results]

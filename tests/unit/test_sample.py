@@ -724,3 +724,19 @@ def test_the_swing_files_are_the_same_bytes_from_the_same_seed(sample):
     assert home_language_csv(model) == (sample.out_dir / HOME_LANGUAGE).read_bytes()
     other = build_model(DEFAULT_SEED + 1, 2019, 2025)
     assert newcomers_csv(other) != (sample.out_dir / NEWCOMERS).read_bytes()
+
+
+def test_a_member_written_in_pieces_has_the_bytes_of_one_written_whole(tmp_path):
+    # The population zips are streamed (write_zip_stream); their bytes, and so the archive's
+    # checksums, must be those write_zip gives the whole text.
+    from ingestion.sample.files import write_zip, write_zip_stream
+
+    rng = np.random.default_rng(5)
+    rows = rng.integers(0, 99999, (20000, 3))
+    text = b"\xef\xbb\xbf" + b"".join(f"{code}|M|BEL|{age}|{n}\r\n".encode() for code, age, n in rows)
+    cuts = np.sort(rng.choice(len(text), 40, replace=False)).tolist()
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    for level in (1, 6):
+        write_zip(tmp_path / "whole.zip", [("member.txt", text)], level=level)
+        write_zip_stream(tmp_path / "pieces.zip", "member.txt", iter(pieces), level=level)
+        assert (tmp_path / "pieces.zip").read_bytes() == (tmp_path / "whole.zip").read_bytes()

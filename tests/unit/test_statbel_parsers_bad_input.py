@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xlsxwriter
 
@@ -221,6 +222,49 @@ def test_totals_and_pseudo_codes_are_dropped_and_counted(tmp_path):
     frame = parse_statbel_pop_struct(_write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", _pop_text(rows=rows)), dataset=POP)
     assert set(frame["nis_code"]) == {"61039"}
     assert frame.attrs["dropped"] == {"totals_rows": 2, "pseudo_codes": 1}
+
+
+def _both_paths(path: Path, monkeypatch, **kwargs):
+    """The parse as it runs (Arrow sums when every cell is clean), and with the row-by-row checks."""
+    import ingestion.parsers.statbel_population as population
+
+    arrow_sums, taken = population._sums_of_clean_table, []
+
+    def spied(*args, **kw):
+        taken.append(arrow_sums(*args, **kw))
+        return taken[-1]
+
+    monkeypatch.setattr(population, "_sums_of_clean_table", spied)
+    fast = parse_statbel_pop_struct(path, dataset=POP, **kwargs)
+    monkeypatch.setattr(population, "_sums_of_clean_table", lambda *args, **kw: None)
+    checked = parse_statbel_pop_struct(path, dataset=POP, **kwargs)
+    fast.attrs["arrow sums"] = taken[0] is not None
+    return fast, checked
+
+
+def test_the_arrow_sums_equal_the_checked_sums(tmp_path, monkeypatch):
+    rows = [
+        _pop_row("61039", sex=sex, age=age, people=people)
+        for sex, age, people in (("M", "0", "3"), ("F", "2", "4"), ("M", "3", "0"), ("F", "64", "12"), ("F", "65", "7"),
+                                 ("M", "100", "1"), ("F", "17", "5"))
+    ] + [_pop_row("61079", "Anthisnes", sex="F", age="77"), _pop_row("61000", "Arrondissement"), _pop_row("99991")]
+    rows.append([*_pop_row("61079", "Anthisnes", age="77")[:13], "ETR", *_pop_row()[14:]])
+    path = _write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", _pop_text(rows=rows))
+    fast, checked = _both_paths(path, monkeypatch)
+    assert fast.attrs.pop("arrow sums")
+    pd.testing.assert_frame_equal(fast, checked)
+    assert fast.attrs == checked.attrs == {"dropped": {"totals_rows": 1, "pseudo_codes": 1}}
+    assert fast.loc[(fast["nis_code"] == "61039") & (fast["measure"] == "population_age_65_plus"), "value"].item() == 8
+
+
+@pytest.mark.parametrize("people", ["7.0", "+7", "007"])
+def test_cells_the_arrow_sums_leave_to_the_checks_give_the_same_rows(tmp_path, monkeypatch, people):
+    # Not plain digits: the row-by-row path reads them (as float() does), and the result is the same.
+    path = _write(tmp_path / "TF_SOC_POP_STRUCT_2015.txt", _pop_text(rows=[_pop_row(people=people), _pop_row(age="1")]))
+    fast, checked = _both_paths(path, monkeypatch)
+    assert fast.attrs.pop("arrow sums") is (people == "007")  # 007 is plain digits: summed by Arrow as 7
+    pd.testing.assert_frame_equal(fast, checked)
+    assert fast.loc[fast["measure"] == "population_total", "value"].item() == 16
 
 
 # --- TF_PSNL_INC_TAX_MUNTY -----------------------------------------------------------------
