@@ -94,7 +94,10 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
             for lang in LANGS:
                 write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
                 write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
-                for nis in data.communes["nis_code"]:
+            # A commune's three pages one after the other: they share what CommuneTables works
+            # out for the commune (numbers, charts) once.
+            for nis in data.communes["nis_code"]:
+                for lang in LANGS:
                     write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
         staging.rename(target)
     except BaseException:

@@ -62,35 +62,55 @@ def sparkline(series: list[list[tuple[int, float | None]]], years: list[int], na
     """Up to three lines over the same years: the commune (solid), its region (dashes), Belgium
     (dots), with gaps where a value is missing. Its name is the indicator's: the page states the
     key once, and the year-by-year table holds the values."""
+    return titled_sparkline(sparkline_shapes(series, years), name)
+
+
+def titled_sparkline(shapes: str | None, name: str) -> str:
+    """A sparkline from its shapes (``sparkline_shapes``) and its name, in the page's language."""
+    if shapes is None:
+        return ""
+    return (
+        f'<svg class="spark" viewBox="0 0 {_SPARK_WIDTH} {_SPARK_HEIGHT}" width="{_SPARK_WIDTH}" height="{_SPARK_HEIGHT}" role="img">'
+        f"<title>{e(name)}</title>{shapes}</svg>"
+    )
+
+
+_SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD = 150, 34, 3
+_SPARK_STYLES = ((INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3))
+
+
+def sparkline_shapes(series: list[list[tuple[int, float | None]]], years: list[int]) -> str | None:
+    """The lines of a sparkline, the same in every language (None when there is nothing to draw):
+    a commune's page draws them once for its three languages."""
     values = [v for line in series for _, v in line if v is not None]
     if not values or not years:
-        return ""
-    width, height, pad = 150, 34, 3
+        return None
+    width, height, pad = _SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD
     low, high = min(values), max(values)
     span = (high - low) or 1.0
+    # x of each year, as pad + (position / (n - 1)) * (width - 2 * pad) (the first year's position
+    # when a year comes twice, as list.index gives it).
+    last = max(len(years) - 1, 1)
+    xs: dict[int, str] = {}
+    for position, year in enumerate(years):
+        if year not in xs:
+            xs[year] = _coordinate(pad + (position / last) * (width - 2 * pad))
 
-    def x(year: int) -> float:
-        return pad + (years.index(year) / max(len(years) - 1, 1)) * (width - 2 * pad)
+    def y(value: float) -> str:
+        return _coordinate(height - pad - (value - low) / span * (height - 2 * pad))
 
-    def y(value: float) -> float:
-        return height - pad - (value - low) / span * (height - 2 * pad)
-
-    styles = [(INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3)]
     drawn = []
-    for line, (colour, dash, stroke) in zip(series, styles):
+    for line, (colour, dash, stroke) in zip(series, _SPARK_STYLES):
         runs: list[list[str]] = [[]]
         for year, value in line:
             if value is None:
                 runs.append([])
             else:
-                runs[-1].append(f"{_coordinate(x(year))},{_coordinate(y(value))}")
+                runs[-1].append(f"{xs[year]},{y(value)}")
         for run in runs:
             if len(run) == 1:
                 cx, cy = run[0].split(",")
                 drawn.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="{colour}"/>')
             elif run:
                 drawn.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash}/>')
-    return (
-        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">'
-        f'<title>{e(name)}</title>{"".join(drawn)}</svg>'
-    )
+    return "".join(drawn)

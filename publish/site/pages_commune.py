@@ -4,15 +4,17 @@ domain's contribution, each indicator beside its region and Belgium, the fund, t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from ingestion.errors import CohesionError
 from publish.explain_text import ReleaseTexts
-from publish.site.charts import rank_chart, sparkline
+from publish.site.charts import rank_chart, sparkline_shapes, titled_sparkline
 from publish.site.data import DECIMALS, ReleaseData, display_value
 from publish.site.html import Frame, e, page, table
 from publish.site.i18n import text, unit_label
-from publish.site.numbers import format_euros, format_number, format_percent
+from publish.site.numbers import format_euros, format_number, format_percent, in_language
 
 RAW_TABLES = (
     "cohesion_index", "cohesion_index_uncertainty", "cohesion_index_contributions", "commune_indicators",
@@ -23,7 +25,16 @@ RAW_TABLES = (
 def _records_by_commune(frame: pd.DataFrame) -> dict[str, list[dict]]:
     """Rows as plain dicts grouped by commune, in the frame's order (NaN read as None)."""
     grouped: dict[str, list[dict]] = {}
-    for record in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+    columns = list(frame.columns)
+    # Column by column (tolist gives Python values), not frame.to_dict, which boxes every value.
+    values = []
+    for column in columns:
+        series = frame[column]
+        missing = series.isna().to_numpy()
+        plain = series.tolist()
+        values.append([None if gone else value for value, gone in zip(plain, missing)] if missing.any() else plain)
+    for row in zip(*values):
+        record = dict(zip(columns, row))
         grouped.setdefault(record["nis_code"], []).append(record)
     return grouped
 
@@ -36,16 +47,22 @@ class CommuneTables:
         self.domains = _records_by_commune(data.domains)
         # commune -> indicator -> [(year, value, flags)], in year order: plain tuples, read 1,695 times.
         self.indicators: dict[str, dict[str, list[tuple[int, float | None, str]]]] = {}
+        # (Columns as lists: iterating a Series of text costs a Python call per value.)
+        indicators = data.indicators
         for nis, indicator, year, value, flags in zip(
-            data.indicators["nis_code"], data.indicators["indicator"], data.indicators["year"],
-            data.indicators["value"], data.indicators["flags"],
+            indicators["nis_code"].tolist(), indicators["indicator"].tolist(), indicators["year"].tolist(),
+            indicators["value"].tolist(), indicators["flags"].tolist(),
         ):
             self.indicators.setdefault(nis, {}).setdefault(indicator, []).append(
                 (int(year), None if pd.isna(value) else float(value), flags or "")
             )
         latest = max(data.editions) if data.editions else None
         self.treatments: dict[tuple[str, str], list[str]] = {}
-        for nis, year, indicator, treatment in data.treatments[["nis_code", "year", "indicator", "treatment"]].itertuples(index=False):
+        treatments = data.treatments
+        for nis, year, indicator, treatment in zip(
+            treatments["nis_code"].tolist(), treatments["year"].tolist(), treatments["indicator"].tolist(),
+            treatments["treatment"].tolist(),
+        ):
             if year == latest:  # the treatments of the edition the page explains
                 self.treatments.setdefault((nis, indicator), []).append(treatment)
         self.texts = ReleaseTexts.read(data.con)
@@ -59,6 +76,62 @@ class CommuneTables:
         }
         self.belgium_medians = {(r.indicator, r.year): r.belgium_median for r in medians.itertuples()}
         self.scored = dict(data.index.groupby("year")["score"].count())
+        self._indicator_rows: tuple[str, list[IndicatorRow], list[int]] | None = None
+
+    def indicator_rows(self, data: ReleaseData, nis: str, region: str) -> tuple[list[IndicatorRow], list[int]]:
+        """The commune's indicators with what their rows show in any language, and every year any
+        of them has. The three pages of a commune come one after the other (build_site), so only
+        the last commune's are kept."""
+        if self._indicator_rows is None or self._indicator_rows[0] != nis:
+            self._indicator_rows = (nis, *_indicator_rows(data, self, nis, region))
+        return self._indicator_rows[1], self._indicator_rows[2]
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """An indicator on a commune's page, its numbers written in English (``numbers.in_language``
+    gives the page's) and its sparkline drawn: what the three languages share."""
+
+    indicator: str
+    unit: str
+    year: int  # of the latest value (the latest year when no value is present)
+    value: str
+    flags: str
+    region_median: str
+    belgium_median: str
+    shapes: str | None  # the sparkline's lines (charts.sparkline_shapes)
+    history: dict[int, tuple[str, str]]  # year -> (value, flags)
+
+
+def _indicator_rows(data: ReleaseData, tables: CommuneTables, nis: str, region: str) -> tuple[list[IndicatorRow], list[int]]:
+    by_indicator = tables.indicators.get(nis) or {}
+    all_years = sorted({y for series in by_indicator.values() for y, _, _ in series})
+    rows = []
+    for indicator, info in data.indicator_info.items():
+        series = by_indicator.get(indicator)
+        if not series:
+            continue
+        unit, decimals = info["unit"], DECIMALS.get(info["unit"], 2)
+
+        def shown(value, unit=unit, decimals=decimals):
+            return format_number(display_value(value, unit), "en", decimals)
+
+        present = [point for point in series if point[1] is not None]
+        year, value, flags = (present or series)[-1]
+        years = [y for y, _, _ in series]
+        lines = [
+            [(y, display_value(v, unit)) for y, v, _ in series],
+            [(y, display_value(tables.region_medians.get((indicator, y, region)), unit)) for y in years],
+            [(y, display_value(tables.belgium_medians.get((indicator, y)), unit)) for y in years],
+        ]
+        rows.append(IndicatorRow(
+            indicator=indicator, unit=unit, year=year, value=shown(value), flags=flags,
+            region_median=shown(tables.region_medians.get((indicator, year, region))),
+            belgium_median=shown(tables.belgium_medians.get((indicator, year))),
+            shapes=sparkline_shapes(lines, years),
+            history={y: (shown(v), f) for y, v, f in series},
+        ))
+    return rows, all_years
 
 
 
@@ -135,49 +208,32 @@ def _flag_labels(data: ReleaseData, flags: str, treatments: list[str], lang: str
 
 
 def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, region: str, lang: str) -> str:
-    by_indicator = tables.indicators.get(nis)
-    if not by_indicator:
+    if not tables.indicators.get(nis):
         return ""
-    rows, all_years = [], sorted({y for series in by_indicator.values() for y, _, _ in series})
+    indicator_rows, all_years = tables.indicator_rows(data, nis, region)
+    rows: list[str] = []
     history: list[str] = []
     used: dict[str, int] = {}
-    for indicator, info in data.indicator_info.items():
-        series = by_indicator.get(indicator)
-        if not series:
-            continue
-        unit, decimals = info["unit"], DECIMALS.get(info["unit"], 2)
-        name = data.indicator_name(indicator, lang)
-
-        def shown(value, unit=unit, decimals=decimals):
-            return format_number(display_value(value, unit), lang, decimals)
-
-        present = [point for point in series if point[1] is not None]
-        year, value, flags = (present or series)[-1]
-        years = [y for y, _, _ in series]
-        lines = [
-            [(y, display_value(v, unit)) for y, v, _ in series],
-            [(y, display_value(tables.region_medians.get((indicator, y, region)), unit)) for y in years],
-            [(y, display_value(tables.belgium_medians.get((indicator, y)), unit)) for y in years],
-        ]
-        treatments = sorted(tables.treatments.get((nis, indicator), []))
+    for r in indicator_rows:
+        name = data.indicator_name(r.indicator, lang)
+        treatments = sorted(tables.treatments.get((nis, r.indicator), []))
         rows.append(
-            f'<tr data-indicator="{e(indicator)}"><th scope="row">{e(name)} <span class="muted">({e(unit_label(unit, lang))})</span></th>'
-            f'<td class="n">{shown(value)}</td><td>{year}</td><td class="n">{shown(tables.region_medians.get((indicator, year, region)))}</td>'
-            f'<td class="n">{shown(tables.belgium_medians.get((indicator, year)))}</td>'
-            f'<td>{sparkline(lines, years, name)}</td>'
-            f'<td>{_flag_labels(data, flags, treatments, lang)}</td></tr>'
+            f'<tr data-indicator="{e(r.indicator)}"><th scope="row">{e(name)} <span class="muted">({e(unit_label(r.unit, lang))})</span></th>'
+            f'<td class="n">{in_language(r.value, lang)}</td><td>{r.year}</td><td class="n">{in_language(r.region_median, lang)}</td>'
+            f'<td class="n">{in_language(r.belgium_median, lang)}</td>'
+            f'<td>{titled_sparkline(r.shapes, name)}</td>'
+            f'<td>{_flag_labels(data, r.flags, treatments, lang)}</td></tr>'
         )
-        values = {y: (v, f) for y, v, f in series}
-        history.append(
-            f"<tr><th scope=\"row\">{e(name)}</th>"
-            + "".join(
-                f'<td class="n">{shown(values[y][0]) if y in values else ""}'
-                + (f"<sup>{_flag_marks(values[y][1], used)}</sup>" if y in values and values[y][1] else "")
-                + "</td>"
-                for y in all_years
-            )
-            + "</tr>"
-        )
+        cells = []
+        for y in all_years:
+            point = r.history.get(y)
+            if point is None:
+                cells.append('<td class="n"></td>')
+            else:
+                value, flags = point
+                marks = f"<sup>{_flag_marks(flags, used)}</sup>" if flags else ""
+                cells.append(f'<td class="n">{in_language(value, lang)}{marks}</td>')
+        history.append(f'<tr><th scope="row">{e(name)}</th>' + "".join(cells) + "</tr>")
     headers = "".join(
         f'<th scope="col"{cls}>{e(text(k, lang))}</th>'
         for k, cls in (("indicator", ""), ("value", ' class="n"'), ("period", ""), ("region_median", ' class="n"'),
