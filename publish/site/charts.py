@@ -8,13 +8,32 @@ from publish.site.html import e
 INK, BAND, REGION, BELGIUM = "#3b528b", "#c6d4ee", "#21918c", "#555555"
 
 
+_RANK_WIDTH, _RANK_HEIGHT = 560, 190
+
+
 def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], communes: int, alt: str) -> str:
     """The rank of each edition (1 = most need, drawn at the top) within its 90% interval.
     ``points``: (edition, rank, p05, p95)."""
+    return titled_rank_chart(rank_chart_shapes(points, communes), alt)
+
+
+def titled_rank_chart(shapes: str | None, alt: str) -> str:
+    """A rank chart from its shapes (``rank_chart_shapes``) and its text alternative."""
+    if shapes is None:
+        return ""
+    return (
+        f'<svg class="chart" viewBox="0 0 {_RANK_WIDTH} {_RANK_HEIGHT}" width="{_RANK_WIDTH}" height="{_RANK_HEIGHT}" '
+        f'role="img" aria-label="{e(alt)}"><title>{e(alt)}</title>{shapes}</svg>'
+    )
+
+
+def rank_chart_shapes(points: list[tuple[int, int | None, int | None, int | None]], communes: int) -> str | None:
+    """The axis, band, line and ticks of a rank chart, the same in every language (None when no
+    edition has a rank)."""
     usable = [p for p in points if p[1] is not None]
     if not usable:
-        return ""
-    width, height, left, right, top, bottom = 560, 190, 44, 16, 12, 28
+        return None
+    width, height, left, right, top, bottom = _RANK_WIDTH, _RANK_HEIGHT, 44, 16, 12, 28
     years = [p[0] for p in points]
     span = max(len(years) - 1, 1)
 
@@ -47,11 +66,7 @@ def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], com
         f'<line x1="{left}" x2="{width - right}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#e5e5e5"/>'
         for r in sorted({1, (bottom_rank + 1) // 2, bottom_rank})
     )
-    return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{e(alt)}">'
-        f"<title>{e(alt)}</title>{axis}{band}"
-        f'<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="2"/>{dots}{ticks}</svg>'
-    )
+    return f'{axis}{band}<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="2"/>{dots}{ticks}'
 
 
 def _coordinate(value: float) -> str:

@@ -4,17 +4,21 @@ domain's contribution, each indicator beside its region and Belgium, the fund, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
 from ingestion.errors import CohesionError
 from publish.explain_text import ReleaseTexts
-from publish.site.charts import rank_chart, sparkline_shapes, titled_sparkline
+from publish.site.charts import rank_chart_shapes, sparkline_shapes, titled_rank_chart, titled_sparkline
 from publish.site.data import DECIMALS, ReleaseData, display_value
 from publish.site.html import Frame, e, page, table
 from publish.site.i18n import text, unit_label
 from publish.site.numbers import format_euros, format_number, format_percent, in_language
+
+T = TypeVar("T")
 
 RAW_TABLES = (
     "cohesion_index", "cohesion_index_uncertainty", "cohesion_index_contributions", "commune_indicators",
@@ -76,15 +80,18 @@ class CommuneTables:
         }
         self.belgium_medians = {(r.indicator, r.year): r.belgium_median for r in medians.itertuples()}
         self.scored = dict(data.index.groupby("year")["score"].count())
-        self._indicator_rows: tuple[str, list[IndicatorRow], list[int]] | None = None
+        self._shared_nis: str | None = None
+        self._shared: dict[str, object] = {}
 
-    def indicator_rows(self, data: ReleaseData, nis: str, region: str) -> tuple[list[IndicatorRow], list[int]]:
-        """The commune's indicators with what their rows show in any language, and every year any
-        of them has. The three pages of a commune come one after the other (build_site), so only
-        the last commune's are kept."""
-        if self._indicator_rows is None or self._indicator_rows[0] != nis:
-            self._indicator_rows = (nis, *_indicator_rows(data, self, nis, region))
-        return self._indicator_rows[1], self._indicator_rows[2]
+    def shared(self, nis: str, part: str, make: Callable[[], T]) -> T:
+        """What the commune's pages show alike in every language (``part``, made by ``make`` on the
+        first of them). The three pages of a commune come one after the other (build_site), so
+        only the last commune's parts are kept."""
+        if self._shared_nis != nis:
+            self._shared_nis, self._shared = nis, {}
+        if part not in self._shared:
+            self._shared[part] = make()
+        return self._shared[part]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -153,25 +160,42 @@ def _index_section(data: ReleaseData, tables: CommuneTables, nis: str, lang: str
     rows = tables.index.get(nis)
     if not rows:
         return ""
-    body, points = [], []
-    for r in rows:
-        year, score, rank, p05, p95 = r["year"], r["score"], r["rank"], r["rank_p05"], r["rank_p95"]
-        interval = f"{format_number(p05, lang)}–{format_number(p95, lang)}" if p05 is not None and p95 is not None else "–"
+    editions, shapes = tables.shared(nis, "index", lambda: _index_editions(data, tables, rows))
+    body = []
+    for year, score, rank, scored, interval, reason in editions:
         body.append([
             str(year),
-            f'<span data-score-year="{year}">{format_number(score, lang, 1)}</span>' if score is not None else e(text("no_score", lang)),
-            (format_number(rank, lang) + " " + e(text("of_communes", lang, n=format_number(tables.scored.get(year), lang)))) if rank is not None else "–",
-            interval,
-            e(r["reason"]) if score is None and r["reason"] else "",
+            f'<span data-score-year="{year}">{in_language(score, lang)}</span>' if score is not None else e(text("no_score", lang)),
+            (in_language(rank, lang) + " " + e(text("of_communes", lang, n=in_language(scored, lang)))) if rank is not None else "–",
+            in_language(interval, lang),
+            e(reason) if score is None and reason else "",
         ])
-        points.append((int(year), int(rank) if rank is not None else None, p05, p95))
     headers = [(text("edition", lang), False), (text("score", lang), True), (text("rank", lang), True),
                (text("interval", lang), True), (text("reason", lang), False)]
-    chart = rank_chart(points, len(data.communes), text("rank_chart_alt", lang))
+    chart = titled_rank_chart(shapes, text("rank_chart_alt", lang))
     return (
         f'<section id="index"><h2>{e(text("index_title", lang))}</h2><p>{e(text("index_intro", lang))}</p>{chart}'
         + table(headers, body, attrs=' id="index-table"') + "</section>"
     )
+
+
+def _index_editions(data: ReleaseData, tables: CommuneTables, rows: list[dict]) -> tuple[list[tuple], str | None]:
+    """Each edition's year, score, rank, communes scored and rank interval in English (None for
+    what the edition lacks), and the rank chart's shapes."""
+    editions, points = [], []
+    for r in rows:
+        year, score, rank, p05, p95 = r["year"], r["score"], r["rank"], r["rank_p05"], r["rank_p95"]
+        interval = f"{format_number(p05, 'en')}–{format_number(p95, 'en')}" if p05 is not None and p95 is not None else "–"
+        editions.append((
+            year,
+            format_number(score, "en", 1) if score is not None else None,
+            format_number(rank, "en") if rank is not None else None,
+            format_number(tables.scored.get(year), "en"),
+            interval,
+            r["reason"],
+        ))
+        points.append((int(year), int(rank) if rank is not None else None, p05, p95))
+    return editions, rank_chart_shapes(points, len(data.communes))
 
 
 def _domains_section(data: ReleaseData, tables: CommuneTables, nis: str, lang: str) -> str:
@@ -210,7 +234,7 @@ def _flag_labels(data: ReleaseData, flags: str, treatments: list[str], lang: str
 def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, region: str, lang: str) -> str:
     if not tables.indicators.get(nis):
         return ""
-    indicator_rows, all_years = tables.indicator_rows(data, nis, region)
+    indicator_rows, all_years = tables.shared(nis, "indicators", lambda: _indicator_rows(data, tables, nis, region))
     rows: list[str] = []
     history: list[str] = []
     used: dict[str, int] = {}
