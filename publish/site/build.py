@@ -8,9 +8,13 @@ map drawn server-side as SVG, the map's data in a script file (which file:// all
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import shutil
 import time
+import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -67,16 +71,8 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
     started = time.perf_counter()
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}.tmp")
     staging.mkdir(parents=True)
-    timings: dict[str, float] = {}
-
-    def write(relative: str, render) -> None:
-        page_started = time.perf_counter()
-        content = render()
-        path = staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        timings[relative] = time.perf_counter() - page_started
-
+    pages = _Pages(staging)
+    worker = None
     try:
         with duckdb.connect(str(release_file), read_only=True) as con:
             data = load_release(con)
@@ -84,26 +80,114 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
                 release_id=data.release["release_id"], created_at=data.release["created_at"],
                 data_origin=data.release["data_origin"], synthetic=data.synthetic,
             )
-            found = measures(data)
             tables = CommuneTables(data)
+            for lang in LANGS:
+                (staging / lang / "c").mkdir(parents=True)
+            # The commune pages are most of the work: a forked process writes two communes in
+            # three while this one writes the others and every other page (two cores, about the
+            # same work each). A commune's three pages one after the other: they share what
+            # CommuneTables works out for the commune (numbers, charts) once.
+            communes = list(data.communes["nis_code"])
+
+            def commune_pages(share: list[str], pages: _Pages) -> _Pages:
+                for nis in share:
+                    for lang in LANGS:
+                        pages.write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
+                return pages
+
+            worker = _Worker.start(lambda: commune_pages([nis for i, nis in enumerate(communes) if i % 3], _Pages(staging)))
             (staging / "assets").mkdir()
             for name in ASSETS:
-                (staging / "assets" / name).write_bytes(resources.files("publish.site").joinpath("assets", name).read_bytes())
-            write("assets/mapdata.js", lambda: map_data_script(data, found))
-            write("index.html", lambda: _root_page(frame))
+                pages.copy(f"assets/{name}", resources.files("publish.site").joinpath("assets", name).read_bytes())
+            found = measures(data)
+            pages.write("assets/mapdata.js", lambda: map_data_script(data, found))
+            pages.write("index.html", lambda: _root_page(frame))
             for lang in LANGS:
-                write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
-                write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
-            # A commune's three pages one after the other: they share what CommuneTables works
-            # out for the commune (numbers, charts) once.
-            for nis in data.communes["nis_code"]:
-                for lang in LANGS:
-                    write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
+                pages.write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
+                pages.write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
+            commune_pages(communes[::3] if worker is not None else communes, pages)
+            if worker is not None:
+                pages.add(worker.result())
+                worker = None
         staging.rename(target)
     except BaseException:
+        if worker is not None:
+            worker.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    slowest = max(timings, key=timings.get)
-    pages = sum(1 for name in timings if name.endswith(".html"))
-    return SiteBuild(target, pages, size, time.perf_counter() - started, slowest, timings[slowest])
+    slowest = max(pages.timings, key=pages.timings.get)
+    count = sum(1 for name in pages.timings if name.endswith(".html"))
+    return SiteBuild(target, count, pages.bytes, time.perf_counter() - started, slowest, pages.timings[slowest])
+
+
+class _Pages:
+    """Files written into the staging folder: how long each page took, and the bytes."""
+
+    def __init__(self, staging: Path):
+        self.staging = staging
+        self.timings: dict[str, float] = {}
+        self.bytes = 0
+
+    def write(self, relative: str, render: Callable[[], str]) -> None:
+        started = time.perf_counter()
+        self.copy(relative, render().encode("utf-8"))
+        self.timings[relative] = time.perf_counter() - started
+
+    def copy(self, relative: str, content: bytes) -> None:
+        (self.staging / relative).write_bytes(content)
+        self.bytes += len(content)
+
+    def add(self, other: _Pages) -> None:
+        self.timings.update(other.timings)
+        self.bytes += other.bytes
+
+
+class _Worker:
+    """Work done in a forked process (a copy of this one: no data to send), its result sent back."""
+
+    def __init__(self, process, receive):
+        self.process, self.receive = process, receive
+
+    @classmethod
+    def start(cls, work: Callable[[], object]) -> _Worker | None:
+        """The worker doing ``work``; None where processes cannot be forked (the caller does it)."""
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_work_and_send, args=(work, send), name="site-pages")
+        # Objects the collector never visits in the fork are never copied into it (a collection
+        # would write to every object of this process, a pipeline run's included).
+        gc.freeze()
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
+        send.close()
+        return cls(process, receive)
+
+    def result(self):
+        try:
+            failed, value = self.receive.recv()
+        except EOFError:
+            failed, value = True, f"the process ended with exit code {self.process.exitcode}"
+        finally:
+            self.receive.close()
+            self.process.join()
+        if failed:
+            raise RuntimeError(f"a process writing the site's pages failed: {value}")
+        return value
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join()
+        self.receive.close()
+
+
+def _work_and_send(work: Callable[[], object], send) -> None:
+    try:
+        outcome = (False, work())
+    except BaseException:
+        outcome = (True, traceback.format_exc())
+    send.send(outcome)
+    send.close()
