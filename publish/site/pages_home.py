@@ -66,7 +66,7 @@ def measures(data: ReleaseData) -> list[Measure]:
     codes = list(data.communes["nis_code"])
 
     def number(decimals: int):
-        return lambda v: None if v is None or pd.isna(v) else round(float(v), decimals)
+        return lambda v: None if v is None or (v != v if v.__class__ is float else pd.isna(v)) else round(float(v), decimals)
 
     index = data.index.assign(width=data.index["rank_p95"] - data.index["rank_p05"])
     found = [
