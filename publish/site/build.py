@@ -8,11 +8,8 @@ map drawn server-side as SVG, the map's data in a script file (which file:// all
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import shutil
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +69,6 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}.tmp")
     staging.mkdir(parents=True)
     pages = _Pages(staging)
-    worker = None
     try:
         with duckdb.connect(str(release_file), read_only=True) as con:
             data = load_release(con)
@@ -81,21 +77,6 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
                 data_origin=data.release["data_origin"], synthetic=data.synthetic,
             )
             tables = CommuneTables(data)
-            for lang in LANGS:
-                (staging / lang / "c").mkdir(parents=True)
-            # The commune pages are most of the work: a forked process writes two communes in
-            # three while this one writes the others and every other page (two cores, about the
-            # same work each). A commune's three pages one after the other: they share what
-            # CommuneTables works out for the commune (numbers, charts) once.
-            communes = list(data.communes["nis_code"])
-
-            def commune_pages(share: list[str], pages: _Pages) -> _Pages:
-                for nis in share:
-                    for lang in LANGS:
-                        pages.write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
-                return pages
-
-            worker = _Worker.start(lambda: commune_pages([nis for i, nis in enumerate(communes) if i % 3], _Pages(staging)))
             (staging / "assets").mkdir()
             for name in ASSETS:
                 pages.copy(f"assets/{name}", resources.files("publish.site").joinpath("assets", name).read_bytes())
@@ -103,16 +84,17 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
             pages.write("assets/mapdata.js", lambda: map_data_script(data, found))
             pages.write("index.html", lambda: _root_page(frame))
             for lang in LANGS:
+                (staging / lang / "c").mkdir(parents=True)
                 pages.write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
                 pages.write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
-            commune_pages(communes[::3] if worker is not None else communes, pages)
-            if worker is not None:
-                pages.add(worker.result())
-                worker = None
+            # A commune's three pages one after the other: they share what CommuneTables works
+            # out for the commune (numbers, charts) once. (In one process: a forked second one
+            # writing part of the pages made the build slower, not faster, on two shared cores.)
+            for nis in data.communes["nis_code"]:
+                for lang in LANGS:
+                    pages.write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
         staging.rename(target)
     except BaseException:
-        if worker is not None:
-            worker.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     slowest = max(pages.timings, key=pages.timings.get)
@@ -136,58 +118,3 @@ class _Pages:
     def copy(self, relative: str, content: bytes) -> None:
         (self.staging / relative).write_bytes(content)
         self.bytes += len(content)
-
-    def add(self, other: _Pages) -> None:
-        self.timings.update(other.timings)
-        self.bytes += other.bytes
-
-
-class _Worker:
-    """Work done in a forked process (a copy of this one: no data to send), its result sent back."""
-
-    def __init__(self, process, receive):
-        self.process, self.receive = process, receive
-
-    @classmethod
-    def start(cls, work: Callable[[], object]) -> _Worker | None:
-        """The worker doing ``work``; None where processes cannot be forked (the caller does it)."""
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return None
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_work_and_send, args=(work, send), name="site-pages")
-        # Objects the collector never visits in the fork are never copied into it (a collection
-        # would write to every object of this process, a pipeline run's included).
-        gc.freeze()
-        try:
-            process.start()
-        finally:
-            gc.unfreeze()
-        send.close()
-        return cls(process, receive)
-
-    def result(self):
-        try:
-            failed, value = self.receive.recv()
-        except EOFError:
-            failed, value = True, f"the process ended with exit code {self.process.exitcode}"
-        finally:
-            self.receive.close()
-            self.process.join()
-        if failed:
-            raise RuntimeError(f"a process writing the site's pages failed: {value}")
-        return value
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.join()
-        self.receive.close()
-
-
-def _work_and_send(work: Callable[[], object], send) -> None:
-    try:
-        outcome = (False, work())
-    except BaseException:
-        outcome = (True, traceback.format_exc())
-    send.send(outcome)
-    send.close()

@@ -88,16 +88,3 @@ def test_make_bench_times_the_site_as_a_stage_of_its_own():
     assert ("index", "fund") == (_stage_of("index_stage"), _stage_of("fund_stage"))
     assert _stage_of("cohesion_dbt_upstream") == _stage_of("cohesion_dbt_published") == "dbt"
 
-
-def test_a_forked_worker_sends_its_result_back_and_says_how_it_failed():
-    from publish.site.build import _Worker
-
-    worker = _Worker.start(lambda: {"c/21004.html": 0.01})
-    assert worker.result() == {"c/21004.html": 0.01}
-
-    def fails():
-        raise ValueError("no such commune")
-
-    failing = _Worker.start(fails)
-    with pytest.raises(RuntimeError, match="no such commune"):
-        failing.result()
