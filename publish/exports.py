@@ -5,7 +5,6 @@ workbook. No Dagster here."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -37,22 +36,15 @@ def _csv_query(table: str, columns: list[str]) -> str:
 def write_exports(database: Path, directory: Path, tables: list[str]) -> None:
     (directory / "parquet").mkdir(parents=True)
     (directory / "csv").mkdir(parents=True)
-    # The committee workbook is mostly Python and the Parquet and CSV files are DuckDB's work,
-    # which lets go of the interpreter: on two cores they are written side by side.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="committee-workbook") as committee:
-        workbook = (
-            committee.submit(export_release_workbook, database, directory / "committee")
-            if set(FUND_TABLES) <= set(tables) else None
-        )
-        with duckdb.connect(str(database), read_only=True) as con:
-            has_communes = "communes" in tables
-            columns = _columns(con) if has_communes else {}
-            for table in tables:
-                parquet = directory / "parquet" / f"{table}.parquet"
-                csv = directory / "csv" / f"{table}.csv"
-                con.execute(f"COPY \"{table}\" TO '{parquet}' (FORMAT parquet)")
-                query = _csv_query(table, columns.get(table, [])) if has_communes else f'select * from "{table}"'
-                con.execute(f"COPY ({query}) TO '{csv}' (FORMAT csv, HEADER)")
-                add_byte_order_mark(csv)
-        if workbook is not None:
-            workbook.result()
+    with duckdb.connect(str(database), read_only=True) as con:
+        has_communes = "communes" in tables
+        columns = _columns(con) if has_communes else {}
+        for table in tables:
+            parquet = directory / "parquet" / f"{table}.parquet"
+            csv = directory / "csv" / f"{table}.csv"
+            con.execute(f"COPY \"{table}\" TO '{parquet}' (FORMAT parquet)")
+            query = _csv_query(table, columns.get(table, [])) if has_communes else f'select * from "{table}"'
+            con.execute(f"COPY ({query}) TO '{csv}' (FORMAT csv, HEADER)")
+            add_byte_order_mark(csv)
+    if set(FUND_TABLES) <= set(tables):
+        export_release_workbook(database, directory / "committee")
