@@ -3,6 +3,8 @@ holding the same numbers, so a screen reader (or a reader who prefers numbers) l
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from publish.site.html import e
 
 INK, BAND, REGION, BELGIUM = "#3b528b", "#c6d4ee", "#21918c", "#555555"
@@ -94,6 +96,18 @@ _SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD = 150, 34, 3
 _SPARK_STYLES = ((INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3))
 
 
+@lru_cache(maxsize=64)
+def _spark_xs(years: tuple[int, ...]) -> dict[int, str]:
+    """x of each year, as pad + (position / (n - 1)) * (width - 2 * pad) (the first year's position
+    when a year comes twice, as list.index gives it); most communes have the same years."""
+    last = max(len(years) - 1, 1)
+    xs: dict[int, str] = {}
+    for position, year in enumerate(years):
+        if year not in xs:
+            xs[year] = _coordinate(_SPARK_PAD + (position / last) * (_SPARK_WIDTH - 2 * _SPARK_PAD))
+    return xs
+
+
 def sparkline_shapes(series: list[list[tuple[int, float | None]]], years: list[int]) -> str | None:
     """The lines of a sparkline, the same in every language (None when there is nothing to draw):
     a commune's page draws them once for its three languages."""
@@ -103,17 +117,10 @@ def sparkline_shapes(series: list[list[tuple[int, float | None]]], years: list[i
     width, height, pad = _SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    # x of each year, as pad + (position / (n - 1)) * (width - 2 * pad) (the first year's position
-    # when a year comes twice, as list.index gives it).
-    last = max(len(years) - 1, 1)
-    xs: dict[int, str] = {}
-    for position, year in enumerate(years):
-        if year not in xs:
-            xs[year] = _coordinate(pad + (position / last) * (width - 2 * pad))
-
-    def y(value: float) -> str:
-        return _coordinate(height - pad - (value - low) / span * (height - 2 * pad))
-
+    xs = _spark_xs(tuple(years))
+    # y as height - pad - (value - low) / span * (height - 2 * pad), written inline: a page draws
+    # 200,000 points.
+    top, inner = height - pad, height - 2 * pad
     drawn = []
     for line, (colour, dash, stroke) in zip(series, _SPARK_STYLES):
         runs: list[list[str]] = [[]]
@@ -121,7 +128,7 @@ def sparkline_shapes(series: list[list[tuple[int, float | None]]], years: list[i
             if value is None:
                 runs.append([])
             else:
-                runs[-1].append(f"{xs[year]},{y(value)}")
+                runs[-1].append(f"{xs[year]},{f'{top - (value - low) / span * inner:.1f}'.removesuffix('.0')}")
         for run in runs:
             if len(run) == 1:
                 cx, cy = run[0].split(",")

@@ -96,24 +96,29 @@ class CommuneTables:
 
 @dataclass(frozen=True)
 class IndicatorRow:
-    """An indicator on a commune's page, its numbers written in English (``numbers.in_language``
-    gives the page's) and its sparkline drawn: what the three languages share."""
+    """An indicator on a commune's page as far as the three languages share it: its cells of
+    numbers written in English (``numbers.in_language`` gives the page's) and its sparkline drawn."""
 
     indicator: str
     unit: str
-    year: int  # of the latest value (the latest year when no value is present)
-    value: str
-    flags: str
-    region_median: str
-    belgium_median: str
+    flags: str  # of the latest value
+    numbers: str  # the cells of the latest value, its year, and the region's and Belgium's medians
     shapes: str | None  # the sparkline's lines (charts.sparkline_shapes)
-    history: dict[int, tuple[str, str]]  # year -> (value, flags)
+    history: str  # the cells of every year, flags as marks (their commas as _MARK_COMMA)
 
 
-def _indicator_rows(data: ReleaseData, tables: CommuneTables, nis: str, region: str) -> tuple[list[IndicatorRow], list[int]]:
+# Between the marks of a cell's flags: a comma in every language, so kept apart from the numbers'
+# separators until the row is in the page's language.
+_MARK_COMMA = "\x1f"
+
+
+def _indicator_rows(data: ReleaseData, tables: CommuneTables, nis: str, region: str) -> tuple[list[IndicatorRow], list[int], dict[str, int]]:
+    """The commune's indicators, every year any of them has, and the number of each flag marked
+    in the year-by-year table (in the order the table meets them)."""
     by_indicator = tables.indicators.get(nis) or {}
     all_years = sorted({y for series in by_indicator.values() for y, _, _ in series})
     rows = []
+    used: dict[str, int] = {}
     for indicator, info in data.indicator_info.items():
         series = by_indicator.get(indicator)
         if not series:
@@ -131,15 +136,26 @@ def _indicator_rows(data: ReleaseData, tables: CommuneTables, nis: str, region: 
             [(y, display_value(tables.region_medians.get((indicator, y, region)), unit)) for y in years],
             [(y, display_value(tables.belgium_medians.get((indicator, y)), unit)) for y in years],
         ]
+        values = {y: (v, f) for y, v, f in series}
+        cells = []
+        for y in all_years:
+            if y not in values:
+                cells.append('<td class="n"></td>')
+                continue
+            v, f = values[y]
+            marks = f"<sup>{_flag_marks(f, used, _MARK_COMMA)}</sup>" if f else ""
+            cells.append(f'<td class="n">{shown(v)}{marks}</td>')
         rows.append(IndicatorRow(
-            indicator=indicator, unit=unit, year=year, value=shown(value), flags=flags,
-            region_median=shown(tables.region_medians.get((indicator, year, region))),
-            belgium_median=shown(tables.belgium_medians.get((indicator, year))),
+            indicator=indicator, unit=unit, flags=flags,
+            numbers=(
+                f'<td class="n">{shown(value)}</td><td>{year}</td>'
+                f'<td class="n">{shown(tables.region_medians.get((indicator, year, region)))}</td>'
+                f'<td class="n">{shown(tables.belgium_medians.get((indicator, year)))}</td>'
+            ),
             shapes=sparkline_shapes(lines, years),
-            history={y: (shown(v), f) for y, v, f in series},
+            history="".join(cells),
         ))
-    return rows, all_years
-
+    return rows, all_years, used
 
 
 def _identity(data: ReleaseData, row: dict, lang: str) -> str:
@@ -234,30 +250,19 @@ def _flag_labels(data: ReleaseData, flags: str, treatments: list[str], lang: str
 def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, region: str, lang: str) -> str:
     if not tables.indicators.get(nis):
         return ""
-    indicator_rows, all_years = tables.shared(nis, "indicators", lambda: _indicator_rows(data, tables, nis, region))
+    indicator_rows, all_years, used = tables.shared(nis, "indicators", lambda: _indicator_rows(data, tables, nis, region))
     rows: list[str] = []
     history: list[str] = []
-    used: dict[str, int] = {}
     for r in indicator_rows:
         name = data.indicator_name(r.indicator, lang)
         treatments = sorted(tables.treatments.get((nis, r.indicator), []))
         rows.append(
             f'<tr data-indicator="{e(r.indicator)}"><th scope="row">{e(name)} <span class="muted">({e(unit_label(r.unit, lang))})</span></th>'
-            f'<td class="n">{in_language(r.value, lang)}</td><td>{r.year}</td><td class="n">{in_language(r.region_median, lang)}</td>'
-            f'<td class="n">{in_language(r.belgium_median, lang)}</td>'
+            f'{in_language(r.numbers, lang)}'
             f'<td>{titled_sparkline(r.shapes, name)}</td>'
             f'<td>{_flag_labels(data, r.flags, treatments, lang)}</td></tr>'
         )
-        cells = []
-        for y in all_years:
-            point = r.history.get(y)
-            if point is None:
-                cells.append('<td class="n"></td>')
-            else:
-                value, flags = point
-                marks = f"<sup>{_flag_marks(flags, used)}</sup>" if flags else ""
-                cells.append(f'<td class="n">{in_language(value, lang)}{marks}</td>')
-        history.append(f'<tr><th scope="row">{e(name)}</th>' + "".join(cells) + "</tr>")
+        history.append(f'<tr><th scope="row">{e(name)}</th>{in_language(r.history, lang).replace(_MARK_COMMA, ",")}</tr>')
     headers = "".join(
         f'<th scope="col"{cls}>{e(text(k, lang))}</th>'
         for k, cls in (("indicator", ""), ("value", ' class="n"'), ("period", ""), ("region_median", ' class="n"'),
@@ -274,9 +279,9 @@ def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, regi
     )
 
 
-def _flag_marks(flags: str, used: dict[str, int]) -> str:
+def _flag_marks(flags: str, used: dict[str, int], comma: str = ",") -> str:
     """Flags in the year-by-year table as numbers (1, 2, ...), explained once under the table."""
-    return ",".join(str(used.setdefault(f, len(used) + 1)) for f in flags.split(",") if f)
+    return comma.join(str(used.setdefault(f, len(used) + 1)) for f in flags.split(",") if f)
 
 
 def _flag_key(data: ReleaseData, used: dict[str, int], lang: str) -> str:
