@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -67,16 +68,7 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
     started = time.perf_counter()
     staging = target.with_name(f".{target.name}-{uuid.uuid4().hex[:8]}.tmp")
     staging.mkdir(parents=True)
-    timings: dict[str, float] = {}
-
-    def write(relative: str, render) -> None:
-        page_started = time.perf_counter()
-        content = render()
-        path = staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        timings[relative] = time.perf_counter() - page_started
-
+    pages = _Pages(staging)
     try:
         with duckdb.connect(str(release_file), read_only=True) as con:
             data = load_release(con)
@@ -84,23 +76,45 @@ def build_site(release_file: Path, target: Path) -> SiteBuild:
                 release_id=data.release["release_id"], created_at=data.release["created_at"],
                 data_origin=data.release["data_origin"], synthetic=data.synthetic,
             )
-            found = measures(data)
             tables = CommuneTables(data)
             (staging / "assets").mkdir()
             for name in ASSETS:
-                (staging / "assets" / name).write_bytes(resources.files("publish.site").joinpath("assets", name).read_bytes())
-            write("assets/mapdata.js", lambda: map_data_script(data, found))
-            write("index.html", lambda: _root_page(frame))
+                pages.copy(f"assets/{name}", resources.files("publish.site").joinpath("assets", name).read_bytes())
+            found = measures(data)
+            pages.write("assets/mapdata.js", lambda: map_data_script(data, found))
+            pages.write("index.html", lambda: _root_page(frame))
             for lang in LANGS:
-                write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
-                write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
-                for nis in data.communes["nis_code"]:
-                    write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
+                (staging / lang / "c").mkdir(parents=True)
+                pages.write(f"{lang}/index.html", lambda lang=lang: home_page(data, frame, found, lang))
+                pages.write(f"{lang}/method.html", lambda lang=lang: method_page(data, frame, lang))
+            # A commune's three pages one after the other: they share what CommuneTables works
+            # out for the commune (numbers, charts) once. (In one process: a forked second one
+            # writing part of the pages made the build slower, not faster, on two shared cores.)
+            for nis in data.communes["nis_code"]:
+                for lang in LANGS:
+                    pages.write(f"{lang}/c/{nis}.html", lambda nis=nis, lang=lang: commune_page(data, tables, frame, nis, lang))
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
-    slowest = max(timings, key=timings.get)
-    pages = sum(1 for name in timings if name.endswith(".html"))
-    return SiteBuild(target, pages, size, time.perf_counter() - started, slowest, timings[slowest])
+    slowest = max(pages.timings, key=pages.timings.get)
+    count = sum(1 for name in pages.timings if name.endswith(".html"))
+    return SiteBuild(target, count, pages.bytes, time.perf_counter() - started, slowest, pages.timings[slowest])
+
+
+class _Pages:
+    """Files written into the staging folder: how long each page took, and the bytes."""
+
+    def __init__(self, staging: Path):
+        self.staging = staging
+        self.timings: dict[str, float] = {}
+        self.bytes = 0
+
+    def write(self, relative: str, render: Callable[[], str]) -> None:
+        started = time.perf_counter()
+        self.copy(relative, render().encode("utf-8"))
+        self.timings[relative] = time.perf_counter() - started
+
+    def copy(self, relative: str, content: bytes) -> None:
+        (self.staging / relative).write_bytes(content)
+        self.bytes += len(content)

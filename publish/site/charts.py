@@ -3,18 +3,39 @@ holding the same numbers, so a screen reader (or a reader who prefers numbers) l
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from publish.site.html import e
 
 INK, BAND, REGION, BELGIUM = "#3b528b", "#c6d4ee", "#21918c", "#555555"
 
 
+_RANK_WIDTH, _RANK_HEIGHT = 560, 190
+
+
 def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], communes: int, alt: str) -> str:
     """The rank of each edition (1 = most need, drawn at the top) within its 90% interval.
     ``points``: (edition, rank, p05, p95)."""
+    return titled_rank_chart(rank_chart_shapes(points, communes), alt)
+
+
+def titled_rank_chart(shapes: str | None, alt: str) -> str:
+    """A rank chart from its shapes (``rank_chart_shapes``) and its text alternative."""
+    if shapes is None:
+        return ""
+    return (
+        f'<svg class="chart" viewBox="0 0 {_RANK_WIDTH} {_RANK_HEIGHT}" width="{_RANK_WIDTH}" height="{_RANK_HEIGHT}" '
+        f'role="img" aria-label="{e(alt)}"><title>{e(alt)}</title>{shapes}</svg>'
+    )
+
+
+def rank_chart_shapes(points: list[tuple[int, int | None, int | None, int | None]], communes: int) -> str | None:
+    """The axis, band, line and ticks of a rank chart, the same in every language (None when no
+    edition has a rank)."""
     usable = [p for p in points if p[1] is not None]
     if not usable:
-        return ""
-    width, height, left, right, top, bottom = 560, 190, 44, 16, 12, 28
+        return None
+    width, height, left, right, top, bottom = _RANK_WIDTH, _RANK_HEIGHT, 44, 16, 12, 28
     years = [p[0] for p in points]
     span = max(len(years) - 1, 1)
 
@@ -47,11 +68,7 @@ def rank_chart(points: list[tuple[int, int | None, int | None, int | None]], com
         f'<line x1="{left}" x2="{width - right}" y1="{y(r):.1f}" y2="{y(r):.1f}" stroke="#e5e5e5"/>'
         for r in sorted({1, (bottom_rank + 1) // 2, bottom_rank})
     )
-    return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{e(alt)}">'
-        f"<title>{e(alt)}</title>{axis}{band}"
-        f'<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="2"/>{dots}{ticks}</svg>'
-    )
+    return f'{axis}{band}<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="2"/>{dots}{ticks}'
 
 
 def _coordinate(value: float) -> str:
@@ -62,35 +79,60 @@ def sparkline(series: list[list[tuple[int, float | None]]], years: list[int], na
     """Up to three lines over the same years: the commune (solid), its region (dashes), Belgium
     (dots), with gaps where a value is missing. Its name is the indicator's: the page states the
     key once, and the year-by-year table holds the values."""
+    return titled_sparkline(sparkline_shapes(series, years), name)
+
+
+def titled_sparkline(shapes: str | None, name: str) -> str:
+    """A sparkline from its shapes (``sparkline_shapes``) and its name, in the page's language."""
+    if shapes is None:
+        return ""
+    return (
+        f'<svg class="spark" viewBox="0 0 {_SPARK_WIDTH} {_SPARK_HEIGHT}" width="{_SPARK_WIDTH}" height="{_SPARK_HEIGHT}" role="img">'
+        f"<title>{e(name)}</title>{shapes}</svg>"
+    )
+
+
+_SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD = 150, 34, 3
+_SPARK_STYLES = ((INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3))
+
+
+@lru_cache(maxsize=64)
+def _spark_xs(years: tuple[int, ...]) -> dict[int, str]:
+    """x of each year, as pad + (position / (n - 1)) * (width - 2 * pad) (the first year's position
+    when a year comes twice, as list.index gives it); most communes have the same years."""
+    last = max(len(years) - 1, 1)
+    xs: dict[int, str] = {}
+    for position, year in enumerate(years):
+        if year not in xs:
+            xs[year] = _coordinate(_SPARK_PAD + (position / last) * (_SPARK_WIDTH - 2 * _SPARK_PAD))
+    return xs
+
+
+def sparkline_shapes(series: list[list[tuple[int, float | None]]], years: list[int]) -> str | None:
+    """The lines of a sparkline, the same in every language (None when there is nothing to draw):
+    a commune's page draws them once for its three languages."""
     values = [v for line in series for _, v in line if v is not None]
     if not values or not years:
-        return ""
-    width, height, pad = 150, 34, 3
+        return None
+    width, height, pad = _SPARK_WIDTH, _SPARK_HEIGHT, _SPARK_PAD
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-
-    def x(year: int) -> float:
-        return pad + (years.index(year) / max(len(years) - 1, 1)) * (width - 2 * pad)
-
-    def y(value: float) -> float:
-        return height - pad - (value - low) / span * (height - 2 * pad)
-
-    styles = [(INK, "", 2), (REGION, ' stroke-dasharray="4 2"', 1.3), (BELGIUM, ' stroke-dasharray="1 2"', 1.3)]
+    xs = _spark_xs(tuple(years))
+    # y as height - pad - (value - low) / span * (height - 2 * pad), written inline: a page draws
+    # 200,000 points.
+    top, inner = height - pad, height - 2 * pad
     drawn = []
-    for line, (colour, dash, stroke) in zip(series, styles):
+    for line, (colour, dash, stroke) in zip(series, _SPARK_STYLES):
         runs: list[list[str]] = [[]]
         for year, value in line:
             if value is None:
                 runs.append([])
             else:
-                runs[-1].append(f"{_coordinate(x(year))},{_coordinate(y(value))}")
+                runs[-1].append(f"{xs[year]},{f'{top - (value - low) / span * inner:.1f}'.removesuffix('.0')}")
         for run in runs:
             if len(run) == 1:
                 cx, cy = run[0].split(",")
                 drawn.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="{colour}"/>')
             elif run:
                 drawn.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{stroke}"{dash}/>')
-    return (
-        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">'
-        f'<title>{e(name)}</title>{"".join(drawn)}</svg>'
-    )
+    return "".join(drawn)

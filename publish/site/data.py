@@ -27,7 +27,7 @@ SHOWN_TREATMENTS = ("imputed", "smoothed", "winsorised")
 
 def display_value(value: float | None, unit: str) -> float | None:
     """A value as the site shows it: shares as percentages, everything else as published."""
-    if value is None or pd.isna(value):
+    if value is None or (value != value if value.__class__ is float else pd.isna(value)):
         return None
     return float(value) * PERCENT_OF_SHARE if unit == "share" else float(value)
 

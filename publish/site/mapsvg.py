@@ -33,6 +33,8 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
     return [ring for polygon in polygons for ring in polygon]
 
 
+# The steps between points are small numbers, mostly the same few hundred: each written once.
+@cache
 def _number(value: float) -> str:
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text.replace("0.", ".", 1) if text.startswith("0.") else text.replace("-0.", "-.", 1)

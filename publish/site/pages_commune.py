@@ -4,15 +4,21 @@ domain's contribution, each indicator beside its region and Belgium, the fund, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
 import pandas as pd
 
 from ingestion.errors import CohesionError
 from publish.explain_text import ReleaseTexts
-from publish.site.charts import rank_chart, sparkline
+from publish.site.charts import rank_chart_shapes, sparkline_shapes, titled_rank_chart, titled_sparkline
 from publish.site.data import DECIMALS, ReleaseData, display_value
 from publish.site.html import Frame, e, page, table
 from publish.site.i18n import text, unit_label
-from publish.site.numbers import format_euros, format_number, format_percent
+from publish.site.numbers import format_euros, format_number, format_percent, in_language
+
+T = TypeVar("T")
 
 RAW_TABLES = (
     "cohesion_index", "cohesion_index_uncertainty", "cohesion_index_contributions", "commune_indicators",
@@ -23,7 +29,16 @@ RAW_TABLES = (
 def _records_by_commune(frame: pd.DataFrame) -> dict[str, list[dict]]:
     """Rows as plain dicts grouped by commune, in the frame's order (NaN read as None)."""
     grouped: dict[str, list[dict]] = {}
-    for record in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+    columns = list(frame.columns)
+    # Column by column (tolist gives Python values), not frame.to_dict, which boxes every value.
+    values = []
+    for column in columns:
+        series = frame[column]
+        missing = series.isna().to_numpy()
+        plain = series.tolist()
+        values.append([None if gone else value for value, gone in zip(plain, missing)] if missing.any() else plain)
+    for row in zip(*values):
+        record = dict(zip(columns, row))
         grouped.setdefault(record["nis_code"], []).append(record)
     return grouped
 
@@ -36,16 +51,22 @@ class CommuneTables:
         self.domains = _records_by_commune(data.domains)
         # commune -> indicator -> [(year, value, flags)], in year order: plain tuples, read 1,695 times.
         self.indicators: dict[str, dict[str, list[tuple[int, float | None, str]]]] = {}
+        # (Columns as lists: iterating a Series of text costs a Python call per value.)
+        indicators = data.indicators
         for nis, indicator, year, value, flags in zip(
-            data.indicators["nis_code"], data.indicators["indicator"], data.indicators["year"],
-            data.indicators["value"], data.indicators["flags"],
+            indicators["nis_code"].tolist(), indicators["indicator"].tolist(), indicators["year"].tolist(),
+            indicators["value"].tolist(), indicators["flags"].tolist(),
         ):
             self.indicators.setdefault(nis, {}).setdefault(indicator, []).append(
                 (int(year), None if pd.isna(value) else float(value), flags or "")
             )
         latest = max(data.editions) if data.editions else None
         self.treatments: dict[tuple[str, str], list[str]] = {}
-        for nis, year, indicator, treatment in data.treatments[["nis_code", "year", "indicator", "treatment"]].itertuples(index=False):
+        treatments = data.treatments
+        for nis, year, indicator, treatment in zip(
+            treatments["nis_code"].tolist(), treatments["year"].tolist(), treatments["indicator"].tolist(),
+            treatments["treatment"].tolist(),
+        ):
             if year == latest:  # the treatments of the edition the page explains
                 self.treatments.setdefault((nis, indicator), []).append(treatment)
         self.texts = ReleaseTexts.read(data.con)
@@ -59,7 +80,82 @@ class CommuneTables:
         }
         self.belgium_medians = {(r.indicator, r.year): r.belgium_median for r in medians.itertuples()}
         self.scored = dict(data.index.groupby("year")["score"].count())
+        self._shared_nis: str | None = None
+        self._shared: dict[str, object] = {}
 
+    def shared(self, nis: str, part: str, make: Callable[[], T]) -> T:
+        """What the commune's pages show alike in every language (``part``, made by ``make`` on the
+        first of them). The three pages of a commune come one after the other (build_site), so
+        only the last commune's parts are kept."""
+        if self._shared_nis != nis:
+            self._shared_nis, self._shared = nis, {}
+        if part not in self._shared:
+            self._shared[part] = make()
+        return self._shared[part]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """An indicator on a commune's page as far as the three languages share it: its cells of
+    numbers written in English (``numbers.in_language`` gives the page's) and its sparkline drawn."""
+
+    indicator: str
+    unit: str
+    flags: str  # of the latest value
+    numbers: str  # the cells of the latest value, its year, and the region's and Belgium's medians
+    shapes: str | None  # the sparkline's lines (charts.sparkline_shapes)
+    history: str  # the cells of every year, flags as marks (their commas as _MARK_COMMA)
+
+
+# Between the marks of a cell's flags: a comma in every language, so kept apart from the numbers'
+# separators until the row is in the page's language.
+_MARK_COMMA = "\x1f"
+
+
+def _indicator_rows(data: ReleaseData, tables: CommuneTables, nis: str, region: str) -> tuple[list[IndicatorRow], list[int], dict[str, int]]:
+    """The commune's indicators, every year any of them has, and the number of each flag marked
+    in the year-by-year table (in the order the table meets them)."""
+    by_indicator = tables.indicators.get(nis) or {}
+    all_years = sorted({y for series in by_indicator.values() for y, _, _ in series})
+    rows = []
+    used: dict[str, int] = {}
+    for indicator, info in data.indicator_info.items():
+        series = by_indicator.get(indicator)
+        if not series:
+            continue
+        unit, decimals = info["unit"], DECIMALS.get(info["unit"], 2)
+
+        def shown(value, unit=unit, decimals=decimals):
+            return format_number(display_value(value, unit), "en", decimals)
+
+        present = [point for point in series if point[1] is not None]
+        year, value, flags = (present or series)[-1]
+        years = [y for y, _, _ in series]
+        lines = [
+            [(y, display_value(v, unit)) for y, v, _ in series],
+            [(y, display_value(tables.region_medians.get((indicator, y, region)), unit)) for y in years],
+            [(y, display_value(tables.belgium_medians.get((indicator, y)), unit)) for y in years],
+        ]
+        values = {y: (v, f) for y, v, f in series}
+        cells = []
+        for y in all_years:
+            if y not in values:
+                cells.append('<td class="n"></td>')
+                continue
+            v, f = values[y]
+            marks = f"<sup>{_flag_marks(f, used, _MARK_COMMA)}</sup>" if f else ""
+            cells.append(f'<td class="n">{shown(v)}{marks}</td>')
+        rows.append(IndicatorRow(
+            indicator=indicator, unit=unit, flags=flags,
+            numbers=(
+                f'<td class="n">{shown(value)}</td><td>{year}</td>'
+                f'<td class="n">{shown(tables.region_medians.get((indicator, year, region)))}</td>'
+                f'<td class="n">{shown(tables.belgium_medians.get((indicator, year)))}</td>'
+            ),
+            shapes=sparkline_shapes(lines, years),
+            history="".join(cells),
+        ))
+    return rows, all_years, used
 
 
 def _identity(data: ReleaseData, row: dict, lang: str) -> str:
@@ -80,25 +176,42 @@ def _index_section(data: ReleaseData, tables: CommuneTables, nis: str, lang: str
     rows = tables.index.get(nis)
     if not rows:
         return ""
-    body, points = [], []
-    for r in rows:
-        year, score, rank, p05, p95 = r["year"], r["score"], r["rank"], r["rank_p05"], r["rank_p95"]
-        interval = f"{format_number(p05, lang)}–{format_number(p95, lang)}" if p05 is not None and p95 is not None else "–"
+    editions, shapes = tables.shared(nis, "index", lambda: _index_editions(data, tables, rows))
+    body = []
+    for year, score, rank, scored, interval, reason in editions:
         body.append([
             str(year),
-            f'<span data-score-year="{year}">{format_number(score, lang, 1)}</span>' if score is not None else e(text("no_score", lang)),
-            (format_number(rank, lang) + " " + e(text("of_communes", lang, n=format_number(tables.scored.get(year), lang)))) if rank is not None else "–",
-            interval,
-            e(r["reason"]) if score is None and r["reason"] else "",
+            f'<span data-score-year="{year}">{in_language(score, lang)}</span>' if score is not None else e(text("no_score", lang)),
+            (in_language(rank, lang) + " " + e(text("of_communes", lang, n=in_language(scored, lang)))) if rank is not None else "–",
+            in_language(interval, lang),
+            e(reason) if score is None and reason else "",
         ])
-        points.append((int(year), int(rank) if rank is not None else None, p05, p95))
     headers = [(text("edition", lang), False), (text("score", lang), True), (text("rank", lang), True),
                (text("interval", lang), True), (text("reason", lang), False)]
-    chart = rank_chart(points, len(data.communes), text("rank_chart_alt", lang))
+    chart = titled_rank_chart(shapes, text("rank_chart_alt", lang))
     return (
         f'<section id="index"><h2>{e(text("index_title", lang))}</h2><p>{e(text("index_intro", lang))}</p>{chart}'
         + table(headers, body, attrs=' id="index-table"') + "</section>"
     )
+
+
+def _index_editions(data: ReleaseData, tables: CommuneTables, rows: list[dict]) -> tuple[list[tuple], str | None]:
+    """Each edition's year, score, rank, communes scored and rank interval in English (None for
+    what the edition lacks), and the rank chart's shapes."""
+    editions, points = [], []
+    for r in rows:
+        year, score, rank, p05, p95 = r["year"], r["score"], r["rank"], r["rank_p05"], r["rank_p95"]
+        interval = f"{format_number(p05, 'en')}–{format_number(p95, 'en')}" if p05 is not None and p95 is not None else "–"
+        editions.append((
+            year,
+            format_number(score, "en", 1) if score is not None else None,
+            format_number(rank, "en") if rank is not None else None,
+            format_number(tables.scored.get(year), "en"),
+            interval,
+            r["reason"],
+        ))
+        points.append((int(year), int(rank) if rank is not None else None, p05, p95))
+    return editions, rank_chart_shapes(points, len(data.communes))
 
 
 def _domains_section(data: ReleaseData, tables: CommuneTables, nis: str, lang: str) -> str:
@@ -135,49 +248,21 @@ def _flag_labels(data: ReleaseData, flags: str, treatments: list[str], lang: str
 
 
 def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, region: str, lang: str) -> str:
-    by_indicator = tables.indicators.get(nis)
-    if not by_indicator:
+    if not tables.indicators.get(nis):
         return ""
-    rows, all_years = [], sorted({y for series in by_indicator.values() for y, _, _ in series})
+    indicator_rows, all_years, used = tables.shared(nis, "indicators", lambda: _indicator_rows(data, tables, nis, region))
+    rows: list[str] = []
     history: list[str] = []
-    used: dict[str, int] = {}
-    for indicator, info in data.indicator_info.items():
-        series = by_indicator.get(indicator)
-        if not series:
-            continue
-        unit, decimals = info["unit"], DECIMALS.get(info["unit"], 2)
-        name = data.indicator_name(indicator, lang)
-
-        def shown(value, unit=unit, decimals=decimals):
-            return format_number(display_value(value, unit), lang, decimals)
-
-        present = [point for point in series if point[1] is not None]
-        year, value, flags = (present or series)[-1]
-        years = [y for y, _, _ in series]
-        lines = [
-            [(y, display_value(v, unit)) for y, v, _ in series],
-            [(y, display_value(tables.region_medians.get((indicator, y, region)), unit)) for y in years],
-            [(y, display_value(tables.belgium_medians.get((indicator, y)), unit)) for y in years],
-        ]
-        treatments = sorted(tables.treatments.get((nis, indicator), []))
+    for r in indicator_rows:
+        name = data.indicator_name(r.indicator, lang)
+        treatments = sorted(tables.treatments.get((nis, r.indicator), []))
         rows.append(
-            f'<tr data-indicator="{e(indicator)}"><th scope="row">{e(name)} <span class="muted">({e(unit_label(unit, lang))})</span></th>'
-            f'<td class="n">{shown(value)}</td><td>{year}</td><td class="n">{shown(tables.region_medians.get((indicator, year, region)))}</td>'
-            f'<td class="n">{shown(tables.belgium_medians.get((indicator, year)))}</td>'
-            f'<td>{sparkline(lines, years, name)}</td>'
-            f'<td>{_flag_labels(data, flags, treatments, lang)}</td></tr>'
+            f'<tr data-indicator="{e(r.indicator)}"><th scope="row">{e(name)} <span class="muted">({e(unit_label(r.unit, lang))})</span></th>'
+            f'{in_language(r.numbers, lang)}'
+            f'<td>{titled_sparkline(r.shapes, name)}</td>'
+            f'<td>{_flag_labels(data, r.flags, treatments, lang)}</td></tr>'
         )
-        values = {y: (v, f) for y, v, f in series}
-        history.append(
-            f"<tr><th scope=\"row\">{e(name)}</th>"
-            + "".join(
-                f'<td class="n">{shown(values[y][0]) if y in values else ""}'
-                + (f"<sup>{_flag_marks(values[y][1], used)}</sup>" if y in values and values[y][1] else "")
-                + "</td>"
-                for y in all_years
-            )
-            + "</tr>"
-        )
+        history.append(f'<tr><th scope="row">{e(name)}</th>{in_language(r.history, lang).replace(_MARK_COMMA, ",")}</tr>')
     headers = "".join(
         f'<th scope="col"{cls}>{e(text(k, lang))}</th>'
         for k, cls in (("indicator", ""), ("value", ' class="n"'), ("period", ""), ("region_median", ' class="n"'),
@@ -194,9 +279,9 @@ def _indicators_section(data: ReleaseData, tables: CommuneTables, nis: str, regi
     )
 
 
-def _flag_marks(flags: str, used: dict[str, int]) -> str:
+def _flag_marks(flags: str, used: dict[str, int], comma: str = ",") -> str:
     """Flags in the year-by-year table as numbers (1, 2, ...), explained once under the table."""
-    return ",".join(str(used.setdefault(f, len(used) + 1)) for f in flags.split(",") if f)
+    return comma.join(str(used.setdefault(f, len(used) + 1)) for f in flags.split(",") if f)
 
 
 def _flag_key(data: ReleaseData, used: dict[str, int], lang: str) -> str:

@@ -57,7 +57,7 @@ def class_of(value: float, breaks: list[float]) -> int:
 def _aligned(frame: pd.DataFrame, codes: list[str], column: str, convert) -> dict[int, list]:
     years = {}
     for year, rows in frame.groupby("year"):
-        by_code = dict(zip(rows["nis_code"], rows[column]))
+        by_code = dict(zip(rows["nis_code"].tolist(), rows[column].tolist()))
         years[int(year)] = [convert(by_code.get(code)) for code in codes]
     return years
 
@@ -66,7 +66,7 @@ def measures(data: ReleaseData) -> list[Measure]:
     codes = list(data.communes["nis_code"])
 
     def number(decimals: int):
-        return lambda v: None if v is None or pd.isna(v) else round(float(v), decimals)
+        return lambda v: None if v is None or (v != v if v.__class__ is float else pd.isna(v)) else round(float(v), decimals)
 
     index = data.index.assign(width=data.index["rank_p95"] - data.index["rank_p05"])
     found = [
@@ -81,7 +81,7 @@ def measures(data: ReleaseData) -> list[Measure]:
         rows = data.indicators[data.indicators["indicator"] == indicator]
         if rows["value"].notna().any():
             unit, decimals = info["unit"], DECIMALS.get(info["unit"], 2)
-            shown = rows.assign(shown=[display_value(v, unit) for v in rows["value"]])
+            shown = rows.assign(shown=[display_value(v, unit) for v in rows["value"].tolist()])
             found.append(Measure(f"ind:{indicator}", "seq", decimals, unit, _aligned(shown, codes, "shown", number(decimals))))
     return found
 

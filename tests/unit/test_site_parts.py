@@ -87,3 +87,4 @@ def test_make_bench_times_the_site_as_a_stage_of_its_own():
     # The index and the fund are stages of their own, between the two dbt builds.
     assert ("index", "fund") == (_stage_of("index_stage"), _stage_of("fund_stage"))
     assert _stage_of("cohesion_dbt_upstream") == _stage_of("cohesion_dbt_published") == "dbt"
+
