@@ -138,9 +138,12 @@ class _Column:
             self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
         # Worked out once for every batch of draws: which scored cells a data draw replaces (and
         # their rows on the map), the denominators the smoothing reads, how the counts are drawn.
+        # A batch's counts are kept for the communes that have them only (``counted``, columns of
+        # the map); ``redraw_from`` is where each redrawn cell's commune sits among them.
         self.redraw_at = np.flatnonzero(self.redraw)
-        self.redraw_from = prep.rows[self.redraw_at]
-        self.smoothing_denominators = np.where(counts, den, np.nan)
+        self.counted = np.flatnonzero(counts)
+        self.redraw_from = np.searchsorted(self.counted, prep.rows[self.redraw_at])
+        self.counted_groups = data.arrondissements[self.counted]
         self.model = _CountModel(self.sampling, num, den, counts) if self.sampling != "none" else None
 
 
@@ -229,7 +232,7 @@ class _CountModel:
             var = num.astype(float)
         large = var >= _NORMAL_FROM_VARIANCE
         self.sampling = sampling
-        self.normal_at, self.exact_at = at[large], at[~large]  # columns of the map
+        self.normal_at, self.exact_at = np.flatnonzero(large), np.flatnonzero(~large)  # among the counted
         self.mean, self.spread = num[large], np.sqrt(var[large])
         self.high = den[large] if sampling == "binomial" else np.inf
         self.trials = den[~large].astype(np.int64)
@@ -237,8 +240,8 @@ class _CountModel:
         self.expected = num[~large]
 
     def draw(self, rng: np.random.Generator, b: int, out: np.ndarray) -> None:
-        """Fill the columns of ``out`` (b, N) that have counts with b draws of them (the normal
-        ones first, then the exact ones: the order the random stream has always been read in)."""
+        """Fill ``out`` (b, communes with counts) with b draws of the counts (the normal ones
+        first, then the exact ones: the order the random stream has always been read in)."""
         if self.normal_at.size:
             z = rng.standard_normal((b, self.normal_at.size))
             drawn = np.rint(self.mean + self.spread * z)
@@ -253,19 +256,25 @@ class _CountModel:
 
 def _redraw(col: _Column, prep, m: Methodology, rng, b: int, smooth_on, small) -> np.ndarray:
     """(b, R) values of the column's redrawn cells (``col.redraw_at``) in each draw of the batch."""
-    y = np.full((b, col.counts.size), np.nan)
+    y = np.empty((b, col.counted.size))
     col.model.draw(rng, b, y)
+    den = col.den[col.counted]
     if col.smoothable and smooth_on.any():
-        # The prior and the between-commune variance read every commune of the map.
-        rate = smoothing.shrink_draws(y, col.smoothing_denominators, prep.data.arrondissements, m.smoothing.prior)
+        # The prior and the between-commune variance read every commune with a count.
+        if m.smoothing.prior == smoothing.MEDIAN:
+            rate = smoothing.shrink_counted_draws(y, den, col.counted_groups, col.counted, col.counts.size)
+        else:
+            on_map = np.full((b, col.counts.size), np.nan)
+            on_map[:, col.counted] = y
+            denominators = np.where(col.counts, col.den, np.nan)
+            rate = smoothing.shrink_draws(on_map, denominators, prep.data.arrondissements, m.smoothing.prior)[:, col.counted]
         if not (small.all() and smooth_on.all()):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                raw = y / col.den
-            rate = np.where(small[None, :], rate, raw)  # method 1 smoothed small communes only
+            raw = y / den
+            rate = np.where(small[col.counted][None, :], rate, raw)  # method 1 smoothed small communes only
             rate = np.where(smooth_on[:, None], rate, raw)
         rate = rate[:, col.redraw_from]
     else:
-        rate = y[:, col.redraw_from] / col.den[col.redraw_from]
+        rate = y[:, col.redraw_from] / den[col.redraw_from]
     return rate * col.scale
 
 

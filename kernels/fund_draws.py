@@ -200,9 +200,10 @@ def bounded_proportional_draws(weight: np.ndarray, total: float, lower: np.ndarr
         ceiling = np.where(weight > 0, upper / weight, 0.0).max(axis=1)
     low = np.zeros(weight.shape[0])
     high = np.maximum(ceiling, 0.0)
-    # One buffer for every step's amounts, and clip written as max then min (the same numbers
-    # whenever lower <= upper, NaN included): np.clip and fresh arrays cost twice as much.
-    amounts = np.empty(weight.shape)
+    # One buffer for every step's amounts, and clip written as max then min (the same numbers,
+    # NaN included): np.clip and fresh arrays cost twice as much. The buffer has the weights'
+    # memory layout, as middle x weight had: a row's sum adds its terms in that layout's order.
+    amounts = np.empty_like(weight, dtype=float)
     for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
         np.multiply(middle[:, None], weight, out=amounts)

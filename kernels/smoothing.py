@@ -192,3 +192,45 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
         # Every usable count has a prior (the usual case): no raw rate stands in for a smoothed one.
         return np.where(ok, out, np.nan)
     return np.where(ok, out, np.where(valid, y / np.where(n > 0, n, 1.0), np.nan))
+
+
+def shrink_counted_draws(
+    counts: np.ndarray, denominators: np.ndarray, groups: np.ndarray, at: np.ndarray, width: int
+) -> np.ndarray:
+    """``shrink_draws`` with the median prior, for draws in which the same communes have counts
+    (the uncertainty analysis): ``counts`` (K, M) the drawn counts of those communes, each with a
+    usable ``denominators`` (M,), ``groups`` (M,) their arrondissements, ``at`` (M,) their columns
+    among the ``width`` communes of the map. Returns (K, M): the smoothed rates shrink_draws gives
+    those communes, to the bit, without its work on the communes that have no count."""
+    # Row-major, as the draws are: tau2's sum along a row must add the terms in the same order.
+    y = np.ascontiguousarray(counts, dtype=float)
+    above = np.asarray(denominators, dtype=float) + 1.0
+    p = (y + 0.5) / above
+    theta = logit(p)
+    v = 1.0 / (above * p * (1.0 - p))
+    _, group = np.unique(np.asarray(groups), return_inverse=True)
+    # Each group's values side by side, padded with +inf to the largest group, sorted: the median
+    # is the mean of the middle one or two (all groups and draws at once).
+    sizes = np.bincount(group)
+    order = np.argsort(group, kind="stable")
+    width_of_groups = max(int(sizes.max(initial=0)), 1)
+    source = np.full((sizes.size, width_of_groups), y.shape[-1])
+    source[group[order], np.arange(order.size) - (np.cumsum(sizes) - sizes)[group[order]]] = order
+    extended = np.empty((y.shape[0], y.shape[-1] + 1))
+    extended[:, :-1] = theta
+    extended[:, -1] = np.inf
+    padded = extended[:, source]
+    padded.sort(axis=-1)
+    low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
+    high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
+    mu = ((low + high) / 2.0)[:, group]
+    deviation = (theta - mu) ** 2 - v
+    if y.shape[-1] < width:
+        # tau2 sums over the whole map, with 0 for a commune without a count: the same sum, bit
+        # for bit, only if the terms sit where shrink_draws has them.
+        placed = np.zeros((y.shape[0], width))
+        placed[:, at] = deviation
+        deviation = placed
+    tau2 = np.maximum(0.0, deviation.sum(axis=-1, keepdims=True) / max(y.shape[-1], 1))
+    weight = v / (v + tau2)
+    return expit(theta + weight * (mu - theta))

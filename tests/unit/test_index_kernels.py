@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kernels.aggregate import domain_transform, exponential_transform, need_rank, rank_fraction
+from kernels.aggregate import domain_transform, exponential_transform, need_rank, need_ranks, rank_fraction
 from kernels.contributions import domain_contributions, indicator_contributions
 from kernels.imputation import ARRONDISSEMENT_MEDIAN, NATIONAL_MEDIAN, impute_group_median
 from kernels.moments import fails_skew_kurtosis, kurtosis, skewness
 from kernels.normalise import min_max, rank_normal, z_score
-from kernels.outliers import LOG_TRANSFORMED, WINSORISED_HIGH, log_transform, treat_outliers
+from kernels.outliers import LOG_TRANSFORMED, WINSORISED_HIGH, log_transform, treat_outliers, treat_outliers_limits
 from kernels.screening import screen
-from kernels.smoothing import shrink_draws, shrink_rates, value_scale
+from kernels.smoothing import shrink_counted_draws, shrink_draws, shrink_rates, value_scale
 
 COINR = {"skewness_threshold": 2.0, "kurtosis_threshold": 3.5}
 
@@ -124,6 +124,22 @@ def test_missing_values_are_kept_and_ignored():
 # --- exponential transform (English IMD) ------------------------------------------------------------
 
 
+def test_one_pass_over_the_limits_gives_each_limit_its_own_treatment():
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        x = rng.lognormal(0.0, rng.uniform(0.3, 2.5), size=int(rng.integers(8, 60)))
+        if trial % 4 == 0:
+            x[:3] = x.max()  # a tie at the extreme
+        if trial % 5 == 0:
+            x[1] = np.nan
+        by_limit = treat_outliers_limits(x, [0, 1, 2, 3, 5], **COINR)
+        for limit, found in by_limit.items():
+            expected = treat_outliers(x, max_points=limit, **COINR)
+            assert np.array_equal(found.values, expected.values, equal_nan=True)
+            assert (found.treatment, found.points) == (expected.treatment, expected.points)
+            assert list(found.value_labels) == list(expected.value_labels)
+
+
 def test_exponential_transform_at_known_ranks():
     c = 23.0
     k = 1 - math.exp(-100 / c)
@@ -156,6 +172,13 @@ def test_most_need_gets_rank_fraction_one_and_the_highest_x():
 
 def _logit(p: float) -> float:
     return math.log(p / (1 - p))
+
+
+def test_need_ranks_are_scipys_min_ranks_of_each_row():
+    rng = np.random.default_rng(2)
+    scores = np.round(rng.normal(size=(30, 80)), 1)  # plenty of ties
+    assert np.array_equal(need_ranks(scores), stats.rankdata(-scores, method="min", axis=1))
+    assert need_ranks(scores).dtype == stats.rankdata(-scores, method="min", axis=1).dtype
 
 
 def test_shrinkage_reproduces_a_hand_computed_example():
@@ -224,6 +247,21 @@ def test_shrink_draws_is_shrink_rates_draw_by_draw():
     for k in range(3):
         one = shrink_rates(y[k], n, g, np.ones(40, bool), prior="arrondissement_median")
         np.testing.assert_allclose(batch[k], one.rate, rtol=1e-12)
+
+
+def test_shrink_counted_draws_is_shrink_draws_on_the_communes_with_counts():
+    # Bit for bit: the uncertainty analysis calls the one, its published percentiles came from the other.
+    rng = np.random.default_rng(5)
+    n = rng.integers(50, 5000, size=60).astype(float)
+    g = np.repeat(["A", "B", "C", "D", "E"], 12)
+    counted = np.ones(60, bool)
+    counted[[3, 17, 40]] = False
+    y = np.full((4, 60), np.nan)
+    y[:, counted] = rng.binomial(n[counted].astype(int), 0.12, size=(4, int(counted.sum())))
+    expected = shrink_draws(y, np.where(counted, n, np.nan), g, "arrondissement_median")[:, counted]
+    at = np.flatnonzero(counted)
+    found = shrink_counted_draws(np.ascontiguousarray(y[:, at]), n[at], g[at], at, 60)
+    assert np.array_equal(found, expected)
 
 
 def test_value_scale_reads_percent_from_the_data():
