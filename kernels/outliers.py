@@ -59,15 +59,10 @@ def treat_outliers(
     x = original.copy()
     points = 0
     while points < max_points and fails_skew_kurtosis(x, skewness_threshold, kurtosis_threshold):
-        high = skewness(x) >= 0
-        extreme = np.nanmax(x) if high else np.nanmin(x)
-        at_extreme = present & (x == extreme)
-        rest = x[present & ~at_extreme]
-        if rest.size == 0:  # every value tied: nothing left to move toward
+        moved = _winsorise_step(x, labels, present)
+        if moved == 0:
             break
-        x[at_extreme] = rest.max() if high else rest.min()
-        labels[at_extreme] = WINSORISED_HIGH if high else WINSORISED_LOW
-        points += int(at_extreme.sum())
+        points += moved
 
     if not fails_skew_kurtosis(x, skewness_threshold, kurtosis_threshold) or not log_fallback:
         return OutlierResult(x, WINSORISED if points else NO_TREATMENT, points, labels)
@@ -75,6 +70,21 @@ def treat_outliers(
     logged = log_transform(original, log_offset_share)
     labels = np.where(present, LOG_TRANSFORMED, "").astype(object)
     return OutlierResult(logged, LOG_TRANSFORMED, 0, labels)
+
+
+def _winsorise_step(x: np.ndarray, labels: np.ndarray, present: np.ndarray) -> int:
+    """One winsorising step, in place: the values at the extreme on the skewed side take the
+    next value's, and are labelled. Returns how many values moved (0: every value is tied, there
+    is nothing left to move toward)."""
+    high = skewness(x) >= 0
+    extreme = np.nanmax(x) if high else np.nanmin(x)
+    at_extreme = present & (x == extreme)
+    rest = x[present & ~at_extreme]
+    if rest.size == 0:
+        return 0
+    x[at_extreme] = rest.max() if high else rest.min()
+    labels[at_extreme] = WINSORISED_HIGH if high else WINSORISED_LOW
+    return int(at_extreme.sum())
 
 
 def treat_outliers_limits(
@@ -103,15 +113,10 @@ def treat_outliers_limits(
     states = [(x.copy(), labels.copy(), 0, True)]
     points = 0
     while points < max(limits, default=0) and states[-1][3]:
-        high = skewness(x) >= 0
-        extreme = np.nanmax(x) if high else np.nanmin(x)
-        at_extreme = present & (x == extreme)
-        rest = x[present & ~at_extreme]
-        if rest.size == 0:  # every value tied: nothing left to move toward
+        moved = _winsorise_step(x, labels, present)
+        if moved == 0:
             break
-        x[at_extreme] = rest.max() if high else rest.min()
-        labels[at_extreme] = WINSORISED_HIGH if high else WINSORISED_LOW
-        points += int(at_extreme.sum())
+        points += moved
         states.append((x.copy(), labels.copy(), points, fails_skew_kurtosis(x, skewness_threshold, kurtosis_threshold)))
     logged = None
     out = {}

@@ -154,25 +154,7 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
     if prior == MEDIAN and (valid == valid[:1]).all():
         # The same communes have counts in every draw: sort each group's values once, padded to
         # the largest group, and read the middle one or two (all groups and draws at once).
-        cols = valid[0]
-        sizes = np.bincount(group[cols], minlength=group.max() + 1)
-        members = np.flatnonzero(cols)
-        order = members[np.argsort(group[members], kind="stable")]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        # Each padded slot reads a commune's column, or the +inf column appended after the last.
-        width = max(int(sizes.max(initial=0)), 1)
-        source = np.full((sizes.size, width), y.shape[-1])
-        source[group[order], np.arange(order.size) - starts[group[order]]] = order
-        extended = np.empty((y.shape[0], y.shape[-1] + 1))
-        extended[:, :-1] = theta
-        extended[:, -1] = np.inf
-        padded = extended[:, source]
-        padded.sort(axis=-1)
-        low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
-        high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
-        with np.errstate(invalid="ignore"):
-            medians = np.where(sizes > 0, (low + high) / 2.0, np.nan)
-        mu = medians[:, group]
+        mu = _padded_group_medians(theta, np.flatnonzero(valid[0]), group)[:, group]
     elif prior == MEDIAN:
         mu = _group_medians(theta, valid, group)
     else:
@@ -194,6 +176,28 @@ def shrink_draws(numerator: np.ndarray, denominator: np.ndarray, groups: np.ndar
     return np.where(ok, out, np.where(valid, y / np.where(n > 0, n, 1.0), np.nan))
 
 
+def _padded_group_medians(theta: np.ndarray, members: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """(K, groups): per draw, the median of each group's ``theta`` over the columns ``members``
+    (NaN for a group without one). Each group's values sit side by side, padded with +inf to the
+    largest group, and are sorted: the median is the mean of the middle one or two, for every
+    group and draw at once (a nanmedian per group was a Python loop)."""
+    sizes = np.bincount(group[members], minlength=group.max() + 1)
+    order = members[np.argsort(group[members], kind="stable")]
+    starts = np.cumsum(sizes) - sizes
+    # Each padded slot reads a commune's column, or the +inf column appended after the last.
+    source = np.full((sizes.size, max(int(sizes.max(initial=0)), 1)), theta.shape[-1])
+    source[group[order], np.arange(order.size) - starts[group[order]]] = order
+    extended = np.empty((theta.shape[0], theta.shape[-1] + 1))
+    extended[:, :-1] = theta
+    extended[:, -1] = np.inf
+    padded = extended[:, source]
+    padded.sort(axis=-1)
+    low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
+    high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
+    with np.errstate(invalid="ignore"):
+        return np.where(sizes > 0, (low + high) / 2.0, np.nan)
+
+
 def shrink_counted_draws(
     counts: np.ndarray, denominators: np.ndarray, groups: np.ndarray, at: np.ndarray, width: int
 ) -> np.ndarray:
@@ -209,21 +213,7 @@ def shrink_counted_draws(
     theta = logit(p)
     v = 1.0 / (above * p * (1.0 - p))
     _, group = np.unique(np.asarray(groups), return_inverse=True)
-    # Each group's values side by side, padded with +inf to the largest group, sorted: the median
-    # is the mean of the middle one or two (all groups and draws at once).
-    sizes = np.bincount(group)
-    order = np.argsort(group, kind="stable")
-    width_of_groups = max(int(sizes.max(initial=0)), 1)
-    source = np.full((sizes.size, width_of_groups), y.shape[-1])
-    source[group[order], np.arange(order.size) - (np.cumsum(sizes) - sizes)[group[order]]] = order
-    extended = np.empty((y.shape[0], y.shape[-1] + 1))
-    extended[:, :-1] = theta
-    extended[:, -1] = np.inf
-    padded = extended[:, source]
-    padded.sort(axis=-1)
-    low = np.take_along_axis(padded, np.maximum((sizes - 1) // 2, 0)[None, :, None], axis=-1)[..., 0]
-    high = np.take_along_axis(padded, np.maximum(sizes // 2, 0)[None, :, None], axis=-1)[..., 0]
-    mu = ((low + high) / 2.0)[:, group]
+    mu = _padded_group_medians(theta, np.arange(y.shape[-1]), group)[:, group]
     deviation = (theta - mu) ** 2 - v
     if y.shape[-1] < width:
         # tau2 sums over the whole map, with 0 for a commune without a count: the same sum, bit
