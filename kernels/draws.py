@@ -61,8 +61,10 @@ def _rank_slots(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _by_rank(x: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """``table[2 r - 2]`` for ``r`` the average rank of each value along axis 1 of a 3-D array
-    (``table`` a function of the rank), laid out as ``average_ranks`` lays its ranks out."""
+    """``table[2 r - 2]`` for ``r`` the average rank (ties averaged, scipy's ``rankdata(method=
+    "average")``) of each value along axis 1 of a 3-D array, ``table`` a function of the rank.
+    Ranked on contiguous rows (the communes of one draw and indicator or domain); rows without a
+    tie take their ordinal ranks, only rows with ties pay for averaging them."""
     rows = np.ascontiguousarray(np.moveaxis(x, 1, -1))
     shape = rows.shape
     rows = rows.reshape(-1, shape[-1])
@@ -75,13 +77,6 @@ def _by_rank(x: np.ndarray, table: np.ndarray) -> np.ndarray:
 def _rank_table(n: int) -> np.ndarray:
     """The average ranks 1, 1.5, ..., n, indexed by twice the rank minus 2."""
     return np.arange(2 * n - 1) / 2.0 + 1.0
-
-
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (scipy's ``rankdata(method="average")``) along axis 1 of a 3-D
-    array, computed on contiguous rows: the same numbers, several times faster on draws. Rows
-    without a tie get their ordinal ranks; only rows with ties pay for averaging them."""
-    return _by_rank(x, _rank_table(x.shape[1]))
 
 
 def _transform(dom: np.ndarray, aggregation: str, constant: float) -> np.ndarray:
@@ -136,10 +131,10 @@ class _Column:
             arr = data.arrondissements[prep.rows[i]]
             pool = raw[(data.arrondissements == arr) & np.isfinite(raw)]
             self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
-        # Worked out once for every batch of draws: which scored cells a data draw replaces (and
-        # their rows on the map), the denominators the smoothing reads, how the counts are drawn.
-        # A batch's counts are kept for the communes that have them only (``counted``, columns of
-        # the map); ``redraw_from`` is where each redrawn cell's commune sits among them.
+        # Worked out once for every batch of draws: which scored cells a data draw replaces, and
+        # how the counts are drawn. A batch's counts are kept for the communes that have them
+        # only (``counted``, columns of the map); ``redraw_from`` is where each redrawn cell's
+        # commune sits among them.
         self.redraw_at = np.flatnonzero(self.redraw)
         self.counted = np.flatnonzero(counts)
         self.redraw_from = np.searchsorted(self.counted, prep.rows[self.redraw_at])
