@@ -61,8 +61,10 @@ def _rank_slots(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _by_rank(x: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """``table[2 r - 2]`` for ``r`` the average rank of each value along axis 1 of a 3-D array
-    (``table`` a function of the rank), laid out as ``average_ranks`` lays its ranks out."""
+    """``table[2 r - 2]`` for ``r`` the average rank (ties averaged, scipy's ``rankdata(method=
+    "average")``) of each value along axis 1 of a 3-D array, ``table`` a function of the rank.
+    Ranked on contiguous rows (the communes of one draw and indicator or domain); rows without a
+    tie take their ordinal ranks, only rows with ties pay for averaging them."""
     rows = np.ascontiguousarray(np.moveaxis(x, 1, -1))
     shape = rows.shape
     rows = rows.reshape(-1, shape[-1])
@@ -75,13 +77,6 @@ def _by_rank(x: np.ndarray, table: np.ndarray) -> np.ndarray:
 def _rank_table(n: int) -> np.ndarray:
     """The average ranks 1, 1.5, ..., n, indexed by twice the rank minus 2."""
     return np.arange(2 * n - 1) / 2.0 + 1.0
-
-
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (scipy's ``rankdata(method="average")``) along axis 1 of a 3-D
-    array, computed on contiguous rows: the same numbers, several times faster on draws. Rows
-    without a tie get their ordinal ranks; only rows with ties pay for averaging them."""
-    return _by_rank(x, _rank_table(x.shape[1]))
 
 
 def _transform(dom: np.ndarray, aggregation: str, constant: float) -> np.ndarray:
@@ -136,10 +131,10 @@ class _Column:
             arr = data.arrondissements[prep.rows[i]]
             pool = raw[(data.arrondissements == arr) & np.isfinite(raw)]
             self.pools.append(pool if pool.size else raw[np.isfinite(raw)])
-        # Worked out once for every batch of draws: which scored cells a data draw replaces (and
-        # their rows on the map), the denominators the smoothing reads, how the counts are drawn.
-        # A batch's counts are kept for the communes that have them only (``counted``, columns of
-        # the map); ``redraw_from`` is where each redrawn cell's commune sits among them.
+        # Worked out once for every batch of draws: which scored cells a data draw replaces, and
+        # how the counts are drawn. A batch's counts are kept for the communes that have them
+        # only (``counted``, columns of the map); ``redraw_from`` is where each redrawn cell's
+        # commune sits among them.
         self.redraw_at = np.flatnonzero(self.redraw)
         self.counted = np.flatnonzero(counts)
         self.redraw_from = np.searchsorted(self.counted, prep.rows[self.redraw_at])
@@ -243,10 +238,18 @@ class _CountModel:
         """Fill ``out`` (b, communes with counts) with b draws of the counts (the normal ones
         first, then the exact ones: the order the random stream has always been read in)."""
         if self.normal_at.size:
-            z = rng.standard_normal((b, self.normal_at.size))
-            drawn = np.rint(self.mean + self.spread * z)
-            # clip(drawn, 0, high), written as max then min: the same numbers, without np.clip's overhead.
-            out[:, self.normal_at] = np.minimum(np.maximum(drawn, 0.0), self.high)
+            # Every commune normal (the usual case): drawn straight into ``out``, the same stream.
+            every = self.normal_at.size == out.shape[1]
+            z = rng.standard_normal(out=out) if every else rng.standard_normal((b, self.normal_at.size))
+            # rint(mean + spread z), then clip(., 0, high) written as max then min: the same
+            # numbers, computed in place, without np.clip's overhead.
+            np.multiply(z, self.spread, out=z)
+            np.add(z, self.mean, out=z)
+            np.rint(z, out=z)
+            np.maximum(z, 0.0, out=z)
+            np.minimum(z, self.high, out=z)
+            if not every:
+                out[:, self.normal_at] = z
         if self.exact_at.size:
             if self.sampling == "binomial":
                 out[:, self.exact_at] = rng.binomial(self.trials, self.p, size=(b, self.exact_at.size))

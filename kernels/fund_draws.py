@@ -200,20 +200,78 @@ def bounded_proportional_draws(weight: np.ndarray, total: float, lower: np.ndarr
         ceiling = np.where(weight > 0, upper / weight, 0.0).max(axis=1)
     low = np.zeros(weight.shape[0])
     high = np.maximum(ceiling, 0.0)
-    # One buffer for every step's amounts, and clip written as max then min (the same numbers,
-    # NaN included): np.clip and fresh arrays cost twice as much. The buffer has the weights'
-    # memory layout, as middle x weight had: a row's sum adds its terms in that layout's order.
-    amounts = np.empty_like(weight, dtype=float)
+    lower, upper = np.broadcast_to(lower, weight.shape), np.broadcast_to(upper, weight.shape)
+    steps = _BisectionSums(weight, lower, upper, total)
+    # Whether low (high) is a point whose sum was found below (not below) the total: a step whose
+    # middle rounds to that point would only find the same again.
+    low_seen = np.zeros(weight.shape[0], dtype=bool)
+    high_seen = np.zeros(weight.shape[0], dtype=bool)
     for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
-        np.multiply(middle[:, None], weight, out=amounts)
-        np.maximum(amounts, lower, out=amounts)
-        np.minimum(amounts, upper, out=amounts)
-        reached = amounts.sum(axis=1)
-        below = reached < total
+        known = ((middle == low) & low_seen) | ((middle == high) & high_seen)
+        below = steps.below(middle, ~known)
+        below[known] = middle[known] == low[known]
         low = np.where(below, middle, low)
         high = np.where(below, high, middle)
+        low_seen |= below
+        high_seen |= ~below
     return np.clip(high[:, None] * weight, lower, upper)
+
+
+class _BisectionSums:
+    """Whether sum(clip(middle x weight, lower, upper)) < total on some rows, as the whole row's
+    sum says it, computed cheaply where possible.
+
+    A commune the fund pays in no draw adds exactly 0 to every row: the sum of the other columns
+    is computed first. It may differ from the whole row's sum in its last bits (the same terms in
+    another order), never by more than the rounding bound 2 gamma_n sum|x|: only a row within
+    that bound of the total has its whole row summed, in the whole row's order. Every step thus
+    takes the side it took when each step summed every row whole, so the amounts are the same."""
+
+    def __init__(self, weight: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float) -> None:
+        self.weight, self.lower, self.upper, self.total = weight, lower, upper, total
+        n = weight.shape[1]
+        unit = np.finfo(float).eps / 2
+        self.slack = 4.0 * n * unit / (1.0 - n * unit)
+        paid = np.flatnonzero((weight != 0).any(axis=0) | (lower != 0).any(axis=0) | (upper != 0).any(axis=0))
+        finite = np.isfinite(weight).all() and np.isfinite(lower).all() and np.isfinite(upper).all()
+        # A C-ordered row is summed pairwise, as one row of any C-ordered block: the whole-row sums
+        # below are then the same numbers whichever rows they are computed with.
+        self.compact = finite and weight.flags.c_contiguous and paid.size < n
+        if self.compact:
+            self.few = [np.ascontiguousarray(a[:, paid]) for a in (weight, lower, upper)]
+        self.whole = np.empty_like(weight, dtype=float)
+
+    def below(self, middle: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """For the ``wanted`` rows, whether the row's sum at ``middle`` is below the total."""
+        out = np.zeros(middle.shape, dtype=bool)
+        rows = np.flatnonzero(wanted)
+        if not rows.size:
+            return out
+        if self.compact:
+            few = np.clip(middle[rows, None] * self.few[0][rows], self.few[1][rows], self.few[2][rows])
+            reached = few.sum(axis=1)
+            bound = self.slack * np.abs(few).sum(axis=1)
+            sure_below = reached + bound < self.total
+            sure_not = reached - bound >= self.total
+            out[rows[sure_below]] = True
+            rows = rows[~(sure_below | sure_not)]
+            if not rows.size:
+                return out
+        out[rows] = self._whole_sums(middle, rows) < self.total
+        return out
+
+    def _whole_sums(self, middle: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        if rows.size * 4 < middle.size and self.weight.flags.c_contiguous:
+            return np.clip(middle[rows, None] * self.weight[rows], self.lower[rows], self.upper[rows]).sum(axis=1)
+        # Most rows: every row into one buffer, clip written as max then min (the same numbers,
+        # NaN included, without np.clip's overhead); the buffer has the weights' memory layout,
+        # as middle x weight had, so each row adds its terms in the same order.
+        amounts = self.whole
+        np.multiply(middle[:, None], self.weight, out=amounts)
+        np.maximum(amounts, self.lower, out=amounts)
+        np.minimum(amounts, self.upper, out=amounts)
+        return amounts.sum(axis=1)[rows]
 
 
 def borderline_gate(gate_a: np.ndarray, gate_b: np.ndarray, borderline: np.ndarray, rules: FundRules) -> np.ndarray:

@@ -192,19 +192,26 @@ def gate_b(index: pd.DataFrame, gate_a_result: pd.DataFrame, rules: FundRules) -
     ).sort_values(["year", "nis_code"], ignore_index=True)
 
 
-def eligibility(indicators: pd.DataFrame, index: pd.DataFrame, rules: FundRules) -> pd.DataFrame:
+def eligibility(indicators: pd.DataFrame, index: pd.DataFrame, rules: FundRules, *, reasons: bool = True) -> pd.DataFrame:
     """Both gates, ``eligible`` (A and B), the band factors (:func:`band_positions`), and the
     reason in English, French and Dutch (``reason_en``, ``reason_fr``, ``reason_nl``) with the
-    distance to each threshold in the indicator's own units."""
+    distance to each threshold in the indicator's own units. ``reasons`` False leaves the
+    reasons out (:func:`reason_columns` words them for such a frame)."""
     a = gate_a(indicators, rules)
     b = gate_b(index, a, rules)
     frame = a.merge(b, on=["nis_code", "year"], how="left", validate="one_to_one")
     frame["eligible"] = frame["gate_a_pass"] & frame["gate_b_pass"]
     frame = band_positions(frame, rules)
-    texts = [explain(row, rules) for row in frame.to_dict("records")]
-    for lang in LANGS:
-        frame[f"reason_{lang}"] = [text[lang] for text in texts]
+    if reasons:
+        for column, texts in reason_columns(frame, rules).items():
+            frame[column] = texts
     return frame
+
+
+def reason_columns(frame: pd.DataFrame, rules: FundRules) -> dict[str, list[str]]:
+    """The reason of each row of an eligibility frame, per language: ``reason_en``, ... -> texts."""
+    texts = [explain(row, rules) for row in frame.to_dict("records")]
+    return {f"reason_{lang}": [text[lang] for text in texts] for lang in LANGS}
 
 
 def gate_a_position(

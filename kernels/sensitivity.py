@@ -27,7 +27,7 @@ import pandas as pd
 
 from kernels import aggregate, pipeline, uncertainty
 from kernels.methodology import Methodology
-from kernels.prepare import prepare_years
+from kernels.prepare import YearData, prepare_years
 
 LEAVE_OUT_COLUMNS = ("year", "analysis", "choice", "option", "mean_abs_rank_shift", "max_abs_rank_shift")
 SOBOL_COLUMNS = (
@@ -61,28 +61,63 @@ def run_sensitivity(
     """Both analyses for every year; ``one_at_a_time`` or ``sobol`` False skips one (each dbt
     model computes only the table it writes)."""
     m = methodology
+    parts = [
+        year_sensitivity(year, data, m, samples=samples, seed=seed, one_at_a_time=one_at_a_time, sobol=sobol)
+        for year, data in prepare_years(indicators, communes, m, population).items()
+    ]
+    return combine(parts)
+
+
+@dataclass(frozen=True)
+class YearSensitivity:
+    """One year's share of a ``SensitivityResult``."""
+
+    one_at_a_time: tuple[pd.DataFrame, ...]
+    sobol: pd.DataFrame | None
+
+
+def year_sensitivity(
+    year: int,
+    data: YearData,
+    m: Methodology,
+    *,
+    samples: int | None = None,
+    seed: int | None = None,
+    one_at_a_time: bool = True,
+    sobol: bool = True,
+) -> YearSensitivity | None:
+    """Both analyses of one year (``prepare_years``' data of that year); None when nothing is
+    scored. A year depends on its own data, the seed and the year alone: years may be computed
+    in any order, or at once, and ``combine``d in year order."""
     n_samples = (m.sensitivity.sobol_samples if m.sensitivity else 0) if samples is None else int(samples)
     n_samples = n_samples if sobol else 0
     base_seed = m.uncertainty.seed if seed is None else int(seed)
-    oat, sobol_rows = [], []
-    for year, data in prepare_years(indicators, communes, m, population).items():
-        prep = pipeline.prepare_year(data, m)
-        if len(prep.rows) == 0 or len(prep.cols) == 0:
-            continue
-        variants = uncertainty._precompute(prep, m)
-        a0, v0 = (int(i[0]) for i in uncertainty._nominal_index(variants, m))
-        nominal_rank = aggregate.need_rank(
-            uncertainty._score(variants, (np.array([a0]), np.array([v0])), prep.domain_weights[None, :])[0]
+    prep = pipeline.prepare_year(data, m)
+    if len(prep.rows) == 0 or len(prep.cols) == 0:
+        return None
+    variants = uncertainty._precompute(prep, m)
+    a0, v0 = (int(i[0]) for i in uncertainty._nominal_index(variants, m))
+    nominal_rank = aggregate.need_rank(
+        uncertainty._score(variants, (np.array([a0]), np.array([v0])), prep.domain_weights[None, :])[0]
+    )
+    oat = ()
+    if one_at_a_time:
+        oat = (
+            _leave_out(prep, m, variants, (a0, v0), nominal_rank, year),
+            uncertainty._sensitivity(prep, m, variants, nominal_rank, _noisy_weights(prep, m, base_seed, year), year)
+            .assign(analysis="method_choice"),
         )
-        if one_at_a_time:
-            oat.append(_leave_out(prep, m, variants, (a0, v0), nominal_rank, year))
-            oat.append(
-                uncertainty._sensitivity(prep, m, variants, nominal_rank, _noisy_weights(prep, m, base_seed, year), year)
-                .assign(analysis="method_choice")
-            )
-        if n_samples > 0:
-            rng = np.random.default_rng([base_seed, year, 3])
-            sobol_rows.append(_sobol(prep, m, variants, nominal_rank, n_samples, rng, year, m.sensitivity.sobol_bootstrap))
+    sobol_frame = None
+    if n_samples > 0:
+        rng = np.random.default_rng([base_seed, year, 3])
+        sobol_frame = _sobol(prep, m, variants, nominal_rank, n_samples, rng, year, m.sensitivity.sobol_bootstrap)
+    return YearSensitivity(oat, sobol_frame)
+
+
+def combine(parts: list[YearSensitivity | None]) -> SensitivityResult:
+    """The years' analyses (in year order) as one result."""
+    oat = [frame for part in parts if part is not None for frame in part.one_at_a_time]
+    sobol_rows = [part.sobol for part in parts if part is not None and part.sobol is not None]
     frame = pd.concat(oat, ignore_index=True)[list(LEAVE_OUT_COLUMNS)] if oat else pd.DataFrame(columns=list(LEAVE_OUT_COLUMNS))
     return SensitivityResult(
         one_at_a_time=frame,

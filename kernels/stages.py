@@ -16,12 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from kernels import fund, warehouse
+from kernels import fund, sensitivity, uncertainty, warehouse
 from kernels.audit import audit
 from kernels.editions import EditionPlan
 from kernels.explain import explain_by_language
 from kernels.methodology import NATIONAL_SCOPE, Methodology
-from kernels.sensitivity import run_sensitivity
+from kernels.prepare import prepare_years
+from kernels.sensitivity import SensitivityResult, run_sensitivity
 from kernels.uncertainty import UncertaintyResult
 
 INDEX_TABLES = (
@@ -47,25 +48,53 @@ def index_tables(
     ``commune_indicators`` (indicators_commune_indicators), ``communes`` (stg_reference__communes)
     and ``population`` (index_inputs) as the working database holds them.
 
-    With ``workers`` > 1 the Monte Carlo draws run on threads of their own (that many, a year
-    each at a time) beside the rest of the stage: they are numpy work that releases the GIL,
-    the rest is mostly pandas and Python. The tables are the same either way."""
+    With ``workers`` > 1, that many threads share the stage's work (``_on_threads``); the
+    tables are the same either way."""
     plan = warehouse.edition_plan(commune_indicators, communes, m)
     inputs = warehouse.index_inputs(commune_indicators, communes, population, m, plan=plan)
     if workers > 1:
-        with ThreadPoolExecutor(max_workers=1) as background:
-            # The draws get frames of their own: pandas does not promise that two threads may
-            # read one frame at once.
-            own = warehouse.IndexInputs(inputs.indicators.copy(), inputs.communes.copy(), inputs.population.copy())
-            pending = background.submit(warehouse.run_draws, own, m, workers)
-            tables = _nominal_tables(commune_indicators, communes, population, m, plan, inputs)
-            draws = pending.result()
+        tables, draws, analysis = _on_threads(commune_indicators, communes, population, m, plan, inputs, workers)
     else:
         tables = _nominal_tables(commune_indicators, communes, population, m, plan, inputs)
         draws = warehouse.run_draws(inputs, m)
-    tables["index_uncertainty"] = draws.ranks.assign(methodology_version=m.version)
+        analysis = run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
+    version = {"methodology_version": m.version}
+    tables["index_uncertainty"] = draws.ranks.assign(**version)
     tables["index_draws"] = draws_frame(draws)
+    tables["index_sensitivity"] = analysis.one_at_a_time.assign(**version)
+    tables["index_sobol"] = analysis.sobol.assign(**version)
     return {name: tables[name] for name in INDEX_TABLES}
+
+
+def _on_threads(
+    commune_indicators: pd.DataFrame,
+    communes: pd.DataFrame,
+    population: pd.DataFrame,
+    m: Methodology,
+    plan: EditionPlan,
+    inputs: warehouse.IndexInputs,
+    workers: int,
+) -> tuple[dict[str, pd.DataFrame], UncertaintyResult, SensitivityResult]:
+    """The stage's work as one queue of tasks for ``workers`` threads: the index with its
+    explanations, regional supplements and audit (the longest task, mostly pandas and Python,
+    first), then each year's Monte Carlo draws, then each year's sensitivity analysis (numpy,
+    which releases the GIL). Each year's draws and analysis depend on that year's data, the seed
+    and the year alone, so they are the same computed in any order, and are put together in
+    year order. Only the first task reads the input frames; the others read the years' arrays,
+    prepared here beforehand (pandas does not promise that two threads may read one frame)."""
+    years = prepare_years(inputs.indicators, inputs.communes, m, inputs.population)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        nominal = pool.submit(_nominal_tables, commune_indicators, communes, population, m, plan, inputs)
+        draws = [
+            pool.submit(uncertainty.year_draws, year, data, m, m.uncertainty.draws, m.uncertainty.seed)
+            for year, data in years.items()
+        ]
+        analysis = [pool.submit(sensitivity.year_sensitivity, year, data, m) for year, data in years.items()]
+        return (
+            nominal.result(),
+            uncertainty.combine([task.result() for task in draws]),
+            sensitivity.combine([task.result() for task in analysis]),
+        )
 
 
 def _nominal_tables(
@@ -76,9 +105,8 @@ def _nominal_tables(
     plan: EditionPlan,
     inputs: warehouse.IndexInputs,
 ) -> dict[str, pd.DataFrame]:
-    """The index stage's tables but the two of the Monte Carlo draws."""
+    """The index stage's tables but the Monte Carlo draws' and the sensitivity analysis'."""
     result = warehouse.run_index(inputs, m)
-    sensitivity = run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
     version = {"methodology_version": m.version}
     cohesion = result.index.assign(**version)
     domains = result.domains.assign(**version)
@@ -98,8 +126,6 @@ def _nominal_tables(
         "index_treatments": result.treatments.assign(**version),
         "index_explanations": explanations.assign(**version),
         "index_regional": regional,
-        "index_sensitivity": sensitivity.one_at_a_time.assign(**version),
-        "index_sobol": sensitivity.sobol.assign(**version),
         "index_audit": coherence.assign(**version),
     }
 

@@ -109,17 +109,24 @@ def run_uncertainty(
     years = list(prepare_years(indicators, communes, m, population).items())
     if workers > 1 and len(years) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(lambda item: _year_draws(item[0], item[1], m, k, base_seed), years))
+            done = list(pool.map(lambda item: year_draws(item[0], item[1], m, k, base_seed), years))
     else:
-        done = [_year_draws(year, data, m, k, base_seed) for year, data in years]
+        done = [year_draws(year, data, m, k, base_seed) for year, data in years]
+    return combine(done)
+
+
+def combine(done: list[tuple[pd.DataFrame, YearDraws] | None]) -> UncertaintyResult:
+    """The years' draws (``year_draws``, in year order) as one result."""
     done = [d for d in done if d is not None]
     return UncertaintyResult(
         ranks=_frame([frame for frame, _ in done], RANK_COLUMNS), draws={d.year: d for _, d in done}
     )
 
 
-def _year_draws(year: int, data, m: Methodology, k: int, base_seed: int) -> tuple[pd.DataFrame, YearDraws] | None:
-    """One year's percentile ranks and raw draws (None when nothing is scored that year)."""
+def year_draws(year: int, data, m: Methodology, k: int, base_seed: int) -> tuple[pd.DataFrame, YearDraws] | None:
+    """One year's percentile ranks and raw draws (None when nothing is scored that year), from
+    ``prepare_years``' data of that year, ``k`` draws and the seed: a year's draws depend on
+    nothing else, so years may be drawn in any order, or at once, and ``combine``d in year order."""
     prep = pipeline.prepare_year(data, m)
     if len(prep.rows) == 0 or len(prep.cols) == 0:
         return None

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.settings import config_dir
-from kernels import fund, fund_draws
+from kernels import fund, fund_draws, fund_gates
 from kernels.editions import EditionPlan, plan_editions, population_for_editions, scope_communes
 from kernels.fund_editions import fund_communes, index_scope_for, plan_fund_years, split_into_runs
 from kernels.index import IndexResult, compute_index
@@ -266,7 +266,34 @@ def fund_eligibility_and_simulation(
     indicators = commune_indicators.merge(regions, on="nis_code", how="inner")
     if years is not None:
         indicators = indicators.loc[indicators["year"].isin(list(years))]
-    frame = fund.eligibility(indicators, index[["nis_code", "year", "rank"]], rules)
+    frame = fund_gates.eligibility(indicators, index[["nis_code", "year", "rank"]], rules, reasons=False)
+    # The reasons in words read the gates alone: worded on a copy of the gates, on a thread of
+    # their own when there are workers (Python, beside the draws' numpy), and put back in their
+    # place after the gates' columns.
+    gate_columns = len(frame.columns)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            pending = background.submit(fund_gates.reason_columns, frame.copy(), rules)
+            frame, nominal = _with_draws(frame, index, draws, population, rules, workers)
+            worded = pending.result()
+    else:
+        worded = fund_gates.reason_columns(frame, rules)
+        frame, nominal = _with_draws(frame, index, draws, population, rules, workers)
+    for offset, (column, texts) in enumerate(worded.items()):
+        frame.insert(gate_columns + offset, column, texts)
+    return frame, nominal
+
+
+def _with_draws(
+    frame: pd.DataFrame,
+    index: pd.DataFrame,
+    draws: UncertaintyResult | Mapping[int, DrawRanks] | None,
+    population: pd.DataFrame | None,
+    rules: fund.FundRules,
+    workers: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The eligibility frame with each commune's probabilities and spread of amounts over the
+    draws, and the nominal simulation that spread them (None without draws or population)."""
     spread = ["gate_a_probability", "gate_b_probability", "eligibility_probability"]
     amounts = ["amount_p05_cents", "amount_p50_cents", "amount_p95_cents"]
     for column in [*spread, *amounts]:

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from kernels import stages
-from orchestration.defs.index import materializations, stage_spec
+from orchestration.defs.index import STAGE_WORKERS, materializations, stage_spec
 from orchestration.resources import MethodFiles
 from orchestration.warehouse import read_table, replace_tables
 
@@ -36,7 +36,7 @@ def fund_stage(context: dg.AssetExecutionContext, duckdb: DuckDBResource, method
         frames = {name: read_table(con, schema, table) for name, (schema, table) in INPUTS.items()}
         index = {table: read_table(con, "index", table) for table in INDEX_INPUTS}
     started = time.perf_counter()
-    tables = stages.fund_tables(**frames, index=index, rules=rules, m=m)
+    tables = stages.fund_tables(**frames, index=index, rules=rules, m=m, workers=STAGE_WORKERS)
     seconds = time.perf_counter() - started
     with duckdb.get_connection() as con:
         replace_tables(con, SCHEMA, tables)

@@ -5,6 +5,7 @@ source ``index`` (dbt_project/models/index/_index_stage.yml, whose tests run in 
 dbt build); the asset keys equal that source's, so the graph runs upstream dbt -> index -> fund
 -> published dbt."""
 
+import os
 import time
 
 import dagster as dg
@@ -22,6 +23,9 @@ INPUTS = {
 }
 INPUT_KEYS = [dg.AssetKey(list(location)) for location in INPUTS.values()]
 SCHEMA = "index"
+# Threads a stage computes on: the Monte Carlo draws of different years run beside each other and
+# beside the rest of the stage (numpy releases the GIL); the tables are the same with one.
+STAGE_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def stage_spec(schema: str, table: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
@@ -51,7 +55,7 @@ def index_stage(context: dg.AssetExecutionContext, duckdb: DuckDBResource, metho
     with duckdb.get_connection() as con:
         frames = {name: read_table(con, schema, table) for name, (schema, table) in INPUTS.items()}
     started = time.perf_counter()
-    tables = stages.index_tables(**frames, m=m)
+    tables = stages.index_tables(**frames, m=m, workers=STAGE_WORKERS)
     seconds = time.perf_counter() - started
     with duckdb.get_connection() as con:
         replace_tables(con, SCHEMA, tables)
