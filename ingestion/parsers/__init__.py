@@ -32,9 +32,6 @@ _MODULES: tuple[str, ...] = (
     "swing",
     "canonical_csv",
 )
-# Layouts whose parser spends its time in zlib and Arrow's CSV reader, which release the GIL: the
-# files of a dataset in these layouts are parsed two at a time (ingestion.load), one per core.
-THREADED_LAYOUTS: frozenset[str] = frozenset({"statbel_pop_struct"})
 # Reference tables (code lists, crosswalks): recognised like the others, read by their own functions.
 _REFERENCE_MODULES: tuple[str, ...] = ("statbel_refnis",)
 

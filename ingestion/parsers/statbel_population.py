@@ -95,10 +95,14 @@ def parse_statbel_pop_struct(
     declared = {"file name": year_in_name(path.name, _MEMBER_PREFIX), "zip member name": None, "year argument": year}
     if text.member != file:
         declared["zip member name"] = year_in_name(text.member, _MEMBER_PREFIX)
+    # The text (about 100 MB a year) is not kept while the table is summed: the checked path,
+    # for a file with a bad cell, reads it again.
+    del text
     columns = _Columns(code_col, sex_col, nat_col, age_col, pop_col, year_col, civil_col)
     sums = _sums_of_clean_table(table, columns, declared, dataset=dataset, file=file, map_vintage=map_vintage)
     if sums is None:
         # A cell Statbel would not write: the row-by-row checks below find the first one and name it.
+        text = read_statbel_text(path, dataset=dataset, member_prefix=_MEMBER_PREFIX)
         sums = _sums_checked(
             table.to_pandas(), text, columns, declared, dataset=dataset, file=file, map_vintage=map_vintage
         )

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from orchestration.partitions import tags_for_archived_years
+from orchestration.step_memory import after_failure, after_success
 
 REFRESH_JOB = "refresh_and_publish"
 
@@ -11,6 +12,7 @@ refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     description="Parse every archived file, check it, run dbt (models and tests), publish if all passed.",
+    hooks={after_success, after_failure},
 )
 
 

@@ -150,3 +150,18 @@ def test_the_quick_verdicts_are_those_of_a_full_validation(good_frame):
         quick = [(r.expectation_config.type, r.success) for r in _run_suite("raw_test", suite, frame)]
         full = _context().validation_definitions.get("validate_raw_test").run(batch_parameters={"dataframe": frame})
         assert quick == [(r.expectation_config.type, r.success) for r in full.results]
+
+
+def test_great_expectations_keeps_no_frame_it_validated(good_frame):
+    # GX's context lives for the whole run; each raw table it kept (the real-estate one is 325,000
+    # rows on the sample) stayed in memory through dbt and the index. Passing and failing frames.
+    import gc
+    import weakref
+
+    passing, failing = good_frame.copy(), pd.concat([good_frame, good_frame.head(2)], ignore_index=True)
+    kept = [weakref.ref(passing), weakref.ref(failing)]
+    assert validate_frame("statbel_population", passing).success
+    assert not validate_frame("statbel_population", failing).success
+    del passing, failing
+    gc.collect()
+    assert [ref() is None for ref in kept] == [True, True]
