@@ -84,6 +84,7 @@ def execute_pipeline(
 
     from orchestration.defs.schedules import REFRESH_JOB
     from orchestration.definitions import defs
+    from orchestration.step_memory import frozen_for_the_run
 
     home = os.environ.get("DAGSTER_HOME")
     if home:
@@ -102,7 +103,8 @@ def execute_pipeline(
     if changed_datasets:
         tags = {**tags, CHANGED_DATASETS_TAG: ",".join(changed_datasets)}
         assets = changed_selection(defs, changed_datasets)
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, tags=tags, asset_selection=assets
-    )
+    with frozen_for_the_run():
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, tags=tags, asset_selection=assets
+        )
     return result, instance

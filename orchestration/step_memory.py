@@ -7,6 +7,8 @@ step's work, and its peak grew with every step."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
@@ -14,10 +16,25 @@ from ingestion.memory import give_back_freed_memory
 
 
 def return_freed_memory() -> None:
-    # Some of a step's frames are freed only by the cycle collector (a failed step's traceback
-    # holds its locals); what they held sits in the C heap until trimmed.
+    # Some of a step's frames are freed only by the cycle collector (after the real-estate checks,
+    # about 110 MB); what they held sits in the C heap until trimmed. The collection is cheap
+    # because the run froze what existed before it started (frozen_for_the_run).
     gc.collect()
     give_back_freed_memory()
+
+
+@contextmanager
+def frozen_for_the_run() -> Iterator[None]:
+    """The objects that exist when a run starts (Dagster's, dbt's and the definitions', about
+    500,000) are left out of every collection during the run, then handed back. A full
+    collection over them took 0.3 s; a sample run made about fifteen by itself, and one per step
+    here."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @dg.success_hook(name="return_freed_memory_after_success")

@@ -31,34 +31,32 @@ commune_map as (
 
 slices as (
 
-    -- One row per period and measure: the file it comes from and that file's map.
+    -- One row per period and measure: the file it comes from and that file's map. Its number
+    -- stands for all of these below: grouping 325,000 real-estate parts by ten text columns
+    -- took about 140 MB more than grouping them by (commune, number).
     select
+        row_number() over () as slice_id,
         period,
         year,
         quarter,
         measure,
         unit,
-        map_vintage as source_map,
+        source_map,
         file_id,
         vintage,
         source_file
-    from staged
-    group by period, year, quarter, measure, unit, map_vintage, file_id, vintage, source_file
+    from (
+        select period, year, quarter, measure, unit, map_vintage as source_map, file_id, vintage, source_file
+        from staged
+        group by period, year, quarter, measure, unit, map_vintage, file_id, vintage, source_file
+    ) as distinct_slices
 
 ),
 
 parts as (
 
     select
-        slices.period,
-        slices.year,
-        slices.quarter,
-        slices.measure,
-        slices.unit,
-        slices.source_map,
-        slices.file_id,
-        slices.vintage,
-        slices.source_file,
+        slices.slice_id,
         commune_map.to_nis,
         commune_map.sources_in_target,
         commune_map.change,
@@ -85,7 +83,7 @@ parts as (
 
 ),
 
-aggregated as (
+sums as (
     {#- A target with one part is that part: summed as it comes. A merged target's parts are summed
         in code order: a parallel aggregate adds parts in whatever order its threads meet them, and
         fractional values (income in euros) then differ in the last bit. The ordered sum keeps
@@ -94,15 +92,7 @@ aggregated as (
 
     select
         to_nis as nis_code,
-        period,
-        year,
-        quarter,
-        measure,
-        unit,
-        source_map,
-        file_id,
-        vintage,
-        source_file,
+        slice_id,
         count(*) as sources_expected,
         count(found_nis) as sources_found,
         count(value) as parts_valued,
@@ -111,12 +101,36 @@ aggregated as (
         max(change) as change
     from parts
     where sources_in_target {{ '> 1' if merged else '= 1' }}
-    group by to_nis, period, year, quarter, measure, unit, source_map, file_id, vintage, source_file
+    group by to_nis, slice_id
     {%- if not loop.last %}
 
     union all
     {%- endif %}
     {%- endfor %}
+
+),
+
+aggregated as (
+
+    select
+        sums.nis_code,
+        slices.period,
+        slices.year,
+        slices.quarter,
+        slices.measure,
+        slices.unit,
+        slices.source_map,
+        slices.file_id,
+        slices.vintage,
+        slices.source_file,
+        sums.sources_expected,
+        sums.sources_found,
+        sums.parts_valued,
+        sums.value_sum,
+        sums.status_rank,
+        sums.change
+    from sums
+    inner join slices on slices.slice_id = sums.slice_id
 
 ),
 

@@ -32,22 +32,38 @@ file_coverage as (
 
 ),
 
-ranked as (
+chosen_files as (
 
     -- A regional export (Flanders only) must not shadow a national file for the same measure:
-    -- the file covering more communes wins, then the newest vintage.
-    select
-        source_rows.*,
-        dense_rank() over (
-            partition by source_rows.period, source_rows.measure
-            order by file_coverage.file_communes desc, source_rows.vintage desc, source_rows.file_id desc
-        ) as file_rank
+    -- the file covering more communes wins, then the newest vintage. Ranked among the files,
+    -- not among the rows: a window over every row carried each row's columns through a sort
+    -- (about 180 MB for the 325,000 real-estate rows of the sample).
+    select period, measure, file_id, vintage
+    from (
+        select
+            period,
+            measure,
+            file_id,
+            vintage,
+            row_number() over (
+                partition by period, measure
+                order by file_communes desc, vintage desc, file_id desc
+            ) as file_rank
+        from file_coverage
+    ) as ranked_files
+    where file_rank = 1
+
+),
+
+ranked as (
+
+    select source_rows.*
     from source_rows
-    join file_coverage
-        on file_coverage.period = source_rows.period
-        and file_coverage.measure = source_rows.measure
-        and file_coverage.file_id = source_rows.file_id
-        and file_coverage.vintage = source_rows.vintage
+    join chosen_files
+        on chosen_files.period = source_rows.period
+        and chosen_files.measure = source_rows.measure
+        and chosen_files.file_id = source_rows.file_id
+        and chosen_files.vintage = source_rows.vintage
 
 )
 
@@ -70,5 +86,4 @@ select
     cast(source_file as {{ dbt.type_string() }}) as source_file,
     cast(file_sha256 as {{ dbt.type_string() }}) as file_sha256
 from ranked
-where file_rank = 1
 {%- endmacro %}
