@@ -106,8 +106,16 @@ def read_raw_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> p
         and (column.null_count == 0 if pa.types.is_integer(field.type) else column.null_count < arrow.num_rows)
         for field, column in zip(arrow.schema, arrow.columns, strict=True)
     )
-    # One chunk per column: filters take rows from every column, and Arrow takes from one chunk fastest.
-    return arrow.combine_chunks().to_pandas() if usable else read_table(con, schema, table)
+    if not usable:
+        return read_table(con, schema, table)
+    # One chunk per column: filters take rows from every column, and Arrow takes from one chunk
+    # fastest. Each column is joined and its chunks let go before the next: joining them all at
+    # once held the table twice (the real files' 687,000 real-estate rows peaked 60 MB higher).
+    columns = {}
+    for name in arrow.column_names:
+        columns[name] = arrow[name].combine_chunks()
+        arrow = arrow.drop_columns([name])
+    return pa.table(columns).to_pandas()
 
 
 def replace_years(
