@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from orchestration.defs.index import _stage_workers
+
+
+def test_stage_workers_default_to_one_and_never_exceed_the_cores(monkeypatch):
+    monkeypatch.delenv("COHESION_STAGE_WORKERS", raising=False)
+    assert _stage_workers() == 1
+    monkeypatch.setenv("COHESION_STAGE_WORKERS", "64")
+    assert _stage_workers() == min(64, os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5"])
+def test_a_bad_stage_workers_value_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("COHESION_STAGE_WORKERS", value)
+    with pytest.raises(ValueError, match=f"COHESION_STAGE_WORKERS must be a whole number of threads, at least 1; it is '{value}'"):
+        _stage_workers()
