@@ -23,13 +23,15 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 
 def _csv_query(table: str, columns: list[str]) -> str:
-    """The table, with the commune's names right after its code when it has one."""
+    """The table, with the commune's names right after its code when it has one, its rows sorted
+    on every column from the first: a table's stored order (and a join's) varied from run to
+    run, so two releases' CSVs differed where their content did not."""
     if "nis_code" not in columns or table == "communes":
-        return f'select * from "{table}"'
+        return f'select * from "{table}" order by all'
     rest = ", ".join(f't."{c}"' for c in columns if c != "nis_code")
     return (
         f'select t.nis_code, c.name_fr as commune_fr, c.name_nl as commune_nl{", " + rest if rest else ""} '
-        f'from "{table}" t left join communes c using (nis_code)'
+        f'from "{table}" t left join communes c using (nis_code) order by all'
     )
 
 
@@ -43,7 +45,7 @@ def write_exports(database: Path, directory: Path, tables: list[str]) -> None:
             parquet = directory / "parquet" / f"{table}.parquet"
             csv = directory / "csv" / f"{table}.csv"
             con.execute(f"COPY \"{table}\" TO '{parquet}' (FORMAT parquet)")
-            query = _csv_query(table, columns.get(table, [])) if has_communes else f'select * from "{table}"'
+            query = _csv_query(table, columns.get(table, [])) if has_communes else f'select * from "{table}" order by all'
             con.execute(f"COPY ({query}) TO '{csv}' (FORMAT csv, HEADER)")
             add_byte_order_mark(csv)
     if set(FUND_TABLES) <= set(tables):
