@@ -29,12 +29,14 @@ def frozen_for_the_run() -> Iterator[None]:
     500,000) are left out of every collection during the run, then handed back. A full
     collection over them took 0.3 s; a sample run made about fifteen by itself, and one per step
     here."""
+    frozen_by_the_caller = gc.get_freeze_count() > 0
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not frozen_by_the_caller:  # a caller that froze objects of its own keeps them frozen
+            gc.unfreeze()
 
 
 @dg.success_hook(name="return_freed_memory_after_success")

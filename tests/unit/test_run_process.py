@@ -1,3 +1,5 @@
+"""How a run uses the process: its threads (COHESION_STAGE_WORKERS) and its garbage collection."""
+
 from __future__ import annotations
 
 import os
@@ -19,3 +21,24 @@ def test_a_bad_stage_workers_value_names_the_variable(monkeypatch, value):
     monkeypatch.setenv("COHESION_STAGE_WORKERS", value)
     with pytest.raises(ValueError, match=f"COHESION_STAGE_WORKERS must be a whole number of threads, at least 1; it is '{value}'"):
         _stage_workers()
+
+
+def test_a_run_hands_back_the_objects_it_froze_and_only_those():
+    import gc
+
+    from orchestration.step_memory import frozen_for_the_run
+
+    before = gc.get_freeze_count()
+    gc.unfreeze()
+    try:
+        with frozen_for_the_run():
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+        gc.freeze()
+        with frozen_for_the_run():
+            pass
+        assert gc.get_freeze_count() > 0  # frozen by the caller before the run: left frozen
+    finally:
+        gc.unfreeze()
+        if before:
+            gc.freeze()
