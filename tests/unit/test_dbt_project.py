@@ -176,27 +176,34 @@ def _release_dbt_duckdb() -> None:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Iterator[Build]:
+def build(tmp_path_factory, dbt_manifest) -> Iterator[Build]:
     from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_runner import database_named, parsed_project
 
     tmp = tmp_path_factory.mktemp("dbt")
     warehouse = build_fake_warehouse(tmp / "warehouse.duckdb").path
+    # The project as the test run parsed it once (tests/conftest.py), handed to the build as the
+    # pipeline's own builds get it (orchestration.dbt_runner): without it, this build parsed the
+    # whole project again into its own target folder, about 5 s.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COHESION_WAREHOUSE", str(warehouse))
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir", str(DBT_DIR),
-                "--profiles-dir", str(DBT_DIR),
-                "--target-path", str(tmp / "target"),
-                "--log-path", str(tmp / "logs"),
-                # The index and the fund need a realistic sample (eligible communes, a base
-                # year); the end-to-end test builds them (and the stages' tables, which the
-                # published models read as sources). Here: the layers up to the indicators.
-                "--exclude", "path:models/index+", "path:models/fund+", "source:index+", "source:fund+",
-                "--quiet",
-            ]
-        )
+        parsed = parsed_project(DBT_DIR, DBT_DIR, warehouse.name)
+        with database_named(str(warehouse)):
+            result = dbtRunner(manifest=parsed).invoke(
+                [
+                    "build",
+                    "--project-dir", str(DBT_DIR),
+                    "--profiles-dir", str(DBT_DIR),
+                    "--target-path", str(tmp / "target"),
+                    "--log-path", str(tmp / "logs"),
+                    # The index and the fund need a realistic sample (eligible communes, a base
+                    # year); the end-to-end test builds them (and the stages' tables, which the
+                    # published models read as sources). Here: the layers up to the indicators.
+                    "--exclude", "path:models/index+", "path:models/fund+", "source:index+", "source:fund+",
+                    "--quiet",
+                ]
+            )
     _release_dbt_duckdb()
     nodes = result.result.results if result.result is not None else []
     failures = tuple(
