@@ -17,9 +17,11 @@ from ingestion.memory import give_back_freed_memory
 
 def return_freed_memory() -> None:
     # Some of a step's frames are freed only by the cycle collector (after the real-estate checks,
-    # about 110 MB); what they held sits in the C heap until trimmed. The collection is cheap
-    # because the run froze what existed before it started (frozen_for_the_run).
+    # about 110 MB); what they held sits in the C heap until trimmed. What survives is frozen, so
+    # that each collection walks only the objects made since the step before (frozen_for_the_run
+    # hands them back when the run ends): collecting everything each time cost 75 ms a step.
     gc.collect()
+    gc.freeze()
     give_back_freed_memory()
 
 
@@ -32,6 +34,7 @@ def frozen_for_the_run() -> Iterator[None]:
     frozen_by_the_caller = gc.get_freeze_count() > 0
     gc.collect()
     gc.freeze()
+    give_back_freed_memory()  # what came before the run (generating the sample left about 85 MB)
     try:
         yield
     finally:
