@@ -230,7 +230,7 @@ def _check_utf8(raw: bytes, start: int, *, dataset: str, file: str) -> None:
         except UnicodeDecodeError as exc:
             offset = start + exc.start
             line = raw.count(b"\n", 0, offset) + 1
-            bad = raw[offset : offset + max(1, exc.end - exc.start)]
+            bad = bytes(raw[offset : offset + max(1, exc.end - exc.start)])
             raise ParseError(
                 dataset,
                 file,

@@ -100,6 +100,18 @@ def test_latin1_bytes_where_utf8_is_declared(tmp_path):
     assert "not UTF-8" in message
 
 
+def test_latin1_bytes_inside_a_zip_are_named_as_bytes(tmp_path):
+    # A zip member is decompressed into a buffer of its own (not bytes): the message still quotes
+    # the byte as Python writes bytes.
+    path = tmp_path / "TF_SOC_POP_STRUCT_2015.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("TF_SOC_POP_STRUCT_2015.txt", b"\xef\xbb\xbf" + _pop_text().encode("latin-1"))
+    message = _error(parse_statbel_pop_struct, path, dataset=POP)
+    assert message.startswith(
+        "dataset statbel_population, file TF_SOC_POP_STRUCT_2015.zip, row 2: byte b'\\xe8' is not UTF-8"
+    )
+
+
 def _zip(path: Path, members: dict[str, str]) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in members.items():
