@@ -38,8 +38,12 @@ def frozen_for_the_run() -> Iterator[None]:
     try:
         yield
     finally:
-        if not frozen_by_the_caller:  # a caller that froze objects of its own keeps them frozen
-            gc.unfreeze()
+        gc.unfreeze()
+        if frozen_by_the_caller:
+            # A caller that froze objects of its own keeps them frozen; the run's cyclic garbage,
+            # frozen by a step while it was alive, is collected first so that it is not kept.
+            gc.collect()
+            gc.freeze()
 
 
 @dg.success_hook(name="return_freed_memory_after_success")

@@ -42,3 +42,29 @@ def test_a_run_hands_back_the_objects_it_froze_and_only_those():
         gc.unfreeze()
         if before:
             gc.freeze()
+
+
+def test_garbage_a_step_froze_alive_is_collected_when_the_run_ends():
+    import gc
+    import weakref
+
+    from orchestration.step_memory import frozen_for_the_run, return_freed_memory
+
+    class Node:
+        pass
+
+    frozen_before = gc.get_freeze_count() > 0
+    gc.freeze()  # as the test processes do
+    try:
+        with frozen_for_the_run():
+            cycle = Node()
+            cycle.me = cycle
+            seen = weakref.ref(cycle)
+            return_freed_memory()  # a step ends while the cycle is alive: it is frozen
+            del cycle
+            gc.collect()
+            assert seen() is not None  # frozen: no collection during the run sees it
+        assert seen() is None
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
