@@ -10,8 +10,9 @@ national index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -52,10 +53,11 @@ def index_tables(
     tables are the same either way."""
     plan = warehouse.edition_plan(commune_indicators, communes, m)
     inputs = warehouse.index_inputs(commune_indicators, communes, population, m, plan=plan)
+    nominal = partial(_nominal_tables, commune_indicators, communes, population, m, plan, inputs)
     if workers > 1:
-        tables, draws, analysis = _on_threads(commune_indicators, communes, population, m, plan, inputs, workers)
+        tables, draws, analysis = _on_threads(nominal, inputs, m, workers)
     else:
-        tables = _nominal_tables(commune_indicators, communes, population, m, plan, inputs)
+        tables = nominal()
         draws = warehouse.run_draws(inputs, m)
         analysis = run_sensitivity(inputs.indicators, inputs.communes, m, population=inputs.population)
     version = {"methodology_version": m.version}
@@ -67,16 +69,10 @@ def index_tables(
 
 
 def _on_threads(
-    commune_indicators: pd.DataFrame,
-    communes: pd.DataFrame,
-    population: pd.DataFrame,
-    m: Methodology,
-    plan: EditionPlan,
-    inputs: warehouse.IndexInputs,
-    workers: int,
+    nominal: Callable[[], dict[str, pd.DataFrame]], inputs: warehouse.IndexInputs, m: Methodology, workers: int
 ) -> tuple[dict[str, pd.DataFrame], UncertaintyResult, SensitivityResult]:
-    """The stage's work as one queue of tasks for ``workers`` threads: the index with its
-    explanations, regional supplements and audit (the longest task, mostly pandas and Python,
+    """The stage's work as one queue of tasks for ``workers`` threads: ``nominal``, the index with
+    its explanations, regional supplements and audit (the longest task, mostly pandas and Python,
     first), then each year's Monte Carlo draws, then each year's sensitivity analysis (numpy,
     which releases the GIL). Each year's draws and analysis depend on that year's data, the seed
     and the year alone, so they are the same computed in any order, and are put together in
@@ -84,14 +80,14 @@ def _on_threads(
     prepared here beforehand (pandas does not promise that two threads may read one frame)."""
     years = prepare_years(inputs.indicators, inputs.communes, m, inputs.population)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        nominal = pool.submit(_nominal_tables, commune_indicators, communes, population, m, plan, inputs)
+        tables = pool.submit(nominal)
         draws = [
             pool.submit(uncertainty.year_draws, year, data, m, m.uncertainty.draws, m.uncertainty.seed)
             for year, data in years.items()
         ]
         analysis = [pool.submit(sensitivity.year_sensitivity, year, data, m) for year, data in years.items()]
         return (
-            nominal.result(),
+            tables.result(),
             uncertainty.combine([task.result() for task in draws]),
             sensitivity.combine([task.result() for task in analysis]),
         )

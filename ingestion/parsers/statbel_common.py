@@ -200,8 +200,8 @@ def _read_container(path: Path, *, dataset: str, member_prefix: str) -> tuple[by
 
 def _decompressed(archive: zipfile.ZipFile, member: str) -> bytearray:
     """The member's bytes, decompressed into one buffer of its declared size. zipfile's read()
-    grows its result as it goes and peaked at twice the text: 200 MB more for one population year,
-    two years being parsed at once. The stream still checks the CRC at its end."""
+    grows its result as it goes and peaked at twice the text (about 100 MB more for a population
+    year). The stream still checks the CRC at its end."""
     info = archive.getinfo(member)
     data = bytearray(info.file_size)
     filled = 0
