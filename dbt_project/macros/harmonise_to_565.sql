@@ -9,8 +9,10 @@
     renders it with jinja2): call only ref, source, dbt.type_string, dbt.type_int, dbt.length and
     type_double here, or teach ingestion/dbt_sql.py the new call (its tests say so when missing). -#}
 {% macro harmonise_to_565(staging_model, dataset) -%}
-with staged as (
+with staged as not materialized (
 
+    -- Read where it is used, not materialised once (DuckDB keeps a CTE used twice whole in memory:
+    -- about 100 MB for the real-estate rows).
     select * from {{ ref(staging_model) }}
 
 ),
@@ -53,18 +55,15 @@ slices as (
 
 ),
 
-parts as (
+staged_parts as (
 
+    -- Each staged row tagged with its slice: the join below then matches a number and a commune
+    -- code, and holds only those, the value and the status rank, instead of the staged text columns.
     select
         slices.slice_id,
-        commune_map.to_nis,
-        commune_map.sources_in_target,
-        commune_map.change,
-        staged.nis_code as found_nis,
+        staged.nis_code,
         staged.value,
-        -- Worst status first: a hidden part hides the sum; a missing part makes it missing.
         case
-            when staged.nis_code is null then 5
             when staged.status = 'suppressed' then 6
             when staged.status = 'missing' then 5
             when staged.status = 'no_value' then 4
@@ -73,13 +72,30 @@ parts as (
             when staged.status = 'imputed' then 1
             else 0
         end as status_rank
+    from staged
+    inner join slices
+        on slices.period = staged.period
+        and slices.measure = staged.measure
+
+),
+
+parts as (
+
+    select
+        slices.slice_id,
+        commune_map.to_nis,
+        commune_map.sources_in_target,
+        commune_map.change,
+        staged_parts.nis_code as found_nis,
+        staged_parts.value,
+        -- Worst status first: a hidden part hides the sum; a missing part makes it missing.
+        coalesce(staged_parts.status_rank, 5) as status_rank
     from slices
     inner join commune_map
         on commune_map.from_map = slices.source_map
-    left join staged
-        on staged.period = slices.period
-        and staged.measure = slices.measure
-        and staged.nis_code = commune_map.from_nis
+    left join staged_parts
+        on staged_parts.slice_id = slices.slice_id
+        and staged_parts.nis_code = commune_map.from_nis
 
 ),
 

@@ -14,7 +14,7 @@
     renders it with jinja2): call only ref, source, dbt.type_string, dbt.type_int, dbt.length and
     type_double here, or teach ingestion/dbt_sql.py the new call (its tests say so when missing). -#}
 {% macro stage_canonical(source_relations) -%}
-with source_rows as (
+with source_rows as not materialized (
 
     {% for relation in source_relations -%}
     select * from {{ relation }}
