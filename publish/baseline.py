@@ -36,9 +36,10 @@ class PublishedLoad:
     def label(self) -> str:
         return f"release {self.release_id}"
 
-    def frame(self, dataset: str) -> pd.DataFrame | None:
+    def frame(self, dataset: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """The dataset's raw table as published (only ``columns``, when given), or None."""
         path = self.directory / f"{dataset}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        return pd.read_parquet(path, columns=columns) if path.exists() else None
 
     def rows_by_year(self, dataset: str) -> dict[str, int]:
         path = self.directory / f"{dataset}.parquet"

@@ -94,14 +94,14 @@ def _size_change_result(key: dg.AssetKey, dataset: str, frame, published) -> dg.
 
 
 def _plausibility_result(key: dg.AssetKey, dataset: str, frame, published) -> dg.AssetCheckResult:
-    from expectations.plausibility import check_plausibility
+    from expectations.plausibility import BASELINE_COLUMNS, check_plausibility
     from expectations.plausibility_config import load_exceptions, load_rules
 
     result = check_plausibility(
         dataset,
         frame,
         load_rules(),
-        baseline=published.frame(dataset) if published is not None else None,
+        baseline=published.frame(dataset, columns=BASELINE_COLUMNS) if published is not None else None,
         baseline_label=published.label if published is not None else None,
         exceptions=load_exceptions(),
     )
