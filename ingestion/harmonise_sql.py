@@ -188,7 +188,10 @@ def _run_models(data: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    dtypes: dict[str, Any] = empty_frame().dtypes.to_dict()
+    # A category column takes the categories of its values (the empty frame's have none).
+    dtypes: dict[str, Any] = {
+        c: "category" if isinstance(t, pd.CategoricalDtype) else t for c, t in empty_frame().dtypes.items()
+    }
     dtypes.update({"flags": "string", "source_map": "int16", "sources_expected": "int32", "sources_found": "int32"})
     return frame[list(HARMONISED_COLUMNS)].astype(dtypes)
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from ingestion.archive import ArchiveEntry, RawArchive, manifest_frame
-from ingestion.canonical import RAW_COLUMNS, empty_frame
+from ingestion.canonical import RAW_COLUMNS, concat_files, empty_frame, per_file_column
 from ingestion.catalog import Catalog, load_catalog
 from ingestion.coverage import check_coverage
 from ingestion.errors import ArchiveError
@@ -116,7 +116,8 @@ def parse_entry(entry: ArchiveEntry, catalog: Catalog) -> pd.DataFrame:
     frame = parse(entry.path, dataset=entry.dataset, sha256=entry.sha256, year=entry.year, map_vintage=declared_map)
     check_coverage(frame, spec, entry.filename)
     attrs = {key: frame.attrs[key] for key in ("dropped", "reconciliation", "unknown_labels") if key in frame.attrs}
-    frame = frame.assign(file_id=entry.file_id, vintage=entry.vintage)
+    rows = len(frame)
+    frame = frame.assign(file_id=per_file_column(entry.file_id, rows), vintage=per_file_column(entry.vintage, rows))
     frame.attrs.update(attrs)
     return frame
 
@@ -173,10 +174,10 @@ def load_dataset(
             )
         )
     if frames:
-        frame = pd.concat(frames, ignore_index=True)
+        frame = concat_files(frames)
     else:
-        frame = empty_frame().assign(file_id=pd.Series(dtype="string"), vintage=pd.Series(dtype="string"))
-    frame = frame[list(RAW_COLUMNS)].astype({"file_id": "string", "vintage": "string"})
+        frame = empty_frame().assign(file_id=pd.Series(dtype="category"), vintage=pd.Series(dtype="category"))
+    frame = frame[list(RAW_COLUMNS)]
     ignored = tuple(f"{e.vintage}/{e.filename}: {reason}" for e, reason in selection.ignored)
     return DatasetLoad(dataset=dataset, files=tuple(files), frame=frame, ignored=ignored)
 

@@ -12,7 +12,7 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
     con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     con.register("incoming_frame", frame)
     try:
-        con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM incoming_frame')
+        con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS {_rows_of(frame)}')
     finally:
         con.unregister("incoming_frame")
 
@@ -26,13 +26,27 @@ def replace_tables(con: duckdb.DuckDBPyConnection, schema: str, frames: dict[str
         for table, frame in frames.items():
             con.register("incoming_frame", _scannable(frame))
             try:
-                con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM incoming_frame')
+                con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS {_rows_of(frame)}')
             finally:
                 con.unregister("incoming_frame")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _rows_of(frame: pd.DataFrame) -> str:
+    """The query reading the registered frame, its text categories as text: DuckDB would make a
+    pandas category an ENUM column, and a raw table's columns are VARCHAR whatever the frame held
+    (ingestion.canonical.PER_FILE_COLUMNS)."""
+    categories = [
+        c for c in frame.columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(frame[c].cat.categories)
+    ]
+    if not categories:
+        return "SELECT * FROM incoming_frame"
+    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in categories)
+    return f"SELECT * REPLACE ({casts}) FROM incoming_frame"
 
 
 def _scannable(frame: pd.DataFrame) -> pd.DataFrame | pa.Table:
@@ -76,9 +90,9 @@ def replace_rows(
     con.register("incoming_frame", frame)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS SELECT * FROM incoming_frame LIMIT 0')
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS {_rows_of(frame)} LIMIT 0')
         con.execute(f'DELETE FROM "{schema}"."{table}" WHERE "{column}" IN (SELECT unnest(?::VARCHAR[]))', [values])
-        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM incoming_frame')
+        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME {_rows_of(frame)}')
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -135,13 +149,13 @@ def replace_years(
     con.register("incoming_frame", frame)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS SELECT * FROM incoming_frame LIMIT 0')
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{schema}"."{table}" AS {_rows_of(frame)} LIMIT 0')
         con.execute(
             f'DELETE FROM "{schema}"."{table}" WHERE split_part(vintage, \'+\', 1) IN (SELECT unnest(?::VARCHAR[])) '
             f"OR split_part(vintage, '+', 1) NOT IN (SELECT unnest(?::VARCHAR[]))",
             [years, keep],
         )
-        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM incoming_frame')
+        con.execute(f'INSERT INTO "{schema}"."{table}" BY NAME {_rows_of(frame)}')
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
