@@ -59,7 +59,6 @@ NULL_STATUSES: frozenset[str] = frozenset({"suppressed", "missing", "not_applica
 PER_FILE_COLUMNS: tuple[str, ...] = ("dataset", "source_file", "file_sha256")
 
 _DTYPES = {
-    "dataset": "category",
     "nis_code": "string",
     "map_vintage": "int16",
     "period": "string",
@@ -67,8 +66,7 @@ _DTYPES = {
     "value": "float64",
     "unit": "string",
     "status": "string",
-    "source_file": "category",
-    "file_sha256": "category",
+    **dict.fromkeys(PER_FILE_COLUMNS, "category"),
 }
 
 
