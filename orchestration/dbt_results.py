@@ -10,6 +10,9 @@ from typing import Any
 import dagster as dg
 
 
+# dbt_project/profiles.yml caps the memory of dbt's DuckDB; this raises the cap.
+MEMORY_LIMIT_ENV = "COHESION_DBT_MEMORY_LIMIT"
+
 # Rows shown in a failed test's one-line summary; more are in its metadata.
 ROWS_IN_SUMMARY = 3
 ROWS_IN_METADATA = 20
@@ -69,4 +72,6 @@ def build_problem(results: Mapping[str, dict[str, Any]]) -> str | None:
         parts.append(f"{len(failed_tests)} dbt test(s) failed: {', '.join(failed_tests[:5])}" + (" ..." if len(failed_tests) > 5 else ""))
     if errors:
         parts.append(f"{len(errors)} dbt node(s) in error: {'; '.join(errors[:3])}" + (" ..." if len(errors) > 3 else ""))
+    if any("Out of Memory Error" in str(r.get("message")) for r in results.values() if r.get("status") == "error"):
+        parts.append(f"DuckDB reached the memory limit of dbt_project/profiles.yml: run again with {MEMORY_LIMIT_ENV}=1GB")
     return "dbt build: " + "; ".join(parts) + "; everything downstream was skipped"

@@ -79,7 +79,10 @@ staged_parts as (
 
 ),
 
-parts as (
+parts as not materialized (
+
+    -- Read by both branches below: materialised, it held a row for every part (687,000 for the
+    -- real-estate rows) while the branches ran.
 
     select
         slices.slice_id,
@@ -100,29 +103,42 @@ parts as (
 ),
 
 sums as (
-    {#- A target with one part is that part: summed as it comes. A merged target's parts are summed
-        in code order: a parallel aggregate adds parts in whatever order its threads meet them, and
-        fractional values (income in euros) then differ in the last bit. The ordered sum keeps
-        every group's values apart to sort them, so it is kept to the few merged targets. #}
-    {%- for merged in [false, true] %}
 
+    -- A target with one part is that part, as it comes, not aggregated: grouping the real files'
+    -- real-estate parts by target kept a hash table of all 687,000 of them (about 100 MB), and
+    -- under the dbt profile's memory limit twice those rows ran out of memory (they pass without
+    -- it). One row per target and slice: a source commune has one target on its map
+    -- (harmonised_commune_map's tests), and a slice one staged row per commune (staging's).
+    select
+        to_nis as nis_code,
+        slice_id,
+        cast(1 as bigint) as sources_expected,
+        cast(found_nis is not null as bigint) as sources_found,
+        cast(value is not null as bigint) as parts_valued,
+        value as value_sum,
+        status_rank,
+        change
+    from parts
+    where sources_in_target = 1
+
+    union all
+
+    {#- A merged target's parts are summed in code order: a parallel aggregate adds parts in
+        whatever order its threads meet them, and fractional values (income in euros) then differ
+        in the last bit. The ordered sum keeps every group's values apart to sort them, so it is
+        kept to the few merged targets. #}
     select
         to_nis as nis_code,
         slice_id,
         count(*) as sources_expected,
         count(found_nis) as sources_found,
         count(value) as parts_valued,
-        sum(value{{ ' order by found_nis' if merged else '' }}) as value_sum,
+        sum(value order by found_nis) as value_sum,
         max(status_rank) as status_rank,
         max(change) as change
     from parts
-    where sources_in_target {{ '> 1' if merged else '= 1' }}
+    where sources_in_target > 1
     group by to_nis, slice_id
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
 
 ),
 

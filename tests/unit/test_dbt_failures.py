@@ -64,3 +64,21 @@ def test_a_failed_build_is_one_line_naming_the_tests_and_the_nodes_in_error():
         "Error budget too small); everything downstream was skipped"
     )
     assert build_problem({"model.cohesion.communes": {"unique_id": "model.cohesion.communes", "status": "success"}}) is None
+
+
+def test_a_model_out_of_memory_says_which_setting_raises_the_limit():
+    # DuckDB's own words (a real build of the real files' real-estate harmonisation under 8MB).
+    message = (
+        "Runtime Error in model harmonised_statbel_real_estate (models/harmonised/harmonised_statbel_real_estate.sql)\n"
+        "  Out of Memory Error: could not allocate block of size 256.0 KiB (7.6 MiB/7.6 MiB used)\n  \n"
+        "  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
+    )
+    model = "model.cohesion.harmonised_statbel_real_estate"
+    problem = build_problem({model: {"unique_id": model, "status": "error", "message": message}})
+    assert problem == (
+        "dbt build: 1 dbt node(s) in error: harmonised_statbel_real_estate (Runtime Error in model "
+        "harmonised_statbel_real_estate (models/harmonised/harmonised_statbel_real_estate.sql) Out of Memory Error: "
+        "could not allocate block of size 256.0 KiB (7.6 MiB/7.6 MiB used) Poss); "
+        "DuckDB reached the memory limit of dbt_project/profiles.yml: run again with COHESION_DBT_MEMORY_LIMIT=1GB; "
+        "everything downstream was skipped"
+    )

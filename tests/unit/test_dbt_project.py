@@ -51,6 +51,35 @@ def test_profile_reads_the_warehouse_path_from_the_environment_with_at_most_two_
     assert output["threads"] in (1, 2)
 
 
+def _duckdb_memory_limit_in_dbt(warehouse: Path, target: Path) -> str:
+    """DuckDB's memory limit as a dbt command of the pipeline sees it."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.dbt_runner import _close_duckdb, database_named, parsed_project
+
+    parsed = parsed_project(DBT_DIR, DBT_DIR, warehouse.name)
+    with database_named(str(warehouse)):
+        result = dbtRunner(manifest=parsed).invoke(
+            ["show", "--inline", "select current_setting('memory_limit') as memory_limit", "--quiet",
+             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target),
+             "--log-path", str(target)]
+        )
+    _close_duckdb()
+    assert result.success, result.exception
+    return result.result.results[0].agate_table.rows[0][0]
+
+
+def test_dbt_caps_duckdb_memory_and_the_environment_raises_the_cap(tmp_path, dbt_manifest, monkeypatch):
+    # Uncapped, DuckDB held the real files' real-estate rows whole while staging and harmonising
+    # them (the dbt step's peak 877 MiB); dbt_project/profiles.yml caps it, a data team with bigger
+    # data raises it. DuckDB shows 192 MB (decimal) in binary units.
+    monkeypatch.setenv("COHESION_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.delenv("COHESION_DBT_MEMORY_LIMIT", raising=False)
+    assert _duckdb_memory_limit_in_dbt(tmp_path / "warehouse.duckdb", tmp_path / "target") == "183.1 MiB"
+    monkeypatch.setenv("COHESION_DBT_MEMORY_LIMIT", "1GB")
+    assert _duckdb_memory_limit_in_dbt(tmp_path / "warehouse.duckdb", tmp_path / "target") == "953.6 MiB"
+
+
 def test_every_raw_dataset_of_the_catalog_is_a_dbt_source_and_nothing_else_is():
     # The catalog is the one dataset list: a dataset added there without its dbt source (or a
     # source left behind after a dataset is dropped) fails here.
