@@ -233,6 +233,7 @@ def _parse_immo(
             measures[key] = (np.where(empty, 0.0, values), hidden & ~empty)
         else:
             measures[key] = (values, hidden)
+    del sheet, body  # the workbook's cells (34,000 rows of Python objects), no longer read
     long = long_rows(kept["nis_code"].to_numpy(), kept["period"].to_numpy(), measures, dataset=dataset)
     source = SourceFile(dataset, str(path), sha256 or sha256_of(path))
     result = make_frame(long, source=source, map_vintage=selection.map_vintage)
