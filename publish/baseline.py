@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingestion.errors import PublishError
 from publish.release import current_release_id
@@ -37,9 +39,17 @@ class PublishedLoad:
         return f"release {self.release_id}"
 
     def frame(self, dataset: str, columns: list[str] | None = None) -> pd.DataFrame | None:
-        """The dataset's raw table as published (only ``columns``, when given), or None."""
+        """The dataset's raw table as published (only ``columns``, when given), or None; its text
+        columns are categories, as the checks read the raw tables (orchestration.warehouse): the
+        Parquet file holds each distinct text once (the real files' real-estate load: 99 MB read as
+        text, 13 MB so)."""
         path = self.directory / f"{dataset}.parquet"
-        return pd.read_parquet(path, columns=columns) if path.exists() else None
+        if not path.exists():
+            return None
+        schema = pq.read_schema(path)
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        wanted = [c for c in text if columns is None or c in columns]
+        return pq.read_table(path, columns=columns, read_dictionary=wanted).to_pandas()
 
     def rows_by_year(self, dataset: str) -> dict[str, int]:
         path = self.directory / f"{dataset}.parquet"

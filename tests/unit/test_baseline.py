@@ -17,7 +17,7 @@ def warehouse():
     con.execute("create schema raw")
     con.execute(
         "create table raw.schools as select lpad(cast(i % 565 + 11001 as varchar), 5, '0') as nis_code, "
-        "cast(2020 + i // 565 as varchar) as period, i * 1.5 as value from range(3000) t(i)"
+        "cast(2020 + i // 565 as varchar) as period, cast(i * 1.5 as double) as value from range(3000) t(i)"
     )
     yield con
     con.close()
@@ -48,3 +48,17 @@ def test_a_baseline_that_cannot_be_written_names_its_folder_and_restores_the_thr
         stage_baseline(DiskFull(), tmp_path, ("schools",))
     assert warehouse.execute("select current_setting('threads')").fetchall() == [(2,)]
     assert list(tmp_path.iterdir()) == []  # the staged folder is removed
+
+
+def test_the_published_load_reads_text_as_categories_with_the_values_written(warehouse, tmp_path):
+    from publish.baseline import PublishedLoad
+
+    staged = stage_baseline(warehouse, tmp_path, ("schools",))
+    load = PublishedLoad("r1", commit_baseline(staged, "r1"))
+    frame = load.frame("schools", columns=["nis_code", "value"])
+    assert list(frame.columns) == ["nis_code", "value"]
+    assert isinstance(frame["nis_code"].dtype, pd.CategoricalDtype) and frame["value"].dtype == "float64"
+    assert frame["nis_code"].astype(str).tolist() == [c for (c,) in warehouse.execute("select nis_code from raw.schools").fetchall()]
+    whole = load.frame("schools")
+    assert [c for c in whole.columns if isinstance(whole[c].dtype, pd.CategoricalDtype)] == ["nis_code", "period"]
+    assert load.frame("arrivals") is None

@@ -108,6 +108,36 @@ def test_a_value_that_moved_from_the_published_load_fails():
     )
 
 
+def test_the_published_load_compares_as_categories_or_text_alike():
+    # The checks read raw tables with text as categories and the published load likewise; the
+    # comparison matches keys on one sorted set of categories. Its findings, their order (by
+    # commune, then period) and their lines are those of plain text frames, whatever order each
+    # side's categories come in.
+    published = pd.concat([_population(2023), _population(2024)], ignore_index=True)
+    moved = {"11002": 10_800.0, "92094": 9_000.0, "21004": 12_000.0}
+    now = pd.concat([_population(2023, overrides=moved), _population(2024, overrides=moved)], ignore_index=True)
+
+    def as_categories(frame: pd.DataFrame, reverse: bool) -> pd.DataFrame:
+        text = ["dataset", "nis_code", "period", "measure", "unit", "status", "source_file", "file_sha256", "file_id", "vintage"]
+        return frame.astype({c: pd.CategoricalDtype(sorted(frame[c].unique(), reverse=reverse)) for c in text})
+
+    as_text = check_plausibility("statbel_population", now, RULES, baseline=published, baseline_label="release r1")
+    load_lines = [f.line() for f in as_text.findings if f.rule.startswith("load_change")]
+    assert [line.split(", ")[2] for line in load_lines] == [
+        "commune 11002 (Anvers / Antwerpen)", "commune 11002 (Anvers / Antwerpen)",
+        "commune 21004 (Bruxelles / Brussel)", "commune 21004 (Bruxelles / Brussel)",
+        "commune 92094 (Namur / Namen)", "commune 92094 (Namur / Namen)",
+    ]
+    assert [line.split(": ")[0].rsplit(" ", 1)[1] for line in load_lines] == ["2023", "2024"] * 3
+    for now_reversed, published_reversed in ((False, True), (True, False)):
+        as_categories_result = check_plausibility(
+            "statbel_population", as_categories(now, now_reversed), RULES,
+            baseline=as_categories(published, published_reversed), baseline_label="release r1",
+        )
+        assert [f.line() for f in as_categories_result.findings] == [f.line() for f in as_text.findings]
+        assert as_categories_result.compared == as_text.compared
+
+
 def test_money_beyond_its_bound_and_a_total_per_resident_beyond_its_bound_fail():
     income = pd.concat(
         [
