@@ -45,11 +45,10 @@ class BenchRun:
     total: float
     success: bool
     site: dict
-    # `cohesion run` again on the same folder, nothing changed: its wall time, and its last line.
-    rerun: float | None = None
-    rerun_says: str = ""
     # The process's peak resident memory during the run (MiB), dbt included (it runs in process).
     peak_mib: float | None = None
+    # `cohesion run` again on the same folder, nothing changed.
+    rerun: ChildRun | None = None
     # `cohesion run --force` again on the same folder: a data team's refresh, whose checks compare
     # each dataset with the published load (a first run has none): wall time and peak memory.
     refresh: ChildRun | None = None
@@ -122,15 +121,12 @@ def _bench(label: str, bring_inputs: Callable[[], tuple[float, float]]) -> Bench
         for step, seconds in _step_seconds(instance, result.run_id).items():
             stages[_stage_of(step)] += seconds
         overhead = run_total - sum(v for k, v in stages.items() if k != "sample generation") + archiving + prepare
-        rerun, says, refresh = None, "", None
+        rerun = refresh = None
         if result.success:
             # The run published: the unchanged re-run a user would type next, then a refresh.
-            again = _cohesion_run(scratch, sample=label == "sample")
-            rerun, says = again.seconds, again.says
+            rerun = _cohesion_run(scratch, sample=label == "sample")
             refresh = _cohesion_run(scratch, sample=label == "sample", force=True)
-    return BenchRun(
-        label, stages, max(overhead, 0.0), total, result.success, _site_metadata(result), rerun, says, peak, refresh
-    )
+    return BenchRun(label, stages, max(overhead, 0.0), total, result.success, _site_metadata(result), peak, rerun, refresh)
 
 
 def _cohesion_run(data_dir: str, *, sample: bool, force: bool = False) -> ChildRun:
@@ -229,7 +225,7 @@ def run_bench(real_dir: Path | None = None) -> int:
     print(f"{'dagster overhead':<20}" + "".join(f"{run.overhead:>12.1f}" for run in runs))
     print(f"{'total':<20}" + "".join(f"{run.total:>12.1f}" for run in runs))
     print(f"{'unchanged re-run':<20}" + "".join(
-        f"{run.rerun:>12.1f}" if run.rerun is not None else f"{'-':>12}" for run in runs
+        f"{run.rerun.seconds:>12.1f}" if run.rerun is not None else f"{'-':>12}" for run in runs
     ))
     print(f"{'forced refresh':<20}" + "".join(
         f"{run.refresh.seconds:>12.1f}" if run.refresh is not None else f"{'-':>12}" for run in runs
@@ -258,8 +254,8 @@ def run_bench(real_dir: Path | None = None) -> int:
     ) + "  (target: at most 800; `cohesion run --force` after the run)")
     for run in runs:
         print(f"{run.label}: {'run succeeded' if run.success else 'run FAILED'}")
-        if run.rerun_says:
-            print(f"  re-run said: {run.rerun_says}")
+        if run.rerun is not None:
+            print(f"  re-run said: {run.rerun.says}")
         if run.refresh is not None:
             print(f"  forced refresh said: {run.refresh.says}")
     return 0 if all(run.success for run in runs) else 1
